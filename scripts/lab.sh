@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up everything, then open JupyterLab on the tutorials with the attnlab kernel.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/scripts/setup.sh"
+source "$ROOT/scripts/lib.sh"
+cd "$ROOT/notebooks"
+exec jupyter lab --notebook-dir="$ROOT/notebooks" "$@"
