@@ -66,3 +66,84 @@ export interface CacheOptions {
   /** Names to keep, or a predicate; default: every hook point. */
   names?: HookName[] | ((name: HookName) => boolean);
 }
+
+/** One tokenized text: ids, display strings (decoded text, e.g. " the", not "Ġthe") and character offsets. */
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  offsets: [number, number][]; // [start, end) into the input string, per token; [0, 0] for special tokens
+}
+
+export interface Tokenizer {
+  readonly kind: "bpe" | "wordpiece";
+  readonly vocabSize: number;
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): Encoding;
+  decode(ids: number[]): string;
+  idToToken(id: number): string | undefined;
+  tokenToId(token: string): number | undefined;
+  readonly specialIds: {
+    bos?: number;
+    eos?: number;
+    pad?: number;
+    cls?: number;
+    sep?: number;
+    mask?: number;
+    unk?: number;
+  };
+}
+
+/** Per-layer weights, TransformerLens layout. h = heads, d = d_model, e = d_head, m = d_mlp. */
+export interface LayerWeights {
+  W_Q: tf.Tensor3D; // [h, d, e]
+  b_Q: tf.Tensor2D; // [h, e]
+  W_K: tf.Tensor3D; // [h, d, e]
+  b_K: tf.Tensor2D; // [h, e]
+  W_V: tf.Tensor3D; // [h, d, e]
+  b_V: tf.Tensor2D; // [h, e]
+  W_O: tf.Tensor3D; // [h, e, d]
+  b_O: tf.Tensor1D; // [d]
+  /** GPT-2: LayerNorm before attention. BERT: LayerNorm after attention + residual. */
+  ln1_w: tf.Tensor1D; // [d]
+  ln1_b: tf.Tensor1D; // [d]
+  /** Absent in attention-only models. GPT-2: before the MLP; BERT: after MLP + residual. */
+  ln2_w?: tf.Tensor1D; // [d]
+  ln2_b?: tf.Tensor1D; // [d]
+  W_in?: tf.Tensor2D; // [d, m]
+  b_in?: tf.Tensor1D; // [m]
+  W_out?: tf.Tensor2D; // [m, d]
+  b_out?: tf.Tensor1D; // [d]
+}
+
+export interface ModelWeights {
+  W_E: tf.Tensor2D; // [vocab, d]
+  W_pos: tf.Tensor2D; // [n_ctx, d]
+  W_type?: tf.Tensor2D; // [types, d] (BERT)
+  ln_embed_w?: tf.Tensor1D; // [d] (BERT: LayerNorm on the summed embeddings)
+  ln_embed_b?: tf.Tensor1D;
+  blocks: LayerWeights[];
+  ln_final_w?: tf.Tensor1D; // [d] (GPT-2)
+  ln_final_b?: tf.Tensor1D;
+  /** BERT MLM head transform (dense + gelu + LayerNorm) before the unembedding. */
+  mlm_W?: tf.Tensor2D; // [d, d]
+  mlm_b?: tf.Tensor1D;
+  mlm_ln_w?: tf.Tensor1D;
+  mlm_ln_b?: tf.Tensor1D;
+  W_U: tf.Tensor2D; // [d, vocab]
+  b_U: tf.Tensor1D; // [vocab]
+}
+
+/** What every method, widget and notebook may rely on. */
+export interface TransformerModel {
+  readonly config: ModelConfig;
+  readonly tokenizer?: Tokenizer;
+  readonly weights: ModelWeights;
+  /** Every hook name this model has, in forward order. */
+  hookNames(): HookName[];
+  toTokens(input: ModelInput): TokenBatch;
+  /** Display strings of the tokens of one text or id list. */
+  toStrTokens(input: string | number[]): string[];
+  run(input: ModelInput): tf.Tensor3D; // logits [batch, pos, vocab]
+  runWithCache(input: ModelInput, opts?: CacheOptions): { logits: tf.Tensor3D; cache: ActivationCache };
+  runWithHooks(input: ModelInput, hooks: Hook[], opts?: CacheOptions): { logits: tf.Tensor3D; cache?: ActivationCache };
+  dispose(): void;
+}
