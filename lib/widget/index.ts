@@ -1,0 +1,26 @@
+/**
+ * attnlab widget API (kernel side). Usage, inside the attnlab kernel:
+ *
+ *   import { Widget, display } from "attnlab";
+ *   const spec = { modelName: "HeatmapModel", modelModule: "attnlab-widgets", modelModuleVersion: "0.1.0",
+ *                  viewName: "HeatmapView", viewModule: "attnlab-widgets", viewModuleVersion: "0.1.0" };
+ *   const w = new Widget(spec, { pattern: { data: new Float32Array(16), shape: [4, 4] }, selected: -1 });
+ *   w.on("change:selected", (v, old) => console.log("clicked", v));   // front-end -> kernel
+ *   w.set("selected", 2);                                              // kernel -> front end
+ *   w.send({ kind: "highlight" }, [new Float32Array([1, 2])]);        // custom message
+ *   w.onMsg((content, buffers) => { ... });
+ *   w.display();      // or make it the cell's last expression, or display(w)
+ *   w.close();
+ *
+ * Typed arrays anywhere in the state (e.g. {data: Float32Array, shape}) travel as binary
+ * buffers with ipywidgets buffer_paths; incoming buffers keep the typed-array type of the
+ * current value. `display(obj)` shows anything with [Symbol.for("attnlab.display")]()
+ * (a mime bundle), a widget, a tf.Tensor or plain values; `updateDisplay(id, obj)` replaces it.
+ *
+ * Without the kernel (plain node, jest) no transport is registered: widgets are detached
+ * (state, get/set, change callbacks work locally) and display()/send() throw a clear error.
+ */
+export * from "./transport";
+export * from "./buffers";
+export * from "./display";
+export * from "./widget";
