@@ -1,1 +1,2 @@
 export * from "./widget";
+export * from "./tokenizers";
