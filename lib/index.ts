@@ -1,2 +1,5 @@
 export * from "./widget";
+export * from "./backend";
+export * from "./hooks";
+export * from "./model";
 export * from "./tokenizers";

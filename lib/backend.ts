@@ -1,0 +1,148 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend attnlab computes on.
+ *
+ * Order when nothing is asked for: `tensorflow` (tfjs-node, only if `require` of it works),
+ * then `wasm` (the default here), then the pure-JS `cpu` backend as a last resort.
+ * `ATTNLAB_BACKEND=wasm|cpu|tensorflow` or `setBackend(name)` forces one.
+ *
+ * Everything that creates models calls `assertReady()`, because the wasm backend initialises
+ * asynchronously: `await ready()` once before building or running models.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as path from "path";
+
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+const KNOWN: BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+let initialised: BackendName | null = null;
+let pending: Promise<BackendName> | null = null;
+let nodeTried = false;
+let wasmPathsSet = false;
+
+/** Registers tfjs-node's backend if the package loads; a missing native library is not an error. */
+function tryNode(): boolean {
+  if (!nodeTried) {
+    nodeTried = true;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("@tensorflow/tfjs-node");
+    } catch {
+      // Not installed or libtensorflow absent: wasm takes over.
+    }
+  }
+  return tf.findBackendFactory("tensorflow") != null;
+}
+
+/** Points the wasm backend at its binaries inside node_modules, so any cwd works. */
+function configureWasm(): void {
+  if (wasmPathsSet) return;
+  const file = (name: string) => require.resolve(`@tensorflow/tfjs-backend-wasm/dist/${name}`);
+  setWasmPaths({
+    "tfjs-backend-wasm.wasm": file("tfjs-backend-wasm.wasm"),
+    "tfjs-backend-wasm-simd.wasm": file("tfjs-backend-wasm-simd.wasm"),
+    "tfjs-backend-wasm-threaded-simd.wasm": file("tfjs-backend-wasm-threaded-simd.wasm"),
+  });
+  wasmPathsSet = true;
+  registerWasmSegmentSum();
+}
+
+/**
+ * wasm has no UnsortedSegmentSum, which tf.gather's gradient needs. ScatterNd sums updates that
+ * land on the same index, so segment-summing rows is a ScatterNd with the ids as [n, 1] indices.
+ */
+function registerWasmSegmentSum(): void {
+  if (tf.getKernel("UnsortedSegmentSum", "wasm")) return;
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const { numSegments } = attrs as unknown as { numSegments: number };
+      const reshape = tf.getKernel("Reshape", "wasm")!.kernelFunc;
+      const scatter = tf.getKernel("ScatterNd", "wasm")!.kernelFunc;
+      const n = segmentIds.shape.reduce((a, b) => a * b, 1);
+      const idx = reshape({ inputs: { x: segmentIds }, backend, attrs: { shape: [n, 1] } }) as tf.TensorInfo;
+      const rows = reshape({ inputs: { x }, backend, attrs: { shape: [n, ...x.shape.slice(segmentIds.shape.length)] } }) as tf.TensorInfo;
+      const out = scatter({
+        inputs: { indices: idx, updates: rows },
+        backend,
+        attrs: { shape: [numSegments, ...x.shape.slice(segmentIds.shape.length)] },
+      }) as tf.TensorInfo;
+      (backend as tf.KernelBackend).disposeData(idx.dataId);
+      (backend as tf.KernelBackend).disposeData(rows.dataId);
+      return out;
+    },
+  });
+}
+
+async function init(name: BackendName): Promise<boolean> {
+  if (name === "tensorflow" && !tryNode()) return false;
+  if (name === "wasm") configureWasm();
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+function parseName(name: string, where: string): BackendName {
+  const n = name.trim().toLowerCase();
+  const alias: Record<string, BackendName> = { node: "tensorflow", "tfjs-node": "tensorflow" };
+  const b = (alias[n] ?? n) as BackendName;
+  if (!KNOWN.includes(b)) throw new Error(`${where}: backend must be one of ${KNOWN.join(", ")}; got "${name}"`);
+  return b;
+}
+
+/** Switches to `name` (wasm, cpu or tensorflow); rejects if that backend cannot start here. */
+export async function setBackend(name: string): Promise<BackendName> {
+  const b = parseName(name, "setBackend");
+  if (!(await init(b))) {
+    throw new Error(
+      b === "tensorflow"
+        ? "setBackend: backend \"tensorflow\" needs @tensorflow/tfjs-node, which is not installed or cannot load its native library"
+        : `setBackend: backend "${b}" failed to initialise`,
+    );
+  }
+  initialised = b;
+  return b;
+}
+
+/** Initialises the default backend once (ATTNLAB_BACKEND, else tensorflow > wasm > cpu). */
+export function ready(): Promise<BackendName> {
+  if (initialised && tf.getBackend() === initialised) return Promise.resolve(initialised);
+  if (!pending) {
+    pending = (async () => {
+      const env = process.env.ATTNLAB_BACKEND;
+      if (env && env.trim() !== "") return setBackend(parseName(env, "ATTNLAB_BACKEND"));
+      for (const b of KNOWN) {
+        if (await init(b)) {
+          if (b === "cpu") console.warn("attnlab: wasm backend unavailable, falling back to the slow cpu backend");
+          initialised = b;
+          return b;
+        }
+      }
+      throw new Error("attnlab: no TensorFlow.js backend could be initialised");
+    })().finally(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** The backend attnlab initialised, or null before `ready()`/`setBackend()` has finished. */
+export function activeBackend(): BackendName | null {
+  return initialised;
+}
+
+/** Throws a clear error when models are used before the backend is initialised. */
+export function assertReady(where: string): void {
+  if (!initialised) {
+    throw new Error(`${where}: the TensorFlow.js backend is not initialised; call \`await ready()\` (from attnlab) first`);
+  }
+}
+
+/** Directory of the wasm binaries (for diagnostics). */
+export function wasmDir(): string {
+  return path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
+}

@@ -1,0 +1,25 @@
+/** LayerNorm with TransformerLens hook points (scale before the affine map, normalized after centring). */
+import * as tf from "@tensorflow/tfjs";
+import type { HookName } from "../hooks/names";
+import type { HookState } from "./hooked";
+
+/**
+ * x: [batch, pos, d]. `prefix` is "blocks.L.ln1", "blocks.L.ln2" or "ln_final"; pass null for
+ * LayerNorms that have no hook names (BERT's embedding and MLM-head norms).
+ */
+export function layerNorm(
+  x: tf.Tensor3D,
+  w: tf.Tensor1D,
+  b: tf.Tensor1D,
+  eps: number,
+  hs: HookState | null,
+  prefix: string | null,
+  layer: number | null,
+): tf.Tensor3D {
+  const centred = tf.sub(x, tf.mean(x, -1, true));
+  let scale = tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)) as tf.Tensor3D; // [batch, pos, 1]
+  if (hs && prefix) scale = hs.point(`${prefix}.hook_scale` as HookName, layer, scale);
+  let normed: tf.Tensor3D = tf.div(centred, scale);
+  if (hs && prefix) normed = hs.point(`${prefix}.hook_normalized` as HookName, layer, normed);
+  return tf.add(tf.mul(normed, w), b);
+}

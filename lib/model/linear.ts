@@ -1,0 +1,30 @@
+/** Small tensor helpers shared by the attention, MLP and unembedding code. */
+import * as tf from "@tensorflow/tfjs";
+
+/** x [..., in] @ W [in, out] (+ b [out]) -> [..., out], via a 2-D matmul (wasm's fastest path). */
+export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: tf.Tensor1D, transposeW = false): tf.Tensor<R> {
+  const inDim = x.shape[x.rank - 1];
+  const outDim = transposeW ? W.shape[0] : W.shape[1];
+  const flat = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
+  let y: tf.Tensor2D = tf.matMul(flat, W, false, transposeW);
+  if (b) y = tf.add(y, b);
+  return tf.reshape(y, [...x.shape.slice(0, -1), outDim] as number[]) as unknown as tf.Tensor<R>;
+}
+
+/** GPT-2's tanh approximation of GELU. */
+export function geluNew(x: tf.Tensor): tf.Tensor {
+  const c = Math.sqrt(2 / Math.PI);
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c);
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** Exact (erf) GELU, as BERT uses. */
+export function geluExact(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+export function activation(name: "gelu_new" | "gelu" | "relu", x: tf.Tensor): tf.Tensor {
+  if (name === "gelu_new") return geluNew(x);
+  if (name === "gelu") return geluExact(x);
+  return tf.relu(x);
+}
