@@ -1,0 +1,67 @@
+/**
+ * Progress, cancellation and memory budget for long methods (patching grids, causal
+ * tracing, permutation experiments). A method announces its number of forward passes
+ * before starting, reports {done, total, etaSeconds} as it goes, and when its AbortSignal
+ * fires it stops at the next unit of work and returns what it has, marked `partial: true`.
+ */
+
+export interface ProgressEvent {
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+}
+
+export interface PlanEvent {
+  /** Forward passes (batched runs count once each) the method will make. */
+  forwardPasses: number;
+  /** Units of work `done`/`total` count (e.g. grid cells). */
+  units: number;
+  description: string;
+}
+
+export interface RunOptions {
+  onProgress?: (e: ProgressEvent) => void;
+  onPlan?: (e: PlanEvent) => void;
+  signal?: AbortSignal;
+  /**
+   * Upper bound, in bytes, on activations a method keeps or stacks at once. Batched methods
+   * split their batch to stay under it; caching methods keep only the hooks they need.
+   */
+  memoryBudgetBytes?: number;
+}
+
+export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
+
+export class Progress {
+  private readonly start = Date.now();
+  done = 0;
+
+  constructor(readonly total: number, private readonly opts: RunOptions = {}) {}
+
+  plan(forwardPasses: number, description: string): void {
+    this.opts.onPlan?.({ forwardPasses, units: this.total, description });
+  }
+
+  get aborted(): boolean {
+    return this.opts.signal?.aborted ?? false;
+  }
+
+  tick(n = 1): void {
+    this.done += n;
+    const elapsed = (Date.now() - this.start) / 1000;
+    const eta = this.done > 0 ? (elapsed / this.done) * (this.total - this.done) : null;
+    this.opts.onProgress?.({ done: this.done, total: this.total, etaSeconds: eta });
+  }
+}
+
+/** Number of rows of `bytesPerRow` that fit in the budget (at least 1). */
+export function rowsInBudget(bytesPerRow: number, opts: RunOptions, cap = Infinity): number {
+  const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  if (!(budget > 0)) throw new Error(`memoryBudgetBytes must be a positive number; got ${opts.memoryBudgetBytes}`);
+  return Math.max(1, Math.min(cap, Math.floor(budget / Math.max(1, bytesPerRow))));
+}
+
+/** Lets pending events (abort, worker messages) run between units of synchronous work. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
