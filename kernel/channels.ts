@@ -1,0 +1,146 @@
+/**
+ * The five Jupyter sockets on zeromq 6. zeromq.js allows one pending send per socket,
+ * so every socket gets a FIFO send queue; receive loops hand parsed messages to a callback.
+ */
+import * as zmq from "zeromq";
+import { readFileSync } from "fs";
+import { decode, encode, Signer, WireError, type Message } from "./wire";
+import { log } from "./log";
+
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: string;
+}
+
+export function readConnectionFile(path: string): ConnectionInfo {
+  let info: Partial<ConnectionInfo>;
+  try {
+    info = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`cannot read connection file ${path}: ${(e as Error).message}`);
+  }
+  for (const k of ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const) {
+    if (!Number.isInteger(info[k])) throw new Error(`connection file ${path}: ${k} must be an integer port`);
+  }
+  return {
+    transport: info.transport ?? "tcp",
+    ip: info.ip ?? "127.0.0.1",
+    key: info.key ?? "",
+    signature_scheme: info.signature_scheme ?? "hmac-sha256",
+    ...(info as Omit<ConnectionInfo, "transport" | "ip" | "key" | "signature_scheme">),
+  };
+}
+
+function address(c: ConnectionInfo, port: number): string {
+  return c.transport === "ipc" ? `ipc://${c.ip}-${port}` : `tcp://${c.ip}:${port}`;
+}
+
+class SendQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly socket: zmq.Socket & { send(m: Buffer[]): Promise<void> }, private readonly name: string) {}
+  push(frames: Buffer[]): Promise<void> {
+    this.tail = this.tail.then(
+      () => this.socket.send(frames),
+    ).catch((e) => log(`send on ${this.name} failed: ${(e as Error).message}`));
+    return this.tail;
+  }
+  drain(): Promise<void> {
+    return this.tail;
+  }
+}
+
+export type ChannelName = "shell" | "control" | "stdin" | "iopub";
+
+export class Channels {
+  readonly signer: Signer;
+  private shell = new zmq.Router();
+  private control = new zmq.Router();
+  private stdin = new zmq.Router();
+  private iopub = new zmq.Publisher();
+  private hb = new zmq.Reply();
+  private queues: Record<ChannelName, SendQueue>;
+  private closed = false;
+
+  constructor(private readonly conn: ConnectionInfo) {
+    this.signer = new Signer(conn.key, conn.signature_scheme);
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 1000;
+    this.queues = {
+      shell: new SendQueue(this.shell, "shell"),
+      control: new SendQueue(this.control, "control"),
+      stdin: new SendQueue(this.stdin, "stdin"),
+      iopub: new SendQueue(this.iopub, "iopub"),
+    };
+  }
+
+  async bind(): Promise<void> {
+    const c = this.conn;
+    await Promise.all([
+      this.shell.bind(address(c, c.shell_port)),
+      this.control.bind(address(c, c.control_port)),
+      this.stdin.bind(address(c, c.stdin_port)),
+      this.iopub.bind(address(c, c.iopub_port)),
+      this.hb.bind(address(c, c.hb_port)),
+    ]);
+    void this.heartbeat();
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      for await (const frames of this.hb) await this.hb.send(frames);
+    } catch (e) {
+      if (!this.closed) log(`heartbeat stopped: ${(e as Error).message}`);
+    }
+  }
+
+  /** Receives on a ROUTER channel forever; malformed or badly signed messages are logged and dropped. */
+  async listen(name: "shell" | "control" | "stdin", onMessage: (msg: Message) => void): Promise<void> {
+    const socket = this[name];
+    try {
+      for await (const frames of socket) {
+        let msg: Message;
+        try {
+          msg = decode(frames as Buffer[], this.signer);
+        } catch (e) {
+          if (e instanceof WireError) {
+            log(`dropped a message on ${name}: ${e.message}`);
+            continue;
+          }
+          throw e;
+        }
+        try {
+          onMessage(msg);
+        } catch (e) {
+          log(`handler for ${msg.header.msg_type} on ${name} threw: ${(e as Error).stack}`);
+        }
+      }
+    } catch (e) {
+      if (!this.closed) log(`${name} receive loop stopped: ${(e as Error).message}`);
+    }
+  }
+
+  send(channel: ChannelName, msg: Parameters<typeof encode>[0]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    let frames: Buffer[];
+    try {
+      frames = encode(msg, this.signer);
+    } catch (e) {
+      log((e as Error).message);
+      return Promise.resolve();
+    }
+    return this.queues[channel].push(frames);
+  }
+
+  /** Waits for queued messages, then closes every socket. */
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.drain()));
+    this.closed = true;
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Runs TypeScript cells through tslab's converter and executor (used as a library):
+ * state persists across cells, top-level await works, type errors come back with the
+ * cell's line and column. tslab's executor reports through a console we pass in; that
+ * console is the seam where we collect the last value, diagnostics and thrown errors.
+ */
+import * as path from "path";
+import { inspect } from "util";
+import { installTypeScriptResolution } from "./resolve";
+
+// Same module instances as tslab's own requires (its converter patches ts.sys globally).
+const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] }));
+import type { Converter } from "tslab/dist/converter";
+import type { Executor } from "tslab/dist/executor";
+const { createConverter, isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
+const { createExecutor } = require("tslab/dist/executor") as typeof import("tslab/dist/executor");
+const { printQuickInfo } = require("tslab/dist/inspect") as typeof import("tslab/dist/inspect");
+
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export type Outcome = { ok: true; hasValue: boolean; value: unknown } | ({ ok: false } & CellError);
+
+interface Sink {
+  hasValue: boolean;
+  value: unknown;
+  diagnostics: string[];
+  errors: unknown[];
+}
+
+const INTERNAL_FRAME = /node_modules[\\/]tslab[\\/]|dist[\\/]kernel[\\/]|node:internal|\(node:|^\s*at new Promise \(<anonymous>\)$/;
+
+export function describeError(e: unknown): CellError {
+  if (e instanceof Error || (e !== null && typeof e === "object" && "stack" in e && "message" in e)) {
+    const err = e as Error & { code?: string };
+    if (err.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED" || err.message === "Interrupted asynchronously") {
+      return { ename: "Interrupted", evalue: "Execution interrupted (SIGINT)", traceback: ["Interrupted: execution interrupted (SIGINT); variables are kept"] };
+    }
+    let lines = String(err.stack ?? `${err.name}: ${err.message}`).split("\n");
+    // Node prefixes errors from vm scripts with the compiled source line and a caret: drop it.
+    const start = lines.findIndex((l) => /^\w*(Error|Exception)\b|^\w+:/.test(l) && !/^<?\w*[.>]?\w*:\d+$/.test(l) && !l.startsWith("evalmachine"));
+    if (start > 0) lines = lines.slice(start);
+    const kept = lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).map((l) => l.replace(/evalmachine\.<anonymous>/g, "<cell>"));
+    return { ename: err.name || err.constructor?.name || "Error", evalue: String(err.message), traceback: kept };
+  }
+  const shown = inspect(e, { depth: 2 });
+  return { ename: "Uncaught", evalue: shown, traceback: [`Uncaught ${shown}`] };
+}
+
+export class CellExecutor {
+  private sink: Sink = { hasValue: false, value: undefined, diagnostics: [], errors: [] };
+  private executor: Executor;
+  private node: Converter | undefined;
+
+  constructor(rootDir: string = process.cwd()) {
+    installTypeScriptResolution(ts.sys);
+    const self = this;
+    const convs = {
+      get node(): Converter {
+        if (!self.node) self.node = createConverter({ isJS: false, isBrowser: false });
+        return self.node;
+      },
+      get browser(): Converter {
+        throw new Error("browser-mode cells (//%browser) are not supported by attnlab");
+      },
+      close(): void {
+        self.node?.close();
+      },
+    };
+    void convs.node; // the first program build takes ~1 s: do it at start-up, not in the first cell
+    this.executor = createExecutor(rootDir, convs, {
+      log: (value: unknown) => {
+        this.sink.hasValue = true;
+        this.sink.value = value;
+      },
+      error: (first: unknown, ...rest: unknown[]) => {
+        if (first === "%s%d:%d - %s") {
+          const [file, line, col, text] = rest;
+          this.sink.diagnostics.push(`${file}${line}:${col} - ${text}`);
+        } else {
+          this.sink.errors.push(first);
+        }
+      },
+    });
+  }
+
+  /** Variables defined by cells (for tests and inspection). */
+  get locals(): Record<string, unknown> {
+    return this.executor.locals;
+  }
+
+  async execute(code: string): Promise<Outcome> {
+    const sink: Sink = (this.sink = { hasValue: false, value: undefined, diagnostics: [], errors: [] });
+    const ok = await this.executor.execute(code);
+    if (sink.diagnostics.length > 0) {
+      return { ok: false, ename: "TypeScriptError", evalue: sink.diagnostics.join("\n"), traceback: sink.diagnostics.map((d) => `error ${d}`) };
+    }
+    if (!ok || sink.errors.length > 0) {
+      return { ok: false, ...describeError(sink.errors.length > 0 ? sink.errors[0] : new Error("execution failed")) };
+    }
+    return { ok: true, hasValue: sink.hasValue, value: sink.value };
+  }
+
+  /** Rejects the pending await of the running cell (a synchronous loop is stopped by breakOnSigint). */
+  interrupt(): void {
+    this.executor.interrupt();
+  }
+
+  isComplete(code: string): { status: "complete" | "incomplete"; indent?: string } {
+    const r = isCompleteCode(code);
+    return r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" };
+  }
+
+  complete(code: string, pos: number): { matches: string[]; cursor_start: number; cursor_end: number } {
+    const info = this.executor.complete(code, pos);
+    return { matches: info.candidates, cursor_start: info.start, cursor_end: info.end };
+  }
+
+  inspect(code: string, pos: number): string | undefined {
+    const info = this.executor.inspect(code, pos);
+    return info ? printQuickInfo(info) : undefined;
+  }
+
+  close(): void {
+    this.executor.close();
+  }
+}

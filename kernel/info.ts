@@ -1,0 +1,34 @@
+/** kernel_info_reply content. */
+import * as path from "path";
+import { PROTOCOL_VERSION } from "./wire";
+import { PROJECT_ROOT } from "./resolve";
+
+function version(pkg: string, from?: string): string {
+  try {
+    return require(require.resolve(`${pkg}/package.json`, from ? { paths: [from] } : undefined)).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export function kernelInfo(): Record<string, unknown> {
+  const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+  const tsVersion = version("@tslab/typescript-for-tslab", tslabDir);
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "attnlab",
+    implementation_version: require(path.join(PROJECT_ROOT, "package.json")).version,
+    language_info: {
+      name: "typescript",
+      version: tsVersion,
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      codemirror_mode: { name: "javascript", typescript: true },
+      pygments_lexer: "typescript",
+    },
+    banner: `attnlab ${require(path.join(PROJECT_ROOT, "package.json")).version}: TypeScript ${tsVersion} (tslab ${version("tslab")}) on Node ${process.version}`,
+    help_links: [{ text: "attnlab docs", url: "https://github.com/attnlab/attnlab" }],
+    debugger: false,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The attnlab kernel: message handlers for shell, control and stdin on top of the wire
+ * layer, execution through CellExecutor, IOPub status/outputs, comms and widgets.
+ */
+import { randomUUID } from "crypto";
+import { attachWidgetControl } from "../lib/widget/widget";
+import { registerCommTransport } from "../lib/widget/transport";
+import { toMimeBundle } from "../lib/widget/display";
+import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
+import { CommManager } from "./comms";
+import { requestContext, setLastExecute } from "./context";
+import { CellExecutor, describeError, type CellError } from "./execute";
+import { log } from "./log";
+import { StreamCapture } from "./output";
+import { makeHeader, PROTOCOL_VERSION, type Message } from "./wire";
+import { kernelInfo } from "./info";
+
+/** Jupyter counts cursor positions in code points, JavaScript strings in UTF-16 units. */
+export function cpToIndex(s: string, cp: number): number {
+  let i = 0;
+  for (let n = 0; n < cp && i < s.length; n++) i += (s.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+  return i;
+}
+export function indexToCp(s: string, idx: number): number {
+  return [...s.slice(0, idx)].length;
+}
+
+export class Kernel {
+  readonly session = randomUUID();
+  private channels: Channels;
+  readonly comms: CommManager;
+  private streams: StreamCapture;
+  private executor!: CellExecutor;
+  private executionCount = 0;
+  private executeQueue: Promise<void> = Promise.resolve();
+  /** Bumped on error with stop_on_error: execute requests queued before it are aborted. */
+  private abortEpoch = 0;
+  private shuttingDown = false;
+
+  constructor(conn: ConnectionInfo) {
+    this.channels = new Channels(conn);
+    this.streams = new StreamCapture((t, c, p) => this.sendIOPub(t, c, p, {}, false));
+    this.comms = new CommManager((t, c, p, extra) => this.sendIOPub(t, c, p, extra));
+  }
+
+  async start(): Promise<void> {
+    await this.channels.bind();
+    this.publish("status", { execution_state: "starting" }, undefined);
+    this.streams.install();
+    registerCommTransport(this.comms);
+    attachWidgetControl(this.comms);
+    this.executor = new CellExecutor(process.cwd());
+    this.installProcessHandlers();
+    void this.channels.listen("shell", (m) => this.onMessage("shell", m));
+    void this.channels.listen("control", (m) => this.onMessage("control", m));
+    void this.channels.listen("stdin", (m) => log(`unexpected ${m.header.msg_type} on stdin ignored`));
+    this.publish("status", { execution_state: "idle" }, undefined);
+  }
+
+  private sendIOPub(
+    msgType: string,
+    content: Record<string, unknown>,
+    parent: Message | undefined,
+    extra: { metadata?: Record<string, unknown>; buffers?: ArrayBufferView[] } = {},
+    flushFirst = true,
+  ): void {
+    if (flushFirst) this.streams.flush();
+    void this.channels.send("iopub", {
+      identities: [Buffer.from(`kernel.${this.session}.${msgType}`)],
+      header: makeHeader(msgType, this.session),
+      parent_header: parent?.header ?? {},
+      metadata: extra.metadata ?? {},
+      content,
+      buffers: extra.buffers,
+    });
+  }
+
+  publish(msgType: string, content: Record<string, unknown>, parent: Message | undefined): void {
+    this.sendIOPub(msgType, content, parent);
+  }
+
+  private reply(channel: ChannelName, req: Message, msgType: string, content: Record<string, unknown>): void {
+    this.streams.flush();
+    void this.channels.send(channel, {
+      identities: req.identities,
+      header: makeHeader(msgType, this.session),
+      parent_header: req.header,
+      metadata: {},
+      content,
+    });
+  }
+
+  private onMessage(channel: "shell" | "control", msg: Message): void {
+    const type = msg.header.msg_type;
+    if (type === "execute_request" && channel === "shell") {
+      this.enqueueExecute(msg);
+      return;
+    }
+    this.publish("status", { execution_state: "busy" }, msg);
+    try {
+      requestContext.run(msg, () => this.handle(channel, msg));
+    } catch (e) {
+      log(`${type} failed: ${(e as Error).stack}`);
+      const replyType = type.replace(/_request$/, "_reply");
+      if (replyType !== type) this.reply(channel, msg, replyType, { status: "error", ...describeError(e) });
+    }
+    if (!this.shuttingDown) this.publish("status", { execution_state: "idle" }, msg);
+  }
+
+  private handle(channel: "shell" | "control", msg: Message): void {
+    const c = msg.content;
+    switch (msg.header.msg_type) {
+      case "kernel_info_request":
+        return this.reply(channel, msg, "kernel_info_reply", kernelInfo());
+      case "is_complete_request":
+        return this.reply(channel, msg, "is_complete_reply", this.executor.isComplete(String(c.code ?? "")));
+      case "complete_request": {
+        const code = String(c.code ?? "");
+        const r = this.executor.complete(code, cpToIndex(code, Number(c.cursor_pos ?? code.length)));
+        return this.reply(channel, msg, "complete_reply", {
+          status: "ok",
+          matches: r.matches,
+          cursor_start: indexToCp(code, r.cursor_start),
+          cursor_end: indexToCp(code, r.cursor_end),
+          metadata: {},
+        });
+      }
+      case "inspect_request": {
+        const code = String(c.code ?? "");
+        const text = this.executor.inspect(code, cpToIndex(code, Number(c.cursor_pos ?? code.length)));
+        return this.reply(channel, msg, "inspect_reply", {
+          status: "ok",
+          found: !!text,
+          data: text ? { "text/plain": text } : {},
+          metadata: {},
+        });
+      }
+      case "history_request":
+        return this.reply(channel, msg, "history_reply", { status: "ok", history: [] });
+      case "comm_info_request":
+        return this.reply(channel, msg, "comm_info_reply", {
+          status: "ok",
+          comms: this.comms.info(typeof c.target_name === "string" ? c.target_name : undefined),
+        });
+      case "comm_open":
+        return this.comms.handleOpen(msg);
+      case "comm_msg":
+        return this.comms.handleMsg(msg);
+      case "comm_close":
+        return this.comms.handleClose(msg);
+      case "interrupt_request":
+        this.executor.interrupt();
+        return this.reply(channel, msg, "interrupt_reply", { status: "ok" });
+      case "shutdown_request":
+        return this.shutdown(channel, msg);
+      default:
+        log(`unsupported message type ${msg.header.msg_type} on ${channel} ignored`);
+    }
+  }
+
+  private shutdown(channel: ChannelName, msg: Message): void {
+    const restart = !!msg.content.restart;
+    this.reply(channel, msg, "shutdown_reply", { status: "ok", restart });
+    this.publish("shutdown_reply", { status: "ok", restart }, msg);
+    this.publish("status", { execution_state: "idle" }, msg);
+    this.shuttingDown = true;
+    setTimeout(() => {
+      void this.channels.close().finally(() => {
+        this.executor.close();
+        process.exit(0);
+      });
+    }, 50);
+  }
+
+  private enqueueExecute(msg: Message): void {
+    const epoch = this.abortEpoch;
+    this.executeQueue = this.executeQueue.then(() =>
+      epoch !== this.abortEpoch ? this.abortExecute(msg) : this.execute(msg).catch((e) => log(`execute failed: ${(e as Error).stack}`)),
+    );
+  }
+
+  private abortExecute(msg: Message): void {
+    this.publish("status", { execution_state: "busy" }, msg);
+    this.reply("shell", msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
+    this.publish("status", { execution_state: "idle" }, msg);
+  }
+
+  private async execute(msg: Message): Promise<void> {
+    const c = msg.content;
+    const code = String(c.code ?? "");
+    const silent = !!c.silent;
+    const storeHistory = c.store_history === undefined ? !silent : !!c.store_history && !silent;
+    setLastExecute(msg);
+    this.publish("status", { execution_state: "busy" }, msg);
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
+    const outcome = await requestContext.run(msg, () => this.executor.execute(code));
+    let error: CellError | undefined;
+    if (outcome.ok) {
+      if (outcome.hasValue && !silent) {
+        try {
+          const data = toMimeBundle(outcome.value);
+          if (data) this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
+        } catch (e) {
+          error = describeError(e);
+        }
+      }
+    } else {
+      error = outcome;
+    }
+    if (error) {
+      const { ename, evalue, traceback } = error;
+      if (!silent) this.publish("error", { ename, evalue, traceback }, msg);
+      this.reply("shell", msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
+      if (c.stop_on_error !== false) this.abortEpoch++;
+    } else {
+      this.reply("shell", msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
+    }
+    this.publish("status", { execution_state: "idle" }, msg);
+  }
+
+  private installProcessHandlers(): void {
+    process.on("SIGINT", () => {
+      log("SIGINT: interrupting the running cell");
+      this.executor.interrupt();
+    });
+    const report = (kind: string) => (err: unknown) => {
+      log(`${kind}: ${(err as Error)?.stack ?? err}`);
+      const { ename, evalue, traceback } = describeError(err);
+      process.stderr.write(`${kind} (the kernel keeps running): ${traceback.join("\n") || `${ename}: ${evalue}`}\n`);
+    };
+    process.on("uncaughtException", report("Uncaught exception"));
+    process.on("unhandledRejection", report("Unhandled promise rejection"));
+  }
+}
+
+export { PROTOCOL_VERSION };
