@@ -232,7 +232,7 @@ def make_safetensors():
     from safetensors.torch import save_file as save_torch
     path = os.path.join(IO, "mixed.safetensors")
     # bf16 has no numpy dtype, so torch writes the whole file.
-    save_torch({**{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}, "w.bf16": bf},
+    save_torch({**{k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, "w.bf16": bf},
                path, metadata={"format": "pt", "note": "attnlab fixture"})
     expected = {k: {"shape": list(v.shape), "values": v.astype(np.float64).ravel().tolist()} for k, v in tensors.items()}
     expected["w.bf16"] = {"shape": list(bf.shape), "values": bf.float().numpy().astype(np.float64).ravel().tolist()}

@@ -1,0 +1,2 @@
+export * from "./half";
+export * from "./safetensors";
