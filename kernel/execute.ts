@@ -42,7 +42,7 @@ export function describeError(e: unknown): CellError {
     }
     let lines = String(err.stack ?? `${err.name}: ${err.message}`).split("\n");
     // Node prefixes errors from vm scripts with the compiled source line and a caret: drop it.
-    const start = lines.findIndex((l) => /^\w*(Error|Exception)\b|^\w+:/.test(l) && !/^<?\w*[.>]?\w*:\d+$/.test(l) && !l.startsWith("evalmachine"));
+    const start = lines.findIndex((l) => l.startsWith(String(err.name)));
     if (start > 0) lines = lines.slice(start);
     const kept = lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).map((l) => l.replace(/evalmachine\.<anonymous>/g, "<cell>"));
     return { ename: err.name || err.constructor?.name || "Error", evalue: String(err.message), traceback: kept };
