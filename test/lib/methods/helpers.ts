@@ -3,7 +3,7 @@
  * 2-layer attention-only model whose heads are known by construction:
  *   L0H0 attends to the previous token and writes that token into a "previous token" subspace;
  *   L1H0 is an induction head: it attends to the key whose previous token equals the current
- *   token and copies that key's token into the logits;
+ *   token and copies that key's token into an output subspace the unembedding reads;
  *   L0H1 and L1H1 have zero weights (uniform attention, no output).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -27,18 +27,19 @@ function lnCancel(k: number, c: number, d: number): { bias: number; scale: numbe
   return { bias: m / s, scale: s };
 }
 
-export const IND = { V: 12, N: 24 };
+export const IND = { V: 30, N: 24 };
 
 export function inductionModel(): TransformerModel {
   const { V, N } = IND;
-  const d = 2 * V + N;
-  const e = N; // dHead ≥ max(V, N)
+  const d = 3 * V + N;
+  const e = Math.max(V, N); // one-hot query/key/value coordinates for every token and position
   const h = 2;
   const c = 1;
   const cfg = resolveConfig({ arch: "gpt2", nLayers: 2, dModel: d, nHeads: h, dHead: e, dVocab: V, nCtx: N, attnOnly: true, tiedUnembed: false }, "inductionModel");
   const tok = (t: number) => t;
   const pos = (p: number) => V + p;
   const prev = (t: number) => V + N + t;
+  const out = (t: number) => 2 * V + N + t; // written by the induction head, read by the unembedding
   const WE = new Float32Array(V * d);
   for (let t = 0; t < V; t++) WE[t * d + tok(t)] = c;
   const WP = new Float32Array(N * d);
@@ -64,10 +65,10 @@ export function inductionModel(): TransformerModel {
     L1.Q[at3(0, tok(t), t, e, d)] = alpha * ln1.scale;
     L1.K[at3(0, prev(t), t, e, d)] = ln1.scale;
     L1.V[at3(0, tok(t), t, e, d)] = ln1.scale;
-    L1.O[at3(0, t, tok(t), d, e)] = 4 * c;
+    L1.O[at3(0, t, out(t), d, e)] = c;
   }
   const WU = new Float32Array(d * V);
-  for (let t = 0; t < V; t++) WU[tok(t) * V + t] = 3;
+  for (let t = 0; t < V; t++) WU[out(t) * V + t] = 3;
   const block = (W: ReturnType<typeof mk>, ln: { bias: number }) => ({
     W_Q: tf.tensor3d(W.Q, [h, d, e]),
     b_Q: tf.zeros([h, e]) as tf.Tensor2D,

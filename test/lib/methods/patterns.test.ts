@@ -74,7 +74,7 @@ describe("hand-built induction model", () => {
     expect(r.tokens.length).toBe(n);
     expect(() => attentionPattern(model, ids, { layer: 2 })).toThrow(/layer must be an integer in \[0, 1\]; got 2/);
     expect(() => attentionPattern(model, ids, { layer: 0, head: 5 })).toThrow(/head must be an integer in \[0, 1\]/);
-    expect(IND.V).toBe(12);
+    expect(IND.V).toBe(30);
   });
 });
 
