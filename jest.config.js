@@ -5,7 +5,13 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.tsx?$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.test.json", isolatedModules: true }],
+    // d3 v7 and its dependencies ship ES modules only; transpile them to CommonJS for jest.
+    "node_modules/(d3[^/]*|internmap|delaunator|robust-predicates)/.+\\.m?js$": [
+      "ts-jest",
+      { tsconfig: { allowJs: true, module: "commonjs", target: "ES2019" }, isolatedModules: true },
+    ],
   },
+  transformIgnorePatterns: ["/node_modules/(?!(d3[^/]*|internmap|delaunator|robust-predicates)/)"],
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -1,0 +1,58 @@
+/// <reference lib="dom" />
+// Seeded test data for the renderer tests: no clock, no network, same bytes every run.
+import type { Tensor } from "../../widgets/src/views/common";
+
+/** mulberry32: a tiny deterministic PRNG, enough for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Causal softmax attention patterns, [layers, heads, n, n], each row summing to 1. */
+export function causalPatterns(layers: number, heads: number, n: number, seed = 1): Tensor {
+  const r = rng(seed);
+  const data = new Float32Array(layers * heads * n * n);
+  for (let b = 0; b < layers * heads; b++) {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      const row = b * n * n + i * n;
+      for (let j = 0; j <= i; j++) {
+        const w = Math.exp(3 * r());
+        data[row + j] = w;
+        sum += w;
+      }
+      for (let j = 0; j <= i; j++) data[row + j] /= sum;
+    }
+  }
+  return { data, shape: [layers, heads, n, n] };
+}
+
+export function randomMatrix(rows: number, cols: number, seed = 2, lo = 0, hi = 1): Tensor {
+  const r = rng(seed);
+  return { data: Float32Array.from({ length: rows * cols }, () => lo + (hi - lo) * r()), shape: [rows, cols] };
+}
+
+export const TOKENS = ["<|endoftext|>", "The", " cat", " sat", " on", " the", " mat", "."];
+
+/** Fires a mouse event at plot coordinates (jsdom lays nothing out, so client = local). */
+export function mouse(node: Element, type: string, x = 0, y = 0): void {
+  node.dispatchEvent(new MouseEvent(type, { bubbles: true, clientX: x, clientY: y }));
+}
+
+export function change(sel: HTMLSelectElement | HTMLInputElement, value?: string | boolean): void {
+  if (typeof value === "boolean") (sel as HTMLInputElement).checked = value;
+  else if (value !== undefined) sel.value = value;
+  sel.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+export function svgOf(el: Element): string {
+  const svg = el.querySelector("svg");
+  if (!svg) throw new Error("no svg drawn");
+  return svg.outerHTML;
+}

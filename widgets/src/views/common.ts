@@ -1,0 +1,372 @@
+// Shared pieces of the attnlab renderers: tensor checks, the themed frame (title,
+// controls, tooltip), colour legends and the matrix painter that switches from one SVG
+// rect per cell to a canvas (live) or a raster <image> (static export) for long inputs.
+import * as d3 from "d3";
+
+/** A dense float tensor as it crosses from the kernel: row-major data plus its shape. */
+export interface Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+export type Cleanup = () => void;
+
+/** Encodes RGBA pixels (row-major, width × height) as an image URL; used where no canvas exists. */
+export type RasterEncoder = (rgba: Uint8ClampedArray, width: number, height: number) => string;
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+// JupyterLab's theme variables with light-theme fallbacks, so a figure follows the light
+// and dark themes inside Lab and still reads on a bare page.
+export const THEME = {
+  fg: "var(--jp-ui-font-color1, #1f1f1f)",
+  fg2: "var(--jp-ui-font-color2, #555)",
+  bg: "var(--jp-layout-color1, #fff)",
+  bg2: "var(--jp-layout-color2, #eee)",
+  border: "var(--jp-border-color1, #bbb)",
+  accent: "var(--jp-brand-color1, #1976d2)",
+  warn: "var(--jp-warn-color0, #e65100)",
+  font: "var(--jp-ui-font-family, system-ui, sans-serif)",
+  mono: "var(--jp-code-font-family, monospace)",
+};
+
+// Okabe & Ito's palette: distinguishable under the common colour-vision deficiencies.
+export const CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+
+const STYLE = `
+.attnlab-view { font-family: ${THEME.font}; color: ${THEME.fg}; background: ${THEME.bg}; position: relative; padding: 4px; font-size: 12px; }
+.attnlab-view .attnlab-title { font-weight: 600; font-size: 14px; margin: 2px 0; }
+.attnlab-view .attnlab-subtitle { color: ${THEME.fg2}; font-size: 11px; margin-bottom: 4px; }
+.attnlab-view .attnlab-controls { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 4px 0; }
+.attnlab-view .attnlab-controls select, .attnlab-view .attnlab-controls input { font: inherit; color: ${THEME.fg}; background: ${THEME.bg2}; border: 1px solid ${THEME.border}; }
+.attnlab-view .attnlab-status { color: ${THEME.fg2}; font-style: italic; }
+.attnlab-view .attnlab-tooltip { position: absolute; pointer-events: none; background: ${THEME.bg2}; color: ${THEME.fg}; border: 1px solid ${THEME.border}; padding: 3px 6px; white-space: pre; font-size: 11px; z-index: 10; }
+.attnlab-view svg text { fill: ${THEME.fg}; font-family: ${THEME.font}; }
+.attnlab-view .attnlab-body { position: relative; }
+.attnlab-view .token-label { cursor: pointer; }
+.attnlab-view .token-label.active { font-weight: 700; fill: ${THEME.accent}; }
+`;
+
+/** Throws a clear error unless `t` is a Float32Array tensor of the given rank whose length matches its shape. */
+export function checkTensor(name: string, t: Tensor | undefined, ranks: number[]): Tensor {
+  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+    throw new Error(`${name}: expected {data: Float32Array, shape: number[]}, got ${describe(t)}`);
+  }
+  if (!ranks.includes(t.shape.length)) {
+    throw new Error(`${name}: expected a tensor of rank ${ranks.join(" or ")}, got shape [${t.shape.join(", ")}]`);
+  }
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (n !== t.data.length) {
+    throw new Error(`${name}: shape [${t.shape.join(", ")}] needs ${n} values, data has ${t.data.length}`);
+  }
+  return t;
+}
+
+export function checkTokens(name: string, tokens: unknown, n: number): string[] {
+  if (!Array.isArray(tokens) || tokens.length !== n || tokens.some((t) => typeof t !== "string")) {
+    throw new Error(`${name}: expected ${n} token strings, got ${describe(tokens)}`);
+  }
+  return tokens as string[];
+}
+
+function describe(v: unknown): string {
+  if (v === undefined || v === null) return String(v);
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return typeof v === "object" ? `an object with keys ${Object.keys(v as object).join(", ")}` : typeof v;
+}
+
+/** The [rows, cols] block at `index` of a tensor whose last two axes are the matrix. */
+export function subMatrix(t: Tensor, index: number[]): Float32Array {
+  const rank = t.shape.length;
+  const rows = t.shape[rank - 2];
+  const cols = t.shape[rank - 1];
+  let offset = 0;
+  for (let a = 0; a < rank - 2; a++) {
+    const i = index[a];
+    if (!(i >= 0 && i < t.shape[a])) throw new Error(`index ${i} out of range for axis ${a} of size ${t.shape[a]}`);
+    offset = offset * t.shape[a] + i;
+  }
+  return t.data.subarray(offset * rows * cols, (offset + 1) * rows * cols);
+}
+
+export interface Frame {
+  root: HTMLDivElement;
+  controls: HTMLDivElement;
+  status: HTMLSpanElement;
+  body: HTMLDivElement;
+  tip: Tooltip;
+  dispose(): void;
+}
+
+/** The themed container every view draws into: title, subtitle, controls, body and tooltip. */
+export function createFrame(el: HTMLElement, kind: string, title: string, subtitle?: string): Frame {
+  const doc = el.ownerDocument;
+  const root = doc.createElement("div");
+  root.className = `attnlab-view attnlab-${kind}`;
+  const style = doc.createElement("style");
+  style.textContent = STYLE;
+  root.appendChild(style);
+  const h = doc.createElement("div");
+  h.className = "attnlab-title";
+  h.textContent = title;
+  root.appendChild(h);
+  if (subtitle) {
+    const s = doc.createElement("div");
+    s.className = "attnlab-subtitle";
+    s.textContent = subtitle;
+    root.appendChild(s);
+  }
+  const controls = doc.createElement("div");
+  controls.className = "attnlab-controls";
+  root.appendChild(controls);
+  const status = doc.createElement("span");
+  status.className = "attnlab-status";
+  controls.appendChild(status);
+  const body = doc.createElement("div");
+  body.className = "attnlab-body";
+  root.appendChild(body);
+  const tip = new Tooltip(root);
+  el.appendChild(root);
+  return { root, controls, status, body, tip, dispose: () => root.remove() };
+}
+
+/** A text tooltip positioned inside the view's root; one line per entry. */
+export class Tooltip {
+  readonly node: HTMLDivElement;
+  constructor(private root: HTMLDivElement) {
+    this.node = root.ownerDocument.createElement("div");
+    this.node.className = "attnlab-tooltip";
+    this.node.style.display = "none";
+    root.appendChild(this.node);
+  }
+  show(lines: string[], event: { clientX: number; clientY: number }): void {
+    this.node.textContent = lines.join("\n");
+    const r = this.root.getBoundingClientRect();
+    this.node.style.left = `${Math.round(event.clientX - r.left + 12)}px`;
+    this.node.style.top = `${Math.round(event.clientY - r.top + 12)}px`;
+    this.node.style.display = "block";
+  }
+  hide(): void {
+    this.node.style.display = "none";
+  }
+  get text(): string {
+    return this.node.style.display === "none" ? "" : this.node.textContent ?? "";
+  }
+}
+
+export function addSelect(
+  parent: HTMLElement,
+  label: string,
+  options: { value: string; label: string }[],
+  value: string,
+  onChange: (v: string) => void,
+): HTMLSelectElement {
+  const doc = parent.ownerDocument;
+  const wrap = doc.createElement("label");
+  wrap.textContent = `${label} `;
+  const sel = doc.createElement("select");
+  sel.setAttribute("aria-label", label);
+  for (const o of options) {
+    const opt = doc.createElement("option");
+    opt.value = o.value;
+    opt.textContent = o.label;
+    sel.appendChild(opt);
+  }
+  sel.value = value;
+  sel.addEventListener("change", () => onChange(sel.value));
+  wrap.appendChild(sel);
+  parent.insertBefore(wrap, parent.lastChild);
+  return sel;
+}
+
+export function addCheckbox(parent: HTMLElement, label: string, checked: boolean, onChange: (v: boolean) => void): HTMLInputElement {
+  const doc = parent.ownerDocument;
+  const wrap = doc.createElement("label");
+  const box = doc.createElement("input");
+  box.type = "checkbox";
+  box.checked = checked;
+  box.setAttribute("aria-label", label);
+  box.addEventListener("change", () => onChange(box.checked));
+  wrap.appendChild(box);
+  wrap.appendChild(doc.createTextNode(` ${label}`));
+  parent.insertBefore(wrap, parent.lastChild);
+  return box;
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+export const fmt = d3.format(".3f");
+
+/** Tokens as labels: whitespace made visible so "␣the" and "the" are told apart. */
+export function showToken(t: string): string {
+  return t.replace(/ /g, "␣").replace(/\n/g, "↵").replace(/\t/g, "⇥");
+}
+
+let gradientCounter = 0;
+
+/** Any d3 colour scale over numbers (sequential or diverging). */
+export interface ColorScale {
+  (v: number): string;
+  domain(): number[];
+}
+
+/** A vertical colour bar with an axis, drawn at (x, y) in `g`. */
+export function colorLegend(
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  scale: ColorScale,
+  opts: { x: number; y: number; height: number; title: string },
+): void {
+  const id = `attnlab-grad-${++gradientCounter}`;
+  const dom = scale.domain();
+  const lo = dom[0];
+  const hi = dom[dom.length - 1];
+  const grad = g.append("defs").append("linearGradient").attr("id", id).attr("x1", 0).attr("x2", 0).attr("y1", 1).attr("y2", 0);
+  for (let k = 0; k <= 10; k++) {
+    grad.append("stop").attr("offset", `${k * 10}%`).attr("stop-color", scale(lo + ((hi - lo) * k) / 10));
+  }
+  const lg = g.append("g").attr("class", "legend").attr("transform", `translate(${opts.x},${opts.y})`);
+  lg.append("rect").attr("width", 12).attr("height", opts.height).attr("fill", `url(#${id})`);
+  const axis = d3.scaleLinear().domain([lo, hi]).range([opts.height, 0]);
+  const ax = lg.append("g").attr("transform", "translate(12,0)").call(d3.axisRight(axis).ticks(5, ".2f"));
+  styleAxis(ax);
+  lg.append("text")
+    .attr("class", "legend-title")
+    .attr("transform", `translate(-4,${opts.height / 2}) rotate(-90)`)
+    .attr("text-anchor", "middle")
+    .attr("font-size", 11)
+    .text(opts.title);
+}
+
+/** Axis lines and ticks in the theme's colours (d3 draws them currentColor). */
+export function styleAxis(ax: d3.Selection<SVGGElement, unknown, null, undefined>): void {
+  ax.attr("color", null).style("color", THEME.fg2);
+}
+
+export function axisLabel(
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  text: string,
+  x: number,
+  y: number,
+  rotate = false,
+): void {
+  g.append("text")
+    .attr("class", "axis-label")
+    .attr("text-anchor", "middle")
+    .attr("font-size", 12)
+    .attr("transform", rotate ? `translate(${x},${y}) rotate(-90)` : `translate(${x},${y})`)
+    .text(text);
+}
+
+/** True where a 2-D canvas can be drawn (not in jsdom, which has no canvas backend). */
+export function canvasAvailable(doc: Document): boolean {
+  const ua = doc.defaultView?.navigator?.userAgent ?? "";
+  return !/jsdom/i.test(ua);
+}
+
+export type PaintMode = "svg" | "canvas" | "raster";
+
+export interface MatrixPaint {
+  rows: number;
+  cols: number;
+  width: number;
+  height: number;
+  value: (i: number, j: number) => number; // NaN leaves the cell empty
+  color: (v: number) => string;
+}
+
+/**
+ * Paints a rows × cols matrix into `g` (plot coordinates) or, in canvas mode, onto a
+ * canvas laid under the SVG at `offset` inside `host`. One pixel per cell, scaled by CSS,
+ * keeps a 1,024 × 1,024 map to a single putImageData.
+ */
+export function paintMatrix(
+  mode: PaintMode,
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  host: HTMLElement,
+  offset: { left: number; top: number },
+  m: MatrixPaint,
+  encode?: RasterEncoder,
+): HTMLCanvasElement | null {
+  const cw = m.width / m.cols;
+  const ch = m.height / m.rows;
+  if (mode === "svg") {
+    const cells: { i: number; j: number; v: number }[] = [];
+    for (let i = 0; i < m.rows; i++) {
+      for (let j = 0; j < m.cols; j++) {
+        const v = m.value(i, j);
+        if (!Number.isNaN(v)) cells.push({ i, j, v });
+      }
+    }
+    g.append("g")
+      .attr("class", "cells")
+      .selectAll("rect")
+      .data(cells)
+      .join("rect")
+      .attr("class", "cell")
+      .attr("x", (d) => d.j * cw)
+      .attr("y", (d) => d.i * ch)
+      .attr("width", cw)
+      .attr("height", ch)
+      .attr("fill", (d) => m.color(d.v));
+    return null;
+  }
+  const rgba = new Uint8ClampedArray(m.rows * m.cols * 4);
+  const cache = new Map<string, d3.RGBColor>();
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.value(i, j);
+      if (Number.isNaN(v)) continue;
+      const css = m.color(v);
+      let c = cache.get(css);
+      if (!c) {
+        c = d3.rgb(css);
+        cache.set(css, c);
+      }
+      const k = (i * m.cols + j) * 4;
+      rgba[k] = c.r;
+      rgba[k + 1] = c.g;
+      rgba[k + 2] = c.b;
+      rgba[k + 3] = 255;
+    }
+  }
+  if (mode === "raster") {
+    if (!encode) throw new Error("paintMatrix: raster mode needs an image encoder");
+    g.append("image")
+      .attr("class", "cells-raster")
+      .attr("width", m.width)
+      .attr("height", m.height)
+      .attr("preserveAspectRatio", "none")
+      .style("image-rendering", "pixelated")
+      .attr("href", encode(rgba, m.cols, m.rows));
+    return null;
+  }
+  const canvas = host.ownerDocument.createElement("canvas");
+  canvas.className = "cells-canvas";
+  canvas.width = m.cols;
+  canvas.height = m.rows;
+  canvas.setAttribute(
+    "style",
+    `position:absolute;left:${offset.left}px;top:${offset.top}px;width:${m.width}px;height:${m.height}px;image-rendering:pixelated;`,
+  );
+  host.insertBefore(canvas, host.firstChild);
+  if (canvasAvailable(host.ownerDocument)) {
+    const ctx = canvas.getContext("2d");
+    if (ctx) {
+      const img = ctx.createImageData(m.cols, m.rows);
+      img.data.set(rgba);
+      ctx.putImageData(img, 0, 0);
+    }
+  }
+  return canvas;
+}
+
+/** The index under a pointer event inside a band of `n` equal cells spanning `size` pixels. */
+export function cellAt(event: MouseEvent, node: Element, cw: number, ch: number, rows: number, cols: number): [number, number] | null {
+  const [x, y] = d3.pointer(event, node);
+  const i = Math.floor(y / ch);
+  const j = Math.floor(x / cw);
+  if (i < 0 || j < 0 || i >= rows || j >= cols) return null;
+  return [i, j];
+}

@@ -1,0 +1,124 @@
+// Head scores as a layers × heads grid, one pattern type at a time (chosen from a menu).
+// Clicking a head reports it, so a notebook can open that head's heatmap.
+import * as d3 from "d3";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, styleAxis } from "./common";
+
+/** What each score measures, shown under the title (see docs: head scores). */
+export const SCORE_DESCRIPTIONS: Record<string, string> = {
+  "previous-token": "mean attention from each token to the one before it",
+  sink: "mean attention on the first token (attention sink)",
+  induction: "attention from a repeated token to the token after its earlier occurrence",
+  copy: "mean attention of each token to itself (diagonal)",
+  duplicate: "attention from a token to earlier copies of itself",
+  syntactic: "mean attention from dependent words to their head words",
+};
+
+export interface HeadScoresData {
+  /** Pattern type → scores [layer, head]. */
+  scores: Record<string, Tensor>;
+  kind?: string;
+  title?: string;
+}
+
+export interface HeadScoresOptions {
+  onSelect?: (layer: number, head: number, kind: string) => void;
+  onKind?: (kind: string) => void;
+}
+
+export function render(el: HTMLElement, data: HeadScoresData, options: HeadScoresOptions = {}): Cleanup {
+  const kinds = Object.keys(data.scores ?? {});
+  if (kinds.length === 0) throw new Error("scores: expected at least one pattern type with a [layer, head] tensor");
+  let shape: number[] | null = null;
+  for (const k of kinds) {
+    const t = checkTensor(`scores["${k}"]`, data.scores[k], [2]);
+    if (shape && (t.shape[0] !== shape[0] || t.shape[1] !== shape[1])) {
+      throw new Error(`scores["${k}"]: expected shape [${shape.join(", ")}] like the others, got [${t.shape.join(", ")}]`);
+    }
+    shape = t.shape;
+  }
+  const [nLayers, nHeads] = shape!;
+  let kind = data.kind && kinds.includes(data.kind) ? data.kind : kinds[0];
+  let selected: [number, number] | null = null;
+  const frame = createFrame(el, "headscores", data.title ?? "Head scores", SCORE_DESCRIPTIONS[kind] ?? kind);
+  const heading = frame.root.querySelector(".attnlab-title") as HTMLDivElement;
+  const sub = frame.root.querySelector(".attnlab-subtitle") as HTMLDivElement | null;
+  addSelect(
+    frame.controls,
+    "Pattern",
+    kinds.map((k) => ({ value: k, label: k })),
+    kind,
+    (v) => {
+      kind = v;
+      options.onKind?.(v);
+      draw();
+    },
+  );
+
+  function draw(): void {
+    frame.body.textContent = "";
+    frame.tip.hide();
+    const t = data.scores[kind];
+    heading.textContent = `${data.title ?? "Head scores"}: ${kind}`;
+    if (sub) sub.textContent = SCORE_DESCRIPTIONS[kind] ?? kind;
+    const cell = Math.max(14, Math.min(36, Math.floor(480 / Math.max(nLayers, nHeads))));
+    const m = { left: 60, top: 20, right: 100, bottom: 44 };
+    const pw = nHeads * cell;
+    const ph = nLayers * cell;
+    const lo = Math.min(0, d3.min(t.data) ?? 0);
+    const hi = Math.max(lo + 1e-6, d3.max(t.data) ?? 1);
+    const color = d3.scaleSequential(d3.interpolateViridis).domain([lo, hi]);
+    const svg = d3
+      .select(frame.body)
+      .append("svg")
+      .attr("xmlns", "http://www.w3.org/2000/svg")
+      .attr("width", m.left + pw + m.right)
+      .attr("height", m.top + ph + m.bottom)
+      .attr("role", "img")
+      .attr("aria-label", `${kind} scores for ${nLayers} layers × ${nHeads} heads`);
+    const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
+    paintMatrix("svg", g, frame.body, { left: 0, top: 0 }, {
+      rows: nLayers,
+      cols: nHeads,
+      width: pw,
+      height: ph,
+      value: (l, h) => t.data[l * nHeads + h],
+      color,
+    });
+    const x = d3.scaleBand<number>().domain(range(nHeads)).range([0, pw]);
+    const y = d3.scaleBand<number>().domain(range(nLayers)).range([0, ph]);
+    styleAxis(g.append("g").attr("transform", `translate(0,${ph})`).call(d3.axisBottom(x)));
+    styleAxis(g.append("g").call(d3.axisLeft(y)));
+    axisLabel(g, "Head", pw / 2, ph + 36);
+    axisLabel(g, "Layer", -40, ph / 2, true);
+    colorLegend(g, color, { x: pw + 40, y: 0, height: Math.min(ph, 200), title: `${kind} score` });
+    const sel = g.append("rect").attr("class", "selected-head").attr("display", "none").attr("fill", "none").attr("stroke-width", 3).style("stroke", THEME.accent);
+    const paintSelected = () => {
+      sel.attr("display", selected ? null : "none");
+      if (selected) sel.attr("x", selected[1] * cell).attr("y", selected[0] * cell).attr("width", cell).attr("height", cell);
+    };
+    const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent").style("cursor", "pointer");
+    const at = (event: MouseEvent): [number, number] | null => {
+      const [px, py] = d3.pointer(event, hit.node());
+      const l = Math.floor(py / cell);
+      const h = Math.floor(px / cell);
+      return l >= 0 && h >= 0 && l < nLayers && h < nHeads ? [l, h] : null;
+    };
+    hit
+      .on("mousemove", (event: MouseEvent) => {
+        const a = at(event);
+        if (!a) return frame.tip.hide();
+        frame.tip.show([`layer ${a[0]}, head ${a[1]}`, `${kind} score ${fmt(t.data[a[0] * nHeads + a[1]])}`, "click to open its heatmap"], event);
+      })
+      .on("mouseleave", () => frame.tip.hide())
+      .on("click", (event: MouseEvent) => {
+        const a = at(event);
+        if (!a) return;
+        selected = a;
+        paintSelected();
+        options.onSelect?.(a[0], a[1], kind);
+      });
+    paintSelected();
+  }
+  draw();
+  return () => frame.dispose();
+}

@@ -1,0 +1,114 @@
+// Activation patching results: the patching metric over (layer, position) or (layer, head),
+// on a diverging scale centred at zero (blue helps, red hurts) so the sign reads at once.
+import * as d3 from "d3";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken } from "./common";
+
+export interface PatchingData {
+  /** [layer, position] or [layer, head] */
+  values: Tensor;
+  kind: "position" | "head";
+  /** Tokens for kind "position" (one per column). */
+  tokens?: string[];
+  /** What the value is, e.g. "logit difference recovered". */
+  metric: string;
+  /** e.g. "resid_pre", "attn_out", "z". */
+  activation?: string;
+  title?: string;
+}
+
+export interface PatchingOptions {
+  raster?: RasterEncoder;
+  onSelect?: (layer: number, column: number) => void;
+}
+
+export function render(el: HTMLElement, data: PatchingData, options: PatchingOptions = {}): Cleanup {
+  const t = checkTensor("values", data.values, [2]);
+  const [nLayers, nCols] = t.shape;
+  if (data.kind !== "position" && data.kind !== "head") throw new Error(`kind: expected "position" or "head", got ${JSON.stringify(data.kind)}`);
+  if (data.kind === "position" && (!data.tokens || data.tokens.length !== nCols)) {
+    throw new Error(`tokens: kind "position" needs ${nCols} token strings, got ${data.tokens ? data.tokens.length : "none"}`);
+  }
+  if (typeof data.metric !== "string" || !data.metric) throw new Error("metric: expected the name of the patching metric");
+  const colName = data.kind === "position" ? "Position (token)" : "Head";
+  const frame = createFrame(
+    el,
+    "patching",
+    data.title ?? `Activation patching${data.activation ? ` of ${data.activation}` : ""} by layer and ${data.kind}`,
+    `Colour: ${data.metric} when the clean activation is patched into the corrupted run (0 = no effect).`,
+  );
+  const cell = Math.max(6, Math.min(28, Math.floor(520 / Math.max(nCols, nLayers))));
+  const pw = cell * nCols;
+  const ph = cell * nLayers;
+  const colLabels = data.kind === "position" ? data.tokens!.map(showToken) : range(nCols).map(String);
+  const labelH = data.kind === "position" ? Math.min(110, 10 + 6.5 * (d3.max(colLabels, (l) => l.length) ?? 2)) : 16;
+  const m = { left: 60, top: labelH + 8, right: 110, bottom: 40 };
+  const a = Math.max(1e-6, d3.max(t.data, (v) => Math.abs(v)) ?? 1);
+  // RdBu runs red → blue; negative (hurts) red, positive (helps) blue.
+  const color = d3.scaleDiverging(d3.interpolateRdBu).domain([-a, 0, a]);
+  const host = el.ownerDocument.createElement("div");
+  host.style.position = "relative";
+  frame.body.appendChild(host);
+  const svg = d3
+    .select(host)
+    .append("svg")
+    .attr("xmlns", "http://www.w3.org/2000/svg")
+    .attr("width", m.left + pw + m.right)
+    .attr("height", m.top + ph + m.bottom)
+    .attr("role", "img")
+    .attr("aria-label", `patching map, ${nLayers} layers × ${nCols} ${data.kind}s`)
+    .style("position", "relative");
+  const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
+  const mode = nLayers * nCols > 128 * 128 ? (options.raster ? "raster" : "canvas") : "svg";
+  paintMatrix(mode, g, host, { left: m.left, top: m.top }, { rows: nLayers, cols: nCols, width: pw, height: ph, value: (l, c) => t.data[l * nCols + c], color }, options.raster);
+  g.append("rect").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
+  const step = Math.max(1, Math.ceil(10 / cell));
+  g.append("g")
+    .selectAll("text")
+    .data(range(nCols).filter((c) => c % step === 0))
+    .join("text")
+    .attr("class", "col-label")
+    .attr("transform", (c) => (data.kind === "position" ? `translate(${(c + 0.5) * cell},-4) rotate(-90)` : `translate(${(c + 0.5) * cell},-4)`))
+    .attr("dy", data.kind === "position" ? "0.35em" : 0)
+    .attr("text-anchor", data.kind === "position" ? "start" : "middle")
+    .attr("font-size", 10)
+    .text((c) => colLabels[c]);
+  g.append("g")
+    .selectAll("text")
+    .data(range(nLayers).filter((l) => l % step === 0))
+    .join("text")
+    .attr("class", "row-label")
+    .attr("x", -4)
+    .attr("y", (l) => (l + 0.5) * cell)
+    .attr("dy", "0.35em")
+    .attr("text-anchor", "end")
+    .attr("font-size", 10)
+    .text((l) => l);
+  axisLabel(g, "Layer", -36, ph / 2, true);
+  axisLabel(g, colName, pw / 2, ph + 24);
+  colorLegend(g, color, { x: pw + 40, y: 0, height: Math.min(Math.max(ph, 80), 200), title: data.metric });
+  const hover = g.append("rect").attr("class", "hover-cell").attr("display", "none").attr("fill", "none").attr("width", cell).attr("height", cell).style("stroke", THEME.fg).style("pointer-events", "none");
+  const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent");
+  const at = (event: MouseEvent): [number, number] | null => {
+    const [px, py] = d3.pointer(event, hit.node());
+    const l = Math.floor(py / cell);
+    const c = Math.floor(px / cell);
+    return l >= 0 && c >= 0 && l < nLayers && c < nCols ? [l, c] : null;
+  };
+  hit
+    .on("mousemove", (event: MouseEvent) => {
+      const p = at(event);
+      if (!p) return;
+      hover.attr("display", null).attr("x", p[1] * cell).attr("y", p[0] * cell);
+      const where = data.kind === "position" ? `position ${p[1]} (${colLabels[p[1]]})` : `head ${p[1]}`;
+      frame.tip.show([`layer ${p[0]}, ${where}`, `${data.metric} ${fmt(t.data[p[0] * nCols + p[1]])}`], event);
+    })
+    .on("mouseleave", () => {
+      hover.attr("display", "none");
+      frame.tip.hide();
+    })
+    .on("click", (event: MouseEvent) => {
+      const p = at(event);
+      if (p) options.onSelect?.(p[0], p[1]);
+    });
+  return () => frame.dispose();
+}

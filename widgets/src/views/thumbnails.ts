@@ -1,0 +1,178 @@
+// Every head of a model at once: a layers × heads grid of small attention maps. Hovering a
+// thumbnail previews it large beside the grid; clicking it asks for that head's heatmap.
+import * as d3 from "d3";
+import {
+  Cleanup,
+  PaintMode,
+  RasterEncoder,
+  Tensor,
+  THEME,
+  axisLabel,
+  checkTensor,
+  createFrame,
+  paintMatrix,
+  range,
+  showToken,
+  subMatrix,
+} from "./common";
+
+export interface ThumbnailsData {
+  /** [layer, head, query, key] */
+  pattern: Tensor;
+  tokens?: string[];
+  title?: string;
+}
+
+export interface ThumbnailsOptions {
+  /** Side of one thumbnail in pixels. */
+  thumb?: number;
+  /** Side of the hover preview in pixels. */
+  preview?: number;
+  raster?: RasterEncoder;
+  onOpen?: (layer: number, head: number) => void;
+}
+
+export function render(el: HTMLElement, data: ThumbnailsData, options: ThumbnailsOptions = {}): Cleanup {
+  const pattern = checkTensor("pattern", data.pattern, [4]);
+  const [nLayers, nHeads, rows, cols] = pattern.shape;
+  if (data.tokens && data.tokens.length !== cols) {
+    throw new Error(`tokens: expected ${cols} token strings, got ${data.tokens.length}`);
+  }
+  const frame = createFrame(
+    el,
+    "thumbnails",
+    data.title ?? `All attention heads (${nLayers} layers × ${nHeads} heads)`,
+    "Each square is one head's query × key pattern, coloured by attention weight (0 to 1). Hover to preview, click to open.",
+  );
+  const t = options.thumb ?? Math.max(24, Math.min(64, Math.floor(720 / nHeads) - 6));
+  const gap = 6;
+  const pv = options.preview ?? 240;
+  const m = { left: 56, top: 44, right: 20, bottom: 10 };
+  const gridW = nHeads * (t + gap);
+  const gridH = nLayers * (t + gap);
+  const mode: PaintMode = rows * cols <= 24 * 24 ? "svg" : options.raster ? "raster" : "canvas";
+  const color = d3.scaleSequential(d3.interpolateViridis).domain([0, 1]);
+  const host = el.ownerDocument.createElement("div");
+  host.style.position = "relative";
+  frame.body.appendChild(host);
+  const svg = d3
+    .select(host)
+    .append("svg")
+    .attr("xmlns", "http://www.w3.org/2000/svg")
+    .attr("width", m.left + gridW + pv + 40 + m.right)
+    .attr("height", m.top + Math.max(gridH, pv + 30) + m.bottom)
+    .attr("role", "img")
+    .attr("aria-label", `attention thumbnails for ${nLayers * nHeads} heads`)
+    .style("position", "relative");
+  const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
+  axisLabel(g, "Head", gridW / 2, -28);
+  axisLabel(g, "Layer", -40, gridH / 2, true);
+  g.append("g")
+    .selectAll("text")
+    .data(range(nHeads))
+    .join("text")
+    .attr("class", "tick-label")
+    .attr("x", (h) => h * (t + gap) + t / 2)
+    .attr("y", -8)
+    .attr("text-anchor", "middle")
+    .attr("font-size", 10)
+    .text((h) => h);
+  g.append("g")
+    .selectAll("text")
+    .data(range(nLayers))
+    .join("text")
+    .attr("class", "tick-label")
+    .attr("x", -8)
+    .attr("y", (l) => l * (t + gap) + t / 2)
+    .attr("dy", "0.35em")
+    .attr("text-anchor", "end")
+    .attr("font-size", 10)
+    .text((l) => l);
+
+  for (let l = 0; l < nLayers; l++) {
+    for (let h = 0; h < nHeads; h++) {
+      const x = h * (t + gap);
+      const y = l * (t + gap);
+      const cell = g.append("g").attr("class", "thumb").attr("data-layer", l).attr("data-head", h).attr("transform", `translate(${x},${y})`);
+      const mat = subMatrix(pattern, [l, h]);
+      paintMatrix(mode, cell, host, { left: m.left + x, top: m.top + y }, {
+        rows,
+        cols,
+        width: t,
+        height: t,
+        value: (i, j) => blankCausal(mat, i, j, cols),
+        color,
+      }, options.raster);
+      cell.append("rect").attr("class", "thumb-frame").attr("width", t).attr("height", t).attr("fill", "none").style("stroke", THEME.border);
+    }
+  }
+
+  const px = gridW + 40;
+  const preview = g.append("g").attr("class", "preview").attr("transform", `translate(${px},0)`);
+  const previewTitle = preview.append("text").attr("class", "preview-title").attr("y", -8).attr("font-size", 12).text("Hover a head to preview");
+  let previewCanvas: HTMLCanvasElement | null = null;
+  let selected: SVGRectElement | null = null;
+  const showPreview = (l: number, h: number): void => {
+    preview.selectAll(".cells, .cells-raster").remove();
+    previewCanvas?.remove();
+    const mat = subMatrix(pattern, [l, h]);
+    previewCanvas = paintMatrix(mode === "svg" ? "svg" : mode, preview, host, { left: m.left + px, top: m.top }, {
+      rows,
+      cols,
+      width: pv,
+      height: pv,
+      value: (i, j) => blankCausal(mat, i, j, cols),
+      color,
+    }, options.raster);
+    preview.select(".cells").lower();
+    previewTitle.text(`Layer ${l}, head ${h} (query ↓, key →)`);
+  };
+  preview.append("rect").attr("width", pv).attr("height", pv).attr("fill", "none").style("stroke", THEME.border);
+
+  // A transparent hit layer over the grid: one listener instead of one per thumbnail.
+  const hit = g.append("rect").attr("class", "hit").attr("width", gridW).attr("height", gridH).attr("fill", "transparent").style("cursor", "pointer");
+  const headAt = (event: MouseEvent): [number, number] | null => {
+    const [x, y] = d3.pointer(event, hit.node());
+    const h = Math.floor(x / (t + gap));
+    const l = Math.floor(y / (t + gap));
+    if (l < 0 || h < 0 || l >= nLayers || h >= nHeads || x - h * (t + gap) > t || y - l * (t + gap) > t) return null;
+    return [l, h];
+  };
+  let shown = "";
+  hit
+    .on("mousemove", (event: MouseEvent) => {
+      const at = headAt(event);
+      if (!at) return frame.tip.hide();
+      const key = at.join(".");
+      if (key !== shown) {
+        shown = key;
+        showPreview(at[0], at[1]);
+      }
+      const mat = subMatrix(pattern, at);
+      let best = 0;
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (mat[i * cols + j] > mat[best]) best = i * cols + j;
+      const lines = [`layer ${at[0]}, head ${at[1]}`, "click to open"];
+      if (data.tokens) lines.splice(1, 0, `strongest: ${showToken(data.tokens[Math.floor(best / cols)] ?? "")} → ${showToken(data.tokens[best % cols])} (${mat[best].toFixed(3)})`);
+      frame.tip.show(lines, event);
+    })
+    .on("mouseleave", () => frame.tip.hide())
+    .on("click", (event: MouseEvent) => {
+      const at = headAt(event);
+      if (!at) return;
+      selected?.classList.remove("selected");
+      selected?.style.setProperty("stroke-width", "1");
+      selected?.style.setProperty("stroke", THEME.border);
+      selected = g.select<SVGRectElement>(`.thumb[data-layer="${at[0]}"][data-head="${at[1]}"] .thumb-frame`).node();
+      selected?.classList.add("selected");
+      selected?.style.setProperty("stroke-width", "3");
+      selected?.style.setProperty("stroke", THEME.accent);
+      options.onOpen?.(at[0], at[1]);
+    });
+  return () => frame.dispose();
+}
+
+// A causal model's future keys are exact zeros; leaving them blank shows the triangle.
+function blankCausal(mat: Float32Array, i: number, j: number, cols: number): number {
+  const v = mat[i * cols + j];
+  return j > i && v === 0 ? NaN : v;
+}
