@@ -5,3 +5,4 @@ export * from "./init";
 export * from "./forward";
 export * from "./tokens";
 export { Cache, HookState } from "./hooked";
+export * from "./hf";
