@@ -1,0 +1,245 @@
+/**
+ * Activation patching, clean → corrupted: run the corrupted prompt with one activation
+ * replaced by its value on the clean prompt, and measure how much of the clean behaviour
+ * comes back. One generic routine does every kind; the patched variants are stacked along
+ * the batch axis so a grid costs a handful of forward passes, not one per cell.
+ * Normalised effect = (m_patched − m_corrupted) / (m_clean − m_corrupted): 0 = corrupted, 1 = clean.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Hook, TransformerModel } from "../model/types";
+import { actName, type HookName } from "../hooks/names";
+import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle } from "./common";
+import { logitDiff } from "./metrics";
+import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+
+/** Sites shaped [batch, pos, d]. */
+export type PositionSite = "resid_pre" | "resid_mid" | "resid_post" | "attn_out" | "mlp_out";
+/** Sites shaped [batch, pos, head, *]. */
+export type HeadSite = "z" | "q" | "k" | "v" | "result";
+export type PatchSite = PositionSite | HeadSite;
+
+const HEAD_SITES: readonly string[] = ["z", "q", "k", "v", "result"];
+const POSITION_SITES: readonly string[] = ["resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out"];
+
+/** One patched variant: the clean value replaces the corrupted one at (layer, head?, pos?); null = every. */
+export interface PatchCell {
+  layer: number;
+  pos: number | null;
+  head?: number | null;
+}
+
+/** act[row, pos, :] = clean[0, pos, :] for each (row, pos) given; pos null patches the whole row. act: [B, P, d], clean: [1, P, d]. */
+export function patchPositions(act: tf.Tensor, clean: tf.Tensor, rows: { row: number; pos: number | null }[]): tf.Tensor {
+  const [B, P] = act.shape;
+  checkPatchShapes(act, clean, "patchPositions");
+  const mask = new Uint8Array(B * P);
+  for (const { row, pos } of rows) {
+    checkInt(row, 0, B - 1, "row", "patchPositions");
+    if (pos === null) mask.fill(1, row * P, (row + 1) * P);
+    else {
+      checkInt(pos, 0, P - 1, "pos", "patchPositions");
+      mask[row * P + pos] = 1;
+    }
+  }
+  return tf.tidy(() => {
+    const m = tf.tensor(mask, [B, P, ...act.shape.slice(2).map(() => 1)], "bool");
+    return tf.where(m, tf.broadcastTo(clean, act.shape), act);
+  });
+}
+
+/** act[row, pos, head, :] = clean[0, pos, head, :]; pos null = every position. act: [B, P, H, e], clean: [1, P, H, e]. */
+export function patchHeads(act: tf.Tensor, clean: tf.Tensor, rows: { row: number; head: number; pos: number | null }[]): tf.Tensor {
+  if (act.rank !== 4) throw new Error(`patchHeads: activation must be [batch, pos, head, e]; got rank ${act.rank}`);
+  checkPatchShapes(act, clean, "patchHeads");
+  const [B, P, H] = act.shape;
+  const mask = new Uint8Array(B * P * H);
+  for (const { row, head, pos } of rows) {
+    checkInt(row, 0, B - 1, "row", "patchHeads");
+    checkInt(head, 0, H - 1, "head", "patchHeads");
+    if (pos !== null) checkInt(pos, 0, P - 1, "pos", "patchHeads");
+    for (let p = 0; p < P; p++) if (pos === null || p === pos) mask[(row * P + p) * H + head] = 1;
+  }
+  return tf.tidy(() => tf.where(tf.tensor(mask, [B, P, H, 1], "bool"), tf.broadcastTo(clean, act.shape), act));
+}
+
+function checkPatchShapes(act: tf.Tensor, clean: tf.Tensor, fn: string): void {
+  if (clean.rank !== act.rank || clean.shape[0] !== 1 || clean.shape.slice(1).some((s, i) => s !== act.shape[i + 1])) {
+    throw new Error(`${fn}: clean activation must be [1, ${act.shape.slice(1).join(", ")}]; got [${clean.shape.join(", ")}]`);
+  }
+}
+
+/** Per-row metric of a batch of logits [batch, pos, vocab]. */
+export type LogitMetric = (logits: tf.Tensor3D) => Float32Array;
+
+export interface PatchingOptions extends RunOptions {
+  /** The measure: a function of logits, or logit difference answer − wrong at the last position. */
+  metric?: LogitMetric | { answer: number; wrong: number; pos?: number };
+}
+
+export interface PatchingResult {
+  kind: "activation-patching";
+  site: PatchSite;
+  /** Normalised effect per cell, laid out by `shape` (NaN for cells not run when partial). */
+  data: Float32Array;
+  /** The raw metric of each patched run. */
+  raw: Float32Array;
+  shape: number[];
+  dims: string[];
+  cells: PatchCell[];
+  cleanMetric: number;
+  corruptedMetric: number;
+  tokens: string[];
+  corruptedTokens: string[];
+  partial: boolean;
+  settings: { metric: string; rowsPerPass: number; forwardPasses: number };
+}
+
+function resolveMetric(m: PatchingOptions["metric"], fn: string): { f: LogitMetric; name: string } {
+  if (typeof m === "function") return { f: m, name: "custom" };
+  if (m && typeof m === "object") return { f: (lg) => logitDiff(lg, m.answer, m.wrong, m.pos ?? -1), name: `logit diff ${m.answer} − ${m.wrong}` };
+  throw new Error(`${fn}: opts.metric is required: a function of logits, or {answer, wrong} token ids for a logit difference`);
+}
+
+/**
+ * The generic routine: for every cell, the corrupted run with `site` patched from the clean
+ * run at that cell. Cells are packed into batches of as many rows as the memory budget allows.
+ */
+export async function activationPatching(
+  model: TransformerModel,
+  clean: string | number[],
+  corrupted: string | number[],
+  site: PatchSite,
+  cells: PatchCell[],
+  opts: PatchingOptions & { shape?: number[]; dims?: string[] } = {},
+): Promise<PatchingResult> {
+  const fn = "activationPatching";
+  const headSite = HEAD_SITES.includes(site);
+  if (!headSite && !POSITION_SITES.includes(site)) throw new Error(`${fn}: site must be one of ${[...POSITION_SITES, ...HEAD_SITES].join(", ")}; got ${JSON.stringify(site)}`);
+  if (model.config.attnOnly && (site === "mlp_out" || site === "resid_mid")) throw new Error(`${fn}: site "${site}" does not exist in an attention-only model`);
+  const metric = resolveMetric(opts.metric, fn);
+  const c = prepareSingle(model, clean, fn);
+  const k = prepareSingle(model, corrupted, fn);
+  assertSameLength(c.ids, k.ids, fn);
+  const P = c.ids.length;
+  if (!Array.isArray(cells) || cells.length === 0) throw new Error(`${fn}: cells must be a non-empty array of {layer, pos, head?}`);
+  for (const cell of cells) {
+    checkLayer(model, cell.layer, fn);
+    if (cell.pos !== null) checkInt(cell.pos, 0, P - 1, "pos", fn);
+    if (headSite) {
+      if (cell.head === undefined || cell.head === null) throw new Error(`${fn}: site "${site}" is per head, so every cell needs a head`);
+      checkHead(model, cell.head, fn);
+    }
+  }
+  const layers = [...new Set(cells.map((x) => x.layer))].sort((a, b) => a - b);
+  const names = layers.map((l) => actName(site, l)) as HookName[];
+  const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
+  const bytesPerRow = 4 * P * (6 * d + dMlp + 2 * H * P + V);
+  const rowsPerPass = rowsInBudget(bytesPerRow, opts, 256);
+  const passes = Math.ceil(cells.length / rowsPerPass);
+  const progress = new Progress(cells.length, opts);
+  progress.plan(passes + 2, `${cells.length} patched runs of "${site}" in ${passes} batched passes, plus one clean and one corrupted run`);
+
+  const { logits: cleanLogits, cache } = model.runWithCache([c.ids], { names });
+  const raw = new Float32Array(cells.length).fill(NaN);
+  let cleanMetric = NaN;
+  let corruptedMetric = NaN;
+  let partial = false;
+  try {
+    cleanMetric = metric.f(cleanLogits)[0];
+    const corrLogits = model.run([k.ids]);
+    corruptedMetric = metric.f(corrLogits)[0];
+    corrLogits.dispose();
+    for (let start = 0; start < cells.length; start += rowsPerPass) {
+      if (progress.aborted) {
+        partial = true;
+        break;
+      }
+      const chunk = cells.slice(start, start + rowsPerPass);
+      const hooks: Hook[] = layers
+        .filter((l) => chunk.some((x) => x.layer === l))
+        .map((l) => {
+          const cleanAct = cache.get(actName(site, l));
+          const rows = chunk.map((x, row) => ({ ...x, row })).filter((x) => x.layer === l);
+          return {
+            name: actName(site, l),
+            fn: (act: tf.Tensor) =>
+              headSite ? patchHeads(act, cleanAct, rows.map((r) => ({ row: r.row, head: r.head!, pos: r.pos }))) : patchPositions(act, cleanAct, rows),
+          };
+        });
+      const batch = chunk.map(() => k.ids);
+      const { logits } = model.runWithHooks(batch, hooks);
+      try {
+        raw.set(metric.f(logits), start);
+      } finally {
+        logits.dispose();
+      }
+      progress.tick(chunk.length);
+      await yieldToEventLoop();
+    }
+  } finally {
+    cleanLogits.dispose();
+    cache.dispose();
+  }
+  const denom = cleanMetric - corruptedMetric;
+  const data = raw.map((m) => (m - corruptedMetric) / denom);
+  return {
+    kind: "activation-patching",
+    site,
+    data,
+    raw,
+    shape: opts.shape ?? [cells.length],
+    dims: opts.dims ?? ["cell"],
+    cells,
+    cleanMetric,
+    corruptedMetric,
+    tokens: c.tokens,
+    corruptedTokens: k.tokens,
+    partial,
+    settings: { metric: metric.name, rowsPerPass, forwardPasses: passes + 2 },
+  };
+}
+
+function gridLP(model: TransformerModel, P: number): PatchCell[] {
+  const cells: PatchCell[] = [];
+  for (let l = 0; l < model.config.nLayers; l++) for (let p = 0; p < P; p++) cells.push({ layer: l, pos: p });
+  return cells;
+}
+
+function lengthOf(model: TransformerModel, input: string | number[], fn: string): number {
+  return prepareSingle(model, input, fn).ids.length;
+}
+
+/** Residual stream entering each block (resid_pre), by [layer, pos]. */
+export function patchResidByPos(model: TransformerModel, clean: string | number[], corrupted: string | number[], opts: PatchingOptions = {}) {
+  const P = lengthOf(model, clean, "patchResidByPos");
+  return activationPatching(model, clean, corrupted, "resid_pre", gridLP(model, P), { ...opts, shape: [model.config.nLayers, P], dims: ["layer", "pos"] });
+}
+
+/** Attention-layer output by [layer, pos]. */
+export function patchAttnOutByPos(model: TransformerModel, clean: string | number[], corrupted: string | number[], opts: PatchingOptions = {}) {
+  const P = lengthOf(model, clean, "patchAttnOutByPos");
+  return activationPatching(model, clean, corrupted, "attn_out", gridLP(model, P), { ...opts, shape: [model.config.nLayers, P], dims: ["layer", "pos"] });
+}
+
+/** MLP output by [layer, pos]. */
+export function patchMlpOutByPos(model: TransformerModel, clean: string | number[], corrupted: string | number[], opts: PatchingOptions = {}) {
+  const P = lengthOf(model, clean, "patchMlpOutByPos");
+  return activationPatching(model, clean, corrupted, "mlp_out", gridLP(model, P), { ...opts, shape: [model.config.nLayers, P], dims: ["layer", "pos"] });
+}
+
+/** Each head's output (hook_z, every position) by [layer, head]. */
+export function patchHeadOut(model: TransformerModel, clean: string | number[], corrupted: string | number[], opts: PatchingOptions = {}) {
+  const { nLayers: L, nHeads: H } = model.config;
+  const cells: PatchCell[] = [];
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) cells.push({ layer: l, head: h, pos: null });
+  return activationPatching(model, clean, corrupted, "z", cells, { ...opts, shape: [L, H], dims: ["layer", "head"] });
+}
+
+/** Each head's output at each position (hook_z) by [layer, head, pos]. */
+export function patchHeadOutByPos(model: TransformerModel, clean: string | number[], corrupted: string | number[], opts: PatchingOptions = {}) {
+  const { nLayers: L, nHeads: H } = model.config;
+  const P = lengthOf(model, clean, "patchHeadOutByPos");
+  const cells: PatchCell[] = [];
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) for (let p = 0; p < P; p++) cells.push({ layer: l, head: h, pos: p });
+  return activationPatching(model, clean, corrupted, "z", cells, { ...opts, shape: [L, H, P], dims: ["layer", "head", "pos"] });
+}

@@ -1,0 +1,121 @@
+import * as tf from "@tensorflow/tfjs";
+import { actName } from "../../../lib/hooks/names";
+import {
+  activationPatching,
+  patchAttnOutByPos,
+  patchHeadOut,
+  patchHeadOutByPos,
+  patchHeads,
+  patchMlpOutByPos,
+  patchPositions,
+  patchResidByPos,
+} from "../../../lib/methods/patching";
+import { logitDiff } from "../../../lib/methods/metrics";
+import { initBackend, maxAbsDiff, randomGpt2 } from "./helpers";
+
+beforeAll(initBackend);
+
+describe("pure setters", () => {
+  test("patchPositions replaces the given (row, pos) slices only", () => {
+    const act = tf.tensor3d([[[1, 1], [2, 2]], [[3, 3], [4, 4]], [[5, 5], [6, 6]]]);
+    const clean = tf.tensor3d([[[-1, -1], [-2, -2]]]);
+    const out = patchPositions(act, clean, [{ row: 0, pos: 1 }, { row: 2, pos: null }]);
+    expect(Array.from(out.dataSync())).toEqual([1, 1, -2, -2, 3, 3, 4, 4, -1, -1, -2, -2]);
+    expect(Array.from(act.dataSync())).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    expect(() => patchPositions(act, clean, [{ row: 3, pos: 0 }])).toThrow(/row must be an integer in \[0, 2\]/);
+    expect(() => patchPositions(act, tf.zeros([1, 3, 2]), [])).toThrow(/clean activation must be \[1, 2, 2\]/);
+  });
+
+  test("patchHeads replaces one head at one or every position", () => {
+    // [B=2, P=2, H=2, e=1]
+    const act = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
+    const clean = tf.tensor4d([-1, -2, -3, -4], [1, 2, 2, 1]);
+    const out = patchHeads(act, clean, [{ row: 0, head: 1, pos: 0 }, { row: 1, head: 0, pos: null }]);
+    expect(Array.from(out.dataSync())).toEqual([1, -2, 3, 4, -1, 6, -3, 8]);
+  });
+});
+
+describe("activation patching on a random model", () => {
+  let model: ReturnType<typeof randomGpt2>;
+  const clean = [3, 14, 15, 9, 26, 5, 35];
+  const corrupted = [3, 14, 42, 9, 26, 5, 35];
+  const metric = { answer: 7, wrong: 11 };
+  beforeAll(() => {
+    model = randomGpt2(11);
+  });
+  afterAll(() => model.dispose());
+
+  test("patching the whole clean residual at any layer gives back the clean metric", async () => {
+    const cells = [0, 1, 2].map((layer) => ({ layer, pos: null }));
+    const r = await activationPatching(model, clean, corrupted, "resid_pre", cells, { metric });
+    expect(r.kind).toBe("activation-patching");
+    expect(Math.abs(r.cleanMetric - r.corruptedMetric)).toBeGreaterThan(1e-3);
+    for (const v of r.data) expect(v).toBeCloseTo(1, 4);
+  });
+
+  test("residual grid: batched equals one-row passes and a hand-made hook; positions before the change do nothing", async () => {
+    let plan = 0;
+    const r = await patchResidByPos(model, clean, corrupted, { metric, onPlan: (p) => (plan = p.forwardPasses) });
+    expect(r.shape).toEqual([3, 7]);
+    expect(plan).toBe(3); // 21 cells in one pass + clean + corrupted
+    const single = await patchResidByPos(model, clean, corrupted, { metric, memoryBudgetBytes: 1 });
+    expect(single.settings.forwardPasses).toBe(23);
+    expect(maxAbsDiff(r.raw, single.raw)).toBeLessThan(1e-4);
+    for (let l = 0; l < 3; l++) for (let p = 0; p < 2; p++) expect(r.data[l * 7 + p]).toBeCloseTo(0, 5);
+    expect(r.data[0 * 7 + 2]).toBeCloseTo(1, 4); // layer 0, the changed token: everything flows from it
+    // A hand-made hook for cell (1, 4).
+    const { cache, logits: lc } = model.runWithCache([clean], { names: [actName("resid_pre", 1)] });
+    const cl = cache.get(actName("resid_pre", 1));
+    const { logits } = model.runWithHooks([corrupted], [{
+      name: actName("resid_pre", 1),
+      fn: (a) => tf.concat([a.slice([0, 0, 0], [1, 4, -1]), cl.slice([0, 4, 0], [1, 1, -1]), a.slice([0, 5, 0], [1, 2, -1])], 1),
+    }]);
+    expect(logitDiff(logits, 7, 11)[0]).toBeCloseTo(r.raw[1 * 7 + 4], 4);
+    [logits, lc].forEach((t) => t.dispose());
+    cache.dispose();
+  });
+
+  test("attn_out, mlp_out and head grids have their shapes; per-head cells match the [layer, head] grid", async () => {
+    const a = await patchAttnOutByPos(model, clean, corrupted, { metric });
+    const m = await patchMlpOutByPos(model, clean, corrupted, { metric });
+    const h = await patchHeadOut(model, clean, corrupted, { metric });
+    const hp = await patchHeadOutByPos(model, clean, corrupted, { metric });
+    expect([a.shape, m.shape, h.shape, hp.shape]).toEqual([[3, 7], [3, 7], [3, 4], [3, 4, 7]]);
+    expect(hp.dims).toEqual(["layer", "head", "pos"]);
+    const cellsAll = [{ layer: 1, pos: null }];
+    const attnAll = await activationPatching(model, clean, corrupted, "attn_out", cellsAll, { metric });
+    const zAll = await activationPatching(model, clean, corrupted, "z", [0, 1, 2, 3].map((head) => ({ layer: 1, head, pos: null })), { metric });
+    expect(Number.isFinite(attnAll.data[0])).toBe(true);
+    expect(zAll.data.length).toBe(4);
+    // Each single head patched at every position matches the [layer, head] grid.
+    for (let i = 0; i < 4; i++) expect(zAll.raw[i]).toBeCloseTo(h.raw[1 * 4 + i], 4);
+  });
+
+  test("errors: lengths, ranges, heads, metric", async () => {
+    await expect(patchResidByPos(model, clean, corrupted.slice(0, 6), { metric })).rejects.toThrow(/same number of tokens; got 7 and 6/);
+    await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 3, pos: 0 }], { metric })).rejects.toThrow(/layer must be an integer in \[0, 2\]; got 3/);
+    await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 0, pos: 7 }], { metric })).rejects.toThrow(/pos must be an integer in \[0, 6\]/);
+    await expect(activationPatching(model, clean, corrupted, "z", [{ layer: 0, pos: 0 }], { metric })).rejects.toThrow(/needs a head/);
+    await expect(activationPatching(model, clean, corrupted, "z", [{ layer: 0, pos: 0, head: 4 }], { metric })).rejects.toThrow(/head must be an integer in \[0, 3\]/);
+    await expect(patchResidByPos(model, clean, corrupted)).rejects.toThrow(/metric is required/);
+  });
+
+  test("cancelling returns a partial result", async () => {
+    const ctl = new AbortController();
+    const seen: number[] = [];
+    const r = await patchResidByPos(model, clean, corrupted, {
+      metric,
+      memoryBudgetBytes: 1,
+      signal: ctl.signal,
+      onProgress: (e) => {
+        seen.push(e.done);
+        expect(e.total).toBe(21);
+        if (e.done === 3) ctl.abort();
+      },
+    });
+    expect(r.partial).toBe(true);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(Number.isNaN(r.data[5])).toBe(true);
+    expect(Number.isFinite(r.data[2])).toBe(true);
+  });
+});
