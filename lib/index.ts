@@ -3,3 +3,5 @@ export * from "./backend";
 export * from "./hooks";
 export * from "./model";
 export * from "./tokenizers";
+export * from "./io";
+export * from "./pretrained";

@@ -1,2 +1,4 @@
 export * from "./half";
 export * from "./safetensors";
+export * from "./hub";
+export * from "./bundled";
