@@ -1,0 +1,129 @@
+// Thin ipywidgets wrappers: each model holds the renderer's data/options traits (tensors
+// as binary buffers), each view calls its renderer and redraws on change. Heatmap views
+// whose model carries one head fetch other heads from the kernel with a custom message.
+import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/base";
+import * as views from "./views";
+import type { Cleanup, Tensor } from "./views/common";
+import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, toFloat32 } from "./protocol";
+
+type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
+
+const dataSerializer = {
+  deserialize: (value: unknown) => decodeData(value),
+};
+
+function modelClass(kind: ViewKind): typeof DOMWidgetModel {
+  const name = VIEW_NAMES[kind];
+  return class extends DOMWidgetModel {
+    static serializers: ISerializers = { ...DOMWidgetModel.serializers, data: dataSerializer };
+    defaults() {
+      return {
+        ...super.defaults(),
+        _model_name: `${name}Model`,
+        _model_module: MODULE_NAME,
+        _model_module_version: MODULE_VERSION,
+        _view_name: `${name}View`,
+        _view_module: MODULE_NAME,
+        _view_module_version: MODULE_VERSION,
+        data: null,
+        options: {},
+        selected: null,
+      };
+    }
+  };
+}
+
+function viewClass(kind: ViewKind): typeof DOMWidgetView {
+  const renderer = (views as unknown as Record<ViewKind, { render: Renderer }>)[kind].render;
+  return class extends DOMWidgetView {
+    private cleanup: Cleanup | null = null;
+    private pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void }>();
+    private nextId = 1;
+
+    render(): void {
+      this.el.classList.add("attnlab-widget", `attnlab-widget-${kind}`);
+      this.draw();
+      this.listenTo(this.model, "change:data change:options", () => this.draw());
+      this.listenTo(this.model, "msg:custom", (content: HeadReply, buffers: DataView[]) => this.onCustom(content, buffers));
+    }
+
+    private draw(): void {
+      this.cleanup?.();
+      this.cleanup = null;
+      this.el.textContent = "";
+      const data = this.model.get("data");
+      if (!data) return;
+      try {
+        this.cleanup = renderer(this.el, data as never, { ...(this.model.get("options") ?? {}), ...this.rendererCallbacks() } as never);
+      } catch (e) {
+        const pre = document.createElement("pre");
+        pre.className = "attnlab-error";
+        pre.textContent = `attnlab ${kind} view: ${(e as Error).message}`;
+        this.el.appendChild(pre);
+      }
+    }
+
+    private select(sel: Record<string, unknown>): void {
+      this.model.set("selected", sel);
+      this.model.save_changes();
+    }
+
+    private rendererCallbacks(): Record<string, unknown> {
+      const cb: Record<string, unknown> = {};
+      if (kind === "heatmap" || kind === "lines") cb.onSelect = (layer: number, head: number) => this.select({ layer, head });
+      if (kind === "thumbnails") cb.onOpen = (layer: number, head: number) => this.select({ layer, head });
+      if (kind === "headscores") cb.onSelect = (layer: number, head: number, k: string) => this.select({ layer, head, kind: k });
+      if (kind === "patching") cb.onSelect = (layer: number, column: number) => this.select({ layer, column });
+      if (kind === "heatmap") {
+        const data = this.model.get("data") as { pattern?: Tensor } | null;
+        if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
+      }
+      return cb;
+    }
+
+    private requestHead(layer: number, head: number): Promise<Tensor> {
+      const id = this.nextId++;
+      return new Promise<Tensor>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.send({ event: "request_head", id, layer, head });
+      });
+    }
+
+    private onCustom(content: HeadReply, buffers: DataView[]): void {
+      const waiting = this.pending.get(content?.id);
+      if (!waiting) return;
+      this.pending.delete(content.id);
+      if (content.event === "error") return waiting.reject(new Error(content.message ?? "kernel error"));
+      try {
+        waiting.resolve({ data: toFloat32(buffers[0]), shape: content.shape ?? [] });
+      } catch (e) {
+        waiting.reject(e as Error);
+      }
+    }
+
+    remove(): void {
+      this.cleanup?.();
+      this.cleanup = null;
+      for (const p of this.pending.values()) p.reject(new Error("view removed"));
+      this.pending.clear();
+      super.remove();
+    }
+  };
+}
+
+export const HeatmapModel = modelClass("heatmap");
+export const HeatmapView = viewClass("heatmap");
+export const ThumbnailsModel = modelClass("thumbnails");
+export const ThumbnailsView = viewClass("thumbnails");
+export const LinesModel = modelClass("lines");
+export const LinesView = viewClass("lines");
+export const HeadScoresModel = modelClass("headscores");
+export const HeadScoresView = viewClass("headscores");
+export const ProbeModel = modelClass("probe");
+export const ProbeView = viewClass("probe");
+export const RestorationModel = modelClass("restoration");
+export const RestorationView = viewClass("restoration");
+export const PatchingModel = modelClass("patching");
+export const PatchingView = viewClass("patching");
+export const AttributionModel = modelClass("attribution");
+export const AttributionView = viewClass("attribution");
