@@ -17,6 +17,9 @@ export function batchFromRows(rows: number[][], pad: number, where = "input"): T
   const attentionMask = new Int32Array(b * p);
   rows.forEach((r, i) => {
     r.forEach((id, j) => {
+      if (typeof id !== "number" || !Number.isInteger(id)) {
+        throw new Error(`${where}: token id ${id} at [${i}, ${j}] is not an integer`);
+      }
       ids[i * p + j] = id;
       attentionMask[i * p + j] = 1;
     });
