@@ -201,6 +201,11 @@ export class KernelClient {
     return { reply, iopub: await this.outputs(id) };
   }
 
+  /** For messages without a reply (comm_*): the IOPub messages they caused. */
+  async post(msgType: string, content: object, opts: { buffers?: Buffer[] } = {}): Promise<Msg[]> {
+    return this.outputs(this.send("shell", msgType, content, opts));
+  }
+
   execute(code: string, extra: object = {}, timeout = 60000): Promise<{ id: string; reply: Msg; iopub: Msg[] }> {
     const id = this.send("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
     return this.reply(id, timeout).then(async (reply) => ({ id, reply, iopub: await this.outputs(id, timeout) }));
