@@ -113,8 +113,10 @@ export async function hubFile(name: string, file: string, o: ResolvedHubOptions,
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.part-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  // The file is created here, synchronously, so nothing can recreate it after the clean-up below.
+  const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w") });
   try {
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), fs.createWriteStream(tmp));
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), out);
     const expected = res.headers.get("content-length");
     const got = fs.statSync(tmp).size;
     if (expected !== null && Number(expected) !== got) {
@@ -122,6 +124,7 @@ export async function hubFile(name: string, file: string, o: ResolvedHubOptions,
     }
     fs.renameSync(tmp, dest);
   } catch (e) {
+    if (!out.closed) await new Promise<void>((ok) => out.once("close", () => ok()));
     fs.rmSync(tmp, { force: true });
     throw new Error(`hub: download of ${url} was interrupted (${(e as Error).message}); nothing was cached, try again`);
   }
