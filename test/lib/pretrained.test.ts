@@ -145,7 +145,16 @@ describe("hub (loopback server)", () => {
   let hub: HubServer;
   const savedEnv = { ...process.env };
   beforeAll(async () => {
-    hub = await startHubServer({ "attnlab-test/tiny-gpt2": GPT2, "attnlab-test/tiny-bert": BERT });
+    const TOK = path.join(__dirname, "../fixtures/tokenizers");
+    // A GPT-2 checkpoint with only the legacy vocab.json + merges.txt, and one with only PyTorch weights.
+    const legacy = variant(GPT2, "hub-legacy", (d) => {
+      fs.rmSync(path.join(d, "tokenizer.json"));
+      for (const f of ["vocab.json", "merges.txt"]) fs.copyFileSync(path.join(TOK, "gpt2-bpe-files", f), path.join(d, f));
+    });
+    const torchOnly = variant(GPT2, "hub-torch", (d) => fs.renameSync(path.join(d, "model.safetensors"), path.join(d, "pytorch_model.bin")));
+    hub = await startHubServer({
+      "attnlab-test/tiny-gpt2": GPT2, "attnlab-test/tiny-bert": BERT, "attnlab-test/legacy": legacy, "attnlab-test/torch": torchOnly,
+    });
   });
   afterAll(() => hub.close());
   afterEach(() => {
@@ -212,6 +221,23 @@ describe("hub (loopback server)", () => {
     const m = await loadPretrained("attnlab-test/tiny-gpt2", { endpoint: hub.endpoint, cacheDir });
     m.dispose();
     expect(fs.readdirSync(folder).filter((f) => f.includes(".part"))).toEqual([]);
+  });
+
+  test("legacy tokenizer files are fetched when tokenizer.json is absent", async () => {
+    const cacheDir = path.join(tmp, "cache-legacy");
+    const ref = expectedOf("tiny-gpt2");
+    const m = await loadPretrained("attnlab-test/legacy", { endpoint: hub.endpoint, cacheDir });
+    expect(m.tokenizer!.encode(ref.text).ids).toEqual(ref.ids);
+    m.dispose();
+    const folder = path.join(cacheDir, "models--attnlab-test--legacy", "main");
+    expect(fs.readdirSync(folder)).toEqual(expect.arrayContaining(["vocab.json", "merges.txt"]));
+  });
+
+  test("a checkpoint without model.safetensors is refused by name", async () => {
+    const cacheDir = path.join(tmp, "cache-torch");
+    await expect(loadPretrained("attnlab-test/torch", { endpoint: hub.endpoint, cacheDir })).rejects.toThrow(
+      /"attnlab-test\/torch" has no model\.safetensors .*does not read pytorch_model\.bin/,
+    );
   });
 
   test("an unreachable endpoint is reported with the URL", async () => {
