@@ -98,3 +98,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** The tiny GPT-2 fixture's byte-level BPE tokenizer (1000 ids). */
+export function tinyTokenizer() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { tokenizerFromJson } = require("../../../lib/tokenizers") as typeof import("../../../lib/tokenizers");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require("fs") as typeof import("fs");
+  const dir = `${__dirname}/../../fixtures/pretrained/tiny-gpt2`;
+  return tokenizerFromJson(JSON.parse(fs.readFileSync(`${dir}/tokenizer.json`, "utf8")), JSON.parse(fs.readFileSync(`${dir}/tokenizer_config.json`, "utf8")));
+}
