@@ -5,3 +5,4 @@ export * from "./model";
 export * from "./tokenizers";
 export * from "./io";
 export * from "./pretrained";
+export * from "./figures";

@@ -11,6 +11,12 @@ export const SCORE_DESCRIPTIONS: Record<string, string> = {
   copy: "mean attention of each token to itself (diagonal)",
   duplicate: "attention from a token to earlier copies of itself",
   syntactic: "mean attention from dependent words to their head words",
+  // The names lib/methods uses.
+  previous_token: "detect_head: attention on the previous token",
+  duplicate_token: "detect_head: attention to earlier copies of the same token",
+  self: "mean attention of each token to itself (diagonal)",
+  "prefix matching": "on repeated random tokens: attention to the token after the earlier occurrence",
+  copying: "z-score of the attended token's direct logit through the head's OV circuit",
 };
 
 export interface HeadScoresData {

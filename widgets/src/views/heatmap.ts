@@ -31,6 +31,8 @@ export interface HeatmapData {
   queryTokens?: string[];
   layer?: number;
   head?: number;
+  /** The model's layer number of each entry of the layer axis (default 0, 1, …). */
+  layers?: number[];
   /** Needed for the selectors when `pattern` holds one head. */
   nLayers?: number;
   nHeads?: number;
@@ -71,9 +73,17 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const queries: string[] = maybeQueries;
   const nLayers = rank === 4 ? pattern.shape[0] : data.nLayers ?? 1;
   const nHeads = rank === 4 ? pattern.shape[1] : data.nHeads ?? 1;
-  let matrix = rank === 4 ? subMatrix(pattern, [data.layer ?? 0, data.head ?? 0]) : pattern.data;
+  const layerNames = data.layers ?? range(nLayers);
+  if (layerNames.length !== nLayers) throw new Error(`layers: expected ${nLayers} layer numbers, got ${layerNames.length}`);
+  const layerIndex = (layer: number): number => {
+    const i = layerNames.indexOf(layer);
+    if (i < 0) throw new Error(`layer: ${layer} is not among the layers shown (${layerNames.join(", ")})`);
+    return i;
+  };
+  const first = data.layer ?? layerNames[0];
+  let matrix = rank === 4 ? subMatrix(pattern, [layerIndex(first), data.head ?? 0]) : pattern.data;
   const st: State = {
-    layer: data.layer ?? 0,
+    layer: first,
     head: data.head ?? 0,
     maskUpper: options.maskUpper ?? (rows === cols && upperIsZero(matrix, rows)),
     normalise: options.normalise ?? "raw",
@@ -96,7 +106,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     st.head = head;
     options.onSelect?.(layer, head);
     if (rank === 4) {
-      matrix = subMatrix(pattern, [layer, head]);
+      matrix = subMatrix(pattern, [layerIndex(layer), head]);
       draw();
       return;
     }
@@ -119,9 +129,9 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     });
   };
   if (nLayers > 1 || nHeads > 1) {
-    const opts = (n: number) => range(n).map((i) => ({ value: String(i), label: String(i) }));
-    addSelect(frame.controls, "Layer", opts(nLayers), String(st.layer), (v) => select(+v, st.head));
-    addSelect(frame.controls, "Head", opts(nHeads), String(st.head), (v) => select(st.layer, +v));
+    const opts = (ns: number[]) => ns.map((i) => ({ value: String(i), label: String(i) }));
+    addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head));
+    addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v));
   }
   addCheckbox(frame.controls, "mask key > query", st.maskUpper, (v) => {
     st.maskUpper = v;

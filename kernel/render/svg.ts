@@ -1,0 +1,77 @@
+/**
+ * Static figures: runs the same d3 renderers the browser runs, in a jsdom document inside
+ * the kernel, and assembles their SVG(s) with the title and notes into one standalone SVG
+ * (long matrices as an embedded PNG). This is what nbconvert HTML and pages without the
+ * extension show.
+ */
+import * as path from "path";
+import { JSDOM } from "jsdom";
+import { pngDataURL } from "./png";
+
+type Render = (el: HTMLElement, data: unknown, options: unknown) => () => void;
+type Views = Record<string, { render: Render }>;
+
+let views: Views | null = null;
+let dom: JSDOM | null = null;
+
+/** The renderers: TypeScript sources under ts-jest, the tsc build (widgets/lib) otherwise. */
+function loadViews(): Views {
+  if (views) return views;
+  const fromSource = __filename.endsWith(".ts");
+  const dir = fromSource ? path.join(__dirname, "..", "..", "widgets", "src", "views") : path.join(__dirname, "..", "..", "..", "widgets", "lib", "views");
+  try {
+    views = require(dir) as Views;
+  } catch (e) {
+    throw new Error(`static render: cannot load the widget renderers from ${dir} (run scripts/setup.sh to build widgets/lib): ${(e as Error).message}`);
+  }
+  return views;
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+const STYLE =
+  "text{fill:#1f1f1f;font-family:system-ui,-apple-system,'Segoe UI',sans-serif}" +
+  ".token-label.active{font-weight:700;fill:#1976d2}";
+
+/** Renders `view` with `data` to one standalone SVG document string. */
+export function renderSVG(view: string, data: unknown, options: unknown = {}): string {
+  const v = loadViews()[view];
+  if (!v) throw new Error(`static render: unknown view ${JSON.stringify(view)}`);
+  dom ??= new JSDOM("<!doctype html><html><body></body></html>");
+  const doc = dom.window.document;
+  const host = doc.createElement("div");
+  doc.body.appendChild(host);
+  const cleanup = v.render(host as unknown as HTMLElement, data, { ...(options as object), raster: pngDataURL });
+  try {
+    const title = host.querySelector(".attnlab-title")?.textContent ?? "";
+    const subtitle = host.querySelector(".attnlab-subtitle")?.textContent ?? "";
+    const svgs = Array.from(host.querySelectorAll("svg")).filter((s) => !s.parentElement?.closest("svg"));
+    const top = subtitle ? 46 : 30;
+    let x = 0;
+    let height = 0;
+    const parts: string[] = [];
+    for (const s of svgs) {
+      const w = Number(s.getAttribute("width")) || 0;
+      const h = Number(s.getAttribute("height")) || 0;
+      s.setAttribute("x", String(x));
+      s.setAttribute("y", String(top));
+      s.removeAttribute("style");
+      parts.push(s.outerHTML);
+      x += w + 8;
+      height = Math.max(height, h);
+    }
+    const width = Math.max(x, 8 + 6.2 * Math.max(title.length, subtitle.length * 0.8));
+    return (
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${Math.ceil(width)}" height="${Math.ceil(top + height)}" ` +
+      `viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(top + height)}" role="img" aria-label="${esc(title)}">` +
+      `<style>${STYLE}</style><rect width="100%" height="100%" fill="#fff"/>` +
+      `<text x="4" y="18" font-size="14" font-weight="600">${esc(title)}</text>` +
+      (subtitle ? `<text x="4" y="36" font-size="11" style="fill:#555">${esc(subtitle)}</text>` : "") +
+      parts.join("") +
+      `</svg>`
+    );
+  } finally {
+    cleanup();
+    host.remove();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Entry checks for figure data, done in the kernel so a bad argument fails in the cell
+ * that made it (with its name) rather than as a broken view in the browser.
+ */
+export type ViewKind = "heatmap" | "thumbnails" | "lines" | "headscores" | "probe" | "restoration" | "patching" | "attribution";
+
+export interface Tensorish {
+  data: Float32Array;
+  shape: number[];
+}
+
+export function checkTensor(name: string, t: unknown, ranks: number[]): Tensorish {
+  const v = t as Tensorish;
+  if (!v || !(v.data instanceof Float32Array) || !Array.isArray(v.shape)) {
+    throw new Error(`${name}: expected {data: Float32Array, shape: number[]}, got ${t === null ? "null" : typeof t}`);
+  }
+  if (!ranks.includes(v.shape.length)) throw new Error(`${name}: expected rank ${ranks.join(" or ")}, got shape [${v.shape.join(", ")}]`);
+  const n = v.shape.reduce((a, b) => a * b, 1);
+  if (n !== v.data.length) throw new Error(`${name}: shape [${v.shape.join(", ")}] needs ${n} values, data has ${v.data.length}`);
+  return v;
+}
+
+function checkStrings(name: string, v: unknown, n?: number): string[] {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== "string") || (n !== undefined && v.length !== n)) {
+    throw new Error(`${name}: expected ${n ?? "an array of"} token strings, got ${Array.isArray(v) ? `${v.length} entries` : typeof v}`);
+  }
+  return v as string[];
+}
+
+/** Validates the data object a view will receive (the same checks the renderer makes, minus the DOM). */
+export function checkFigureData(view: ViewKind, data: object): void {
+  const d = data as Record<string, unknown>;
+  if (!d || typeof d !== "object") throw new Error(`data: expected an object for the ${view} view, got ${typeof data}`);
+  switch (view) {
+    case "heatmap": {
+      const p = checkTensor("pattern", d.pattern, [2, 4]);
+      checkStrings("tokens", d.tokens, p.shape[p.shape.length - 1]);
+      break;
+    }
+    case "thumbnails":
+      checkTensor("pattern", d.pattern, [4]);
+      break;
+    case "lines": {
+      const p = checkTensor("pattern", d.pattern, [2, 4]);
+      checkStrings("tokens", d.tokens, p.shape[p.shape.length - 1]);
+      break;
+    }
+    case "headscores": {
+      const s = d.scores as Record<string, unknown>;
+      if (!s || typeof s !== "object" || Object.keys(s).length === 0) throw new Error("scores: expected {name: [layer, head] tensor, ...}");
+      for (const [k, v] of Object.entries(s)) checkTensor(`scores["${k}"]`, v, [2]);
+      break;
+    }
+    case "probe":
+      if (!Array.isArray(d.layers) || !Array.isArray(d.properties)) throw new Error("probe: expected {layers: number[], properties: [...]}");
+      break;
+    case "restoration": {
+      const h = checkTensor("hidden", d.hidden, [2]);
+      checkStrings("tokens", d.tokens, h.shape[0]);
+      for (const k of ["mlp", "attn"]) if (d[k] !== undefined) checkTensor(k, d[k], [2]);
+      break;
+    }
+    case "patching":
+      checkTensor("values", d.values, [2]);
+      break;
+    case "attribution": {
+      const a = checkTensor("attention", d.attention, [1]);
+      checkStrings("tokens", d.tokens, a.shape[0]);
+      break;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * figure(x): the widget that shows a method result, a raw pattern tensor, or explicit
+ * view data. Results are recognised by their `kind`:
+ *   "attention-pattern"    → heatmap (one head, or all heads of the layer with selectors)
+ *   "head-scores"          → head-score grid (one menu entry per score)
+ *   "induction-scores"     → head-score grid (prefix matching, copying)
+ *   "activation-patching"  → patching map ([layer, pos] or [layer, head])
+ * A tensor {data, shape} of rank 2–4 with `tokens` is a pattern → heatmap. Any object with
+ * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
+ * attribution) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
+ */
+import type { Tensorish, ViewKind } from "./check";
+import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
+
+const VIEWS: ViewKind[] = ["heatmap", "thumbnails", "lines", "headscores", "probe", "restoration", "patching", "attribution"];
+
+function isTensor(x: unknown): x is Tensorish {
+  return !!x && typeof x === "object" && (x as Tensorish).data instanceof Float32Array && Array.isArray((x as Tensorish).shape);
+}
+
+export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOptions, options: HeatmapFigureOptions = {}): FigureWidget {
+  if (isTensor(x) && !("kind" in (x as object))) {
+    if (!Array.isArray(tokensOrOptions)) throw new Error("figure(pattern, tokens): a raw pattern tensor needs its token strings as the second argument");
+    return new HeatmapFigure(x, tokensOrOptions, options);
+  }
+  if (!x || typeof x !== "object") throw new Error(`figure: expected a method result, a pattern tensor or {view, ...data}, got ${x === null ? "null" : typeof x}`);
+  const r = x as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const opts = (Array.isArray(tokensOrOptions) ? options : tokensOrOptions) ?? {};
+  if (typeof r.view === "string") {
+    if (!VIEWS.includes(r.view as ViewKind)) throw new Error(`figure: view must be one of ${VIEWS.join(", ")}, got ${JSON.stringify(r.view)}`);
+    const { view, options: viewOptions, ...data } = r;
+    return new FigureWidget(view as ViewKind, data, viewOptions ?? {});
+  }
+  switch (r.kind) {
+    case "attention-pattern": {
+      const layer: number = r.settings?.layer ?? 0;
+      const pattern = { data: r.data as Float32Array, shape: r.shape as number[] };
+      if (r.shape.length === 2) {
+        // One head was asked for: show it, labelled with its real layer and head.
+        return new FigureWidget("heatmap", { pattern, tokens: r.tokens, layer, head: r.settings?.head ?? 0, title: opts.title }, opts);
+      }
+      return new HeatmapFigure(pattern, r.tokens, { ...opts, layers: [layer], layer });
+    }
+    case "head-scores": {
+      const [L, H] = r.shape as [number, number];
+      const scores: Record<string, Tensorish> = {};
+      for (const [k, v] of Object.entries(r.scores as Record<string, Float32Array>)) scores[k] = { data: v, shape: [L, H] };
+      return new FigureWidget("headscores", { scores, title: opts.title ?? "Head scores" });
+    }
+    case "induction-scores": {
+      const shape = r.shape as number[];
+      return new FigureWidget("headscores", {
+        scores: { "prefix matching": { data: r.prefixMatching, shape }, copying: { data: r.copying, shape } },
+        title: opts.title ?? "Induction head scores",
+      });
+    }
+    case "activation-patching": {
+      const shape = r.shape as number[];
+      if (shape.length !== 2) {
+        throw new Error(`figure: activation patching over [${(r.dims ?? []).join(", ")}] has rank ${shape.length}; the patching map shows rank-2 results ([layer, pos] or [layer, head])`);
+      }
+      const byHead = r.dims?.[1] === "head";
+      return new FigureWidget("patching", {
+        values: { data: r.data, shape },
+        kind: byHead ? "head" : "position",
+        tokens: byHead ? undefined : r.tokens,
+        metric: `normalised ${r.settings?.metric ?? "metric"} (0 corrupted, 1 clean)`,
+        activation: r.site,
+        title: opts.title,
+      });
+    }
+    default:
+      throw new Error(
+        `figure: no view for result kind ${JSON.stringify(r.kind)}; pass a pattern tensor with tokens, or {view: "<${VIEWS.join("|")}>", ...data}`,
+      );
+  }
+}

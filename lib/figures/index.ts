@@ -1,0 +1,5 @@
+export * from "./widgets";
+export * from "./figure";
+export { registerStaticRenderer, staticSVG, type StaticRenderer } from "./static";
+export { describeFigure } from "./text";
+export type { ViewKind } from "./check";

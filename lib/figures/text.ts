@@ -1,0 +1,65 @@
+/**
+ * Plain-text summaries of figures: the text/plain entry of a display bundle, for consoles,
+ * logs and screen readers.
+ */
+import type { Tensorish, ViewKind } from "./check";
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+export function describeFigure(view: ViewKind, data: object): string {
+  const d = data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  switch (view) {
+    case "heatmap": {
+      const p = d.pattern as Tensorish;
+      const [q, k] = p.shape.slice(-2);
+      const head = p.shape.length === 4 ? "all heads" : `layer ${d.layer ?? 0}, head ${d.head ?? 0}`;
+      return `Attention heatmap (${head}): ${q} query × ${k} key tokens`;
+    }
+    case "thumbnails": {
+      const [L, H, q] = (d.pattern as Tensorish).shape;
+      return `Attention thumbnails: ${L} layers × ${H} heads, ${q} tokens`;
+    }
+    case "lines":
+      return `Attention lines: ${(d.tokens as string[]).length} tokens`;
+    case "headscores": {
+      const lines = Object.entries(d.scores as Record<string, Tensorish>).map(([k, t]) => {
+        const i = argmax(t.data);
+        return `  ${k}: top head L${Math.floor(i / t.shape[1])}H${i % t.shape[1]} (${f3(t.data[i])})`;
+      });
+      return ["Head scores", ...lines].join("\n");
+    }
+    case "probe": {
+      const lines = (d.properties as { name: string; accuracy: number[]; control?: number[] }[]).map((p) => {
+        const i = p.accuracy.indexOf(Math.max(...p.accuracy));
+        const sel = p.control ? `, selectivity ${f3(p.accuracy[i] - p.control[i])}` : "";
+        return `  ${p.name}: best layer ${d.layers[i]} (accuracy ${f3(p.accuracy[i])}${sel})`;
+      });
+      return ["Probe accuracy by layer", ...lines].join("\n");
+    }
+    case "restoration": {
+      const h = d.hidden as Tensorish;
+      const i = argmax(h.data);
+      const tok = (d.tokens as string[])[Math.floor(i / h.shape[1])];
+      return (
+        `Causal tracing of p(${JSON.stringify(d.answer)}): clean ${f3(d.pClean)}, corrupted ${f3(d.pCorrupted)}; ` +
+        `best hidden-state restoration ${f3(h.data[i])} at token ${JSON.stringify(tok)}, layer ${i % h.shape[1]}`
+      );
+    }
+    case "patching": {
+      const v = d.values as Tensorish;
+      const i = argmax(v.data);
+      const col = d.kind === "position" ? `position ${i % v.shape[1]}` : `head ${i % v.shape[1]}`;
+      return `Activation patching (${d.metric}): largest ${f3(v.data[i])} at layer ${Math.floor(i / v.shape[1])}, ${col}`;
+    }
+    case "attribution": {
+      const taus = Object.entries((d.tau ?? {}) as Record<string, number>).map(([k, t]) => `${k} τ=${f3(t)}`);
+      return `Attribution over ${(d.tokens as string[]).length} tokens${taus.length ? ` (${taus.join(", ")})` : ""}`;
+    }
+  }
+}

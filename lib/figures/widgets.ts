@@ -1,0 +1,175 @@
+/**
+ * Kernel-side widgets for the attnlab-widgets views. Each holds its renderer's data as the
+ * `data` trait (tensors as {data: Float32Array, shape}, sent as binary buffers), the
+ * renderer options as `options`, and the user's pick as `selected` (set by the front end).
+ * The display bundle carries, besides the widget view, a static SVG and a text summary so
+ * a page without the extension (nbconvert HTML, GitHub) still shows the figure.
+ */
+import { Widget, DISPLAY, type MimeBundle, type WidgetSpec } from "../widget";
+import { checkFigureData, type Tensorish, type ViewKind } from "./check";
+import { describeFigure } from "./text";
+import { staticSVG } from "./static";
+
+export const WIDGETS_MODULE = "attnlab-widgets";
+export const WIDGETS_VERSION = "0.1.0";
+
+const VIEW_NAMES: Record<ViewKind, string> = {
+  heatmap: "Heatmap",
+  thumbnails: "Thumbnails",
+  lines: "Lines",
+  headscores: "HeadScores",
+  probe: "Probe",
+  restoration: "Restoration",
+  patching: "Patching",
+  attribution: "Attribution",
+};
+
+function specFor(view: ViewKind): WidgetSpec {
+  const name = VIEW_NAMES[view];
+  return {
+    modelName: `${name}Model`,
+    modelModule: WIDGETS_MODULE,
+    modelModuleVersion: WIDGETS_VERSION,
+    viewName: `${name}View`,
+    viewModule: WIDGETS_MODULE,
+    viewModuleVersion: WIDGETS_VERSION,
+  };
+}
+
+/** What the user picked in a view: a head (layer, head[, kind]) or a patching cell (layer, column). */
+export interface Selection {
+  layer: number;
+  head?: number;
+  kind?: string;
+  column?: number;
+}
+
+type FigureState = { data: object; options: object; selected: Selection | null };
+
+export class FigureWidget extends Widget<FigureState> {
+  readonly view: ViewKind;
+
+  constructor(view: ViewKind, data: object, options: object = {}) {
+    if (!(view in VIEW_NAMES)) throw new Error(`view: expected one of ${Object.keys(VIEW_NAMES).join(", ")}, got ${JSON.stringify(view)}`);
+    checkFigureData(view, data);
+    super(specFor(view), { data, options, selected: null });
+    this.view = view;
+  }
+
+  /** Calls `cb` whenever the user picks a head or cell in the view. */
+  onSelect(cb: (s: Selection) => void): () => void {
+    return this.on("change:selected", (s) => {
+      if (s) cb(s);
+    });
+  }
+
+  /** The figure as a standalone SVG document (rendered in the kernel with jsdom). */
+  toSVG(): string {
+    const svg = staticSVG(this.view, this.get("data"), this.get("options"));
+    if (svg === undefined) throw new Error("toSVG: no static renderer is available (kernel/render could not be loaded)");
+    return svg;
+  }
+
+  toString(): string {
+    return describeFigure(this.view, this.get("data"));
+  }
+
+  [DISPLAY](): MimeBundle {
+    const bundle = super[DISPLAY]();
+    bundle["text/plain"] = this.toString();
+    const svg = staticSVG(this.view, this.get("data"), this.get("options"));
+    if (svg !== undefined) bundle["image/svg+xml"] = svg;
+    return bundle;
+  }
+}
+
+export interface HeatmapFigureOptions {
+  layer?: number;
+  head?: number;
+  /** Model layer number of each entry on the layer axis (default 0, 1, …). */
+  layers?: number[];
+  maskUpper?: boolean;
+  normalise?: "raw" | "row";
+  title?: string;
+  /**
+   * Patterns larger than this (bytes) stay in the kernel: the view gets the shown head
+   * only and asks for others with a custom message. Default 16 MB.
+   */
+  maxBytes?: number;
+  queryTokens?: string[];
+}
+
+/**
+ * One head's query × key heatmap with layer/head selectors. `pattern` is [query, key],
+ * [head, query, key] (one layer) or [layer, head, query, key].
+ */
+export class HeatmapFigure extends FigureWidget {
+  private readonly full: Tensorish; // [layer, head, query, key]
+  private readonly layerNames: number[];
+
+  constructor(pattern: Tensorish, tokens: string[], opts: HeatmapFigureOptions = {}) {
+    const full = asRank4(pattern);
+    const [L, H, Q, K] = full.shape;
+    const layerNames = opts.layers ?? Array.from({ length: L }, (_, i) => i);
+    if (layerNames.length !== L) throw new Error(`HeatmapFigure: opts.layers has ${layerNames.length} entries, pattern has ${L} layers`);
+    const layer = opts.layer ?? layerNames[0];
+    const li = layerNames.indexOf(layer);
+    if (li < 0) throw new Error(`HeatmapFigure: opts.layer ${layer} is not among the layers (${layerNames.join(", ")})`);
+    const head = opts.head ?? 0;
+    if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`HeatmapFigure: opts.head must be an integer in [0, ${H}), got ${head}`);
+    const keep = full.data.byteLength <= (opts.maxBytes ?? 16 * 2 ** 20);
+    const data = {
+      pattern: keep ? full : { data: headSlice(full, li, head), shape: [Q, K] },
+      tokens,
+      queryTokens: opts.queryTokens,
+      layer,
+      head,
+      layers: layerNames,
+      nLayers: L,
+      nHeads: H,
+      title: opts.title,
+    };
+    super("heatmap", data, { maskUpper: opts.maskUpper, normalise: opts.normalise });
+    this.full = full;
+    this.layerNames = layerNames;
+    this.onMsg((content) => this.answer(content));
+  }
+
+  /** The [query, key] weights of one head, as the view would ask for them. */
+  headPattern(layer: number, head: number): Tensorish {
+    const li = this.layerNames.indexOf(layer);
+    const [, H, Q, K] = this.full.shape;
+    if (li < 0) throw new Error(`headPattern: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
+    if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`headPattern: head must be an integer in [0, ${H}), got ${head}`);
+    return { data: headSlice(this.full, li, head), shape: [Q, K] };
+  }
+
+  private answer(content: unknown): void {
+    const m = content as { event?: string; id?: number; layer?: number; head?: number };
+    if (!m || m.event !== "request_head") return;
+    try {
+      const t = this.headPattern(Number(m.layer), Number(m.head));
+      this.send({ event: "head", id: m.id ?? 0, layer: m.layer, head: m.head, shape: t.shape }, [t.data]);
+    } catch (e) {
+      this.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
+    }
+  }
+}
+
+function asRank4(t: Tensorish): Tensorish {
+  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+    throw new Error("HeatmapFigure: pattern must be {data: Float32Array, shape}");
+  }
+  const s = t.shape;
+  const shape = s.length === 2 ? [1, 1, ...s] : s.length === 3 ? [1, ...s] : s.length === 4 ? s : null;
+  if (!shape) throw new Error(`HeatmapFigure: pattern must be [query, key], [head, query, key] or [layer, head, query, key], got shape [${s.join(", ")}]`);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== t.data.length) throw new Error(`HeatmapFigure: pattern shape [${s.join(", ")}] needs ${n} values, data has ${t.data.length}`);
+  return { data: t.data, shape };
+}
+
+function headSlice(t: Tensorish, layerIndex: number, head: number): Float32Array {
+  const [, H, Q, K] = t.shape;
+  const off = (layerIndex * H + head) * Q * K;
+  return t.data.slice(off, off + Q * K);
+}

@@ -1,0 +1,141 @@
+/** @jest-environment jsdom */
+/// <reference lib="dom" />
+// Kernel-side figures (lib/figures) against the front-end renderers, across a mock comm:
+// the kernel's comm_open state + buffers are put back the way the widget manager does
+// (DataViews at buffer_paths), decoded, drawn, and head requests answered.
+import { registerCommTransport, type CommTransport, type JSONObject } from "../../lib/widget";
+import { figure, HeatmapFigure, FigureWidget } from "../../lib/figures";
+import { decodeData } from "../../widgets/src/protocol";
+import { render as renderHeatmap } from "../../widgets/src/views/heatmap";
+import { TOKENS, causalPatterns, change, mouse } from "./fixtures";
+
+interface Sent {
+  kind: "open" | "msg" | "display";
+  data: JSONObject;
+  buffers: ArrayBufferView[];
+}
+
+export function mockTransport() {
+  const sent: Sent[] = [];
+  const handlers = new Map<string, (data: JSONObject, buffers: Uint8Array[]) => void>();
+  const transport: CommTransport = {
+    open(_target, data, opts, h) {
+      const id = opts.commId ?? "c";
+      sent.push({ kind: "open", data, buffers: opts.buffers ?? [] });
+      if (h.onMsg) handlers.set(id, h.onMsg);
+      return { id, targetName: _target, send: (d, b = []) => sent.push({ kind: "msg", data: d, buffers: b }), close: () => undefined };
+    },
+    registerTarget: () => undefined,
+    display: (bundle) => sent.push({ kind: "display", data: bundle as JSONObject, buffers: [] }),
+  };
+  return { transport, sent, fromFrontEnd: (id: string, data: JSONObject, buffers: Uint8Array[] = []) => handlers.get(id)!(data, buffers) };
+}
+
+/** What the widget manager does with a comm_open: buffers become DataViews at their paths. */
+function frontEndState(open: Sent): Record<string, unknown> {
+  const state = JSON.parse(JSON.stringify((open.data as { state: object }).state));
+  const paths = (open.data as { buffer_paths: (string | number)[][] }).buffer_paths;
+  paths.forEach((p, i) => {
+    let o = state;
+    for (const k of p.slice(0, -1)) o = o[k];
+    const b = open.buffers[i];
+    o[p[p.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  });
+  return state;
+}
+
+describe("lib/figures over a mock comm", () => {
+  let mock: ReturnType<typeof mockTransport>;
+  beforeEach(() => {
+    mock = mockTransport();
+    registerCommTransport(mock.transport);
+  });
+  afterEach(() => registerCommTransport(undefined));
+
+  it("sends the pattern as a binary buffer with its buffer path, never as JSON numbers", () => {
+    const pattern = causalPatterns(2, 2, 8);
+    const w = new HeatmapFigure(pattern, TOKENS, { layer: 1, head: 1 });
+    const open = mock.sent[0];
+    expect(open.kind).toBe("open");
+    const st = (open.data as { state: Record<string, unknown> }).state;
+    expect(st._model_name).toBe("HeatmapModel");
+    expect(st._view_module).toBe("attnlab-widgets");
+    expect((open.data as { buffer_paths: unknown }).buffer_paths).toEqual([["data", "pattern", "data"]]);
+    expect(open.buffers[0].byteLength).toBe(pattern.data.byteLength);
+    expect(JSON.stringify(open.data).length).toBeLessThan(2000);
+    w.close();
+  });
+
+  it("long patterns stay in the kernel: the view gets one head and fetches others by custom message", async () => {
+    const pattern = causalPatterns(3, 2, 8, 5);
+    const w = new HeatmapFigure(pattern, TOKENS, { maxBytes: 1000 });
+    const open = mock.sent[0];
+    const state = frontEndState(open) as { data: unknown; options: object };
+    const data = decodeData<{ pattern: { data: Float32Array; shape: number[] } }>(state.data);
+    expect(data.pattern.shape).toEqual([8, 8]);
+    expect(Array.from(data.pattern.data)).toEqual(Array.from(pattern.data.subarray(0, 64)));
+
+    // The front end's requestHead: a custom message to the kernel, whose reply carries the head.
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    renderHeatmap(el, data as never, {
+      ...state.options,
+      requestHead: (layer, head) => {
+        const before = mock.sent.length;
+        mock.fromFrontEnd(w.id, { method: "custom", content: { event: "request_head", id: 7, layer, head } });
+        const reply = mock.sent[before];
+        const content = (reply.data as { content: { event: string; id: number; shape: number[] } }).content;
+        expect(content).toMatchObject({ event: "head", id: 7, layer, head, shape: [8, 8] });
+        const b = reply.buffers[0];
+        return Promise.resolve({ data: decodeData<Float32Array>(new DataView(b.buffer, b.byteOffset, b.byteLength)), shape: content.shape });
+      },
+    });
+    change(el.querySelector('select[aria-label="Layer"]') as HTMLSelectElement, "2");
+    change(el.querySelector('select[aria-label="Head"]') as HTMLSelectElement, "1");
+    await new Promise((r) => setTimeout(r, 0));
+    const cell = Number(el.querySelector("rect.cell")!.getAttribute("width"));
+    mouse(el.querySelector("rect.hit")!, "mousemove", 1.5 * cell, 6.5 * cell);
+    const want = pattern.data[(2 * 2 + 1) * 64 + 6 * 8 + 1];
+    expect(el.querySelector(".attnlab-tooltip")!.textContent).toContain(`weight ${want.toFixed(3)}`);
+
+    // A bad request gets an error reply, not a crash.
+    mock.fromFrontEnd(w.id, { method: "custom", content: { event: "request_head", id: 8, layer: 9, head: 0 } });
+    expect((mock.sent[mock.sent.length - 1].data as { content: object }).content).toMatchObject({ event: "error", id: 8 });
+    el.remove();
+  });
+
+  it("a click in the view (selected trait) reaches onSelect in the kernel", () => {
+    const w = figure({ view: "headscores", scores: { induction: { data: new Float32Array([0.1, 0.9, 0.3, 0.2]), shape: [2, 2] } } });
+    const got: unknown[] = [];
+    w.onSelect((s) => got.push(s));
+    mock.fromFrontEnd(w.id, { method: "update", state: { selected: { layer: 0, head: 1, kind: "induction" } }, buffer_paths: [] });
+    expect(got).toEqual([{ layer: 0, head: 1, kind: "induction" }]);
+  });
+
+});
+
+describe("figure(result)", () => {
+  it("maps method results to views by kind", () => {
+    const hs = figure({ kind: "head-scores", scores: { previous_token: new Float32Array(6), sink: new Float32Array(6) }, shape: [2, 3] });
+    expect(hs.view).toBe("headscores");
+    const ind = figure({ kind: "induction-scores", prefixMatching: new Float32Array(4), copying: new Float32Array(4), shape: [2, 2] });
+    expect(Object.keys((ind.get("data") as { scores: object }).scores)).toEqual(["prefix matching", "copying"]);
+    const p = figure({ kind: "activation-patching", data: new Float32Array(6), shape: [2, 3], dims: ["layer", "pos"], tokens: ["a", "b", "c"], site: "resid_pre", settings: { metric: "logit diff" } });
+    expect(p.view).toBe("patching");
+    expect(p.get("data")).toMatchObject({ kind: "position", activation: "resid_pre" });
+    const one = figure({ kind: "attention-pattern", data: new Float32Array(4), shape: [2, 2], tokens: ["a", "b"], settings: { layer: 3, head: 5 } });
+    expect(one.get("data")).toMatchObject({ layer: 3, head: 5 });
+    const layer = figure({ kind: "attention-pattern", data: new Float32Array(8), shape: [2, 2, 2], tokens: ["a", "b"], settings: { layer: 4, head: null } });
+    expect((layer.get("data") as { layers: number[] }).layers).toEqual([4]);
+    expect(figure(causalPatterns(1, 2, 8), TOKENS)).toBeInstanceOf(HeatmapFigure);
+    expect(figure({ view: "probe", layers: [0], properties: [{ name: "x", accuracy: [0.5] }] })).toBeInstanceOf(FigureWidget);
+  });
+
+  it("bad input names the argument", () => {
+    expect(() => figure(causalPatterns(1, 1, 4))).toThrow(/needs its token strings/);
+    expect(() => figure({ kind: "nope" })).toThrow(/no view for result kind "nope"/);
+    expect(() => figure({ view: "pie" })).toThrow(/view must be one of/);
+    expect(() => new HeatmapFigure({ data: new Float32Array(3), shape: [2, 2] }, ["a", "b"])).toThrow(/needs 4 values/);
+    expect(() => figure({ view: "heatmap", pattern: { data: new Float32Array(4), shape: [2, 2] }, tokens: ["a"] })).toThrow(/tokens: expected 2 token strings/);
+  });
+});
