@@ -63,6 +63,14 @@ export function normalizeBert(text: string, base: number, opts: BertNormalizerOp
     const start = base + i;
     const end = start + ch.length;
     i += ch.length;
+    if (cp < 0x80) {
+      // ASCII fast path: same rules, no Unicode tables (most classroom text is ASCII).
+      if (opts.cleanText && (cp === 0 || (cp < 32 && cp !== 9 && cp !== 10 && cp !== 13) || cp === 127)) continue;
+      const ws = cp === 32 || (cp >= 9 && cp <= 13);
+      const c = opts.cleanText && ws ? " " : opts.lowercase && cp >= 65 && cp <= 90 ? String.fromCharCode(cp + 32) : ch;
+      out.push({ ch: c, start, end });
+      continue;
+    }
     let pieces: string[];
     if (opts.cleanText) {
       if (cp === 0 || cp === 0xfffd || isControl(ch)) continue;
