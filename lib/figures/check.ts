@@ -55,9 +55,10 @@ export function checkFigureData(view: ViewKind, data: object): void {
       if (!Array.isArray(d.layers) || !Array.isArray(d.properties)) throw new Error("probe: expected {layers: number[], properties: [...]}");
       break;
     case "restoration": {
-      const h = checkTensor("hidden", d.hidden, [2]);
-      checkStrings("tokens", d.tokens, h.shape[0]);
-      for (const k of ["mlp", "attn"]) if (d[k] !== undefined) checkTensor(k, d[k], [2]);
+      const kinds = ["hidden", "mlp", "attn"].filter((k) => d[k] !== undefined);
+      if (kinds.length === 0) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
+      for (const k of kinds) checkTensor(k, d[k], [2]);
+      checkStrings("tokens", d.tokens, (d[kinds[0]] as Tensorish).shape[0]);
       break;
     }
     case "patching":

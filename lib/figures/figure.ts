@@ -5,6 +5,7 @@
  *   "head-scores"          → head-score grid (one menu entry per score)
  *   "induction-scores"     → head-score grid (prefix matching, copying)
  *   "activation-patching"  → patching map ([layer, pos] or [layer, head])
+ *   "causal-trace"         → restoration map (hidden / MLP / attention panels, ROME layout)
  * A tensor {data, shape} of rank 2–4 with `tokens` is a pattern → heatmap. Any object with
  * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
  * attribution) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
@@ -66,6 +67,29 @@ export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOpt
         tokens: byHead ? undefined : r.tokens,
         metric: `normalised ${r.settings?.metric ?? "metric"} (0 corrupted, 1 clean)`,
         activation: r.site,
+        title: opts.title,
+      });
+    }
+    case "causal-trace": {
+      const shape = r.shape as number[];
+      const grid = (k: string) => (r.grids?.[k] ? { data: r.grids[k].scores as Float32Array, shape } : undefined);
+      const st = r.settings ?? {};
+      return new FigureWidget("restoration", {
+        tokens: r.tokens,
+        subject: r.subjectRange,
+        hidden: grid("hidden"),
+        mlp: grid("mlp"),
+        attn: grid("attn"),
+        pClean: r.pClean,
+        pCorrupted: r.pCorrupted,
+        answer: r.answer?.token ?? String(r.answer),
+        settings: {
+          samples: st.samples,
+          noise: st.noise !== undefined ? `${Number(st.noise).toPrecision(3)}${st.noiseStdOver ? ` (${st.noiseStdOver})` : ""}` : undefined,
+          window: st.window,
+          seed: st.seed,
+          ...(r.partial ? { partial: "yes (cancelled)" } : {}),
+        },
         title: opts.title,
       });
     }

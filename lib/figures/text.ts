@@ -43,13 +43,15 @@ export function describeFigure(view: ViewKind, data: object): string {
       return ["Probe accuracy by layer", ...lines].join("\n");
     }
     case "restoration": {
-      const h = d.hidden as Tensorish;
-      const i = argmax(h.data);
-      const tok = (d.tokens as string[])[Math.floor(i / h.shape[1])];
-      return (
-        `Causal tracing of p(${JSON.stringify(d.answer)}): clean ${f3(d.pClean)}, corrupted ${f3(d.pCorrupted)}; ` +
-        `best hidden-state restoration ${f3(h.data[i])} at token ${JSON.stringify(tok)}, layer ${i % h.shape[1]}`
-      );
+      const lines = ["hidden", "mlp", "attn"]
+        .filter((k) => d[k])
+        .map((k) => {
+          const h = d[k] as Tensorish;
+          const i = argmax(h.data);
+          const tok = (d.tokens as string[])[Math.floor(i / h.shape[1])];
+          return `  ${k}: best restoration ${f3(h.data[i])} at token ${JSON.stringify(tok)}, layer ${i % h.shape[1]}`;
+        });
+      return [`Causal tracing of p(${JSON.stringify(d.answer)}): clean ${f3(d.pClean)}, corrupted ${f3(d.pCorrupted)}`, ...lines].join("\n");
     }
     case "patching": {
       const v = d.values as Tensorish;

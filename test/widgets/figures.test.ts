@@ -128,6 +128,14 @@ describe("figure(result)", () => {
     const layer = figure({ kind: "attention-pattern", data: new Float32Array(8), shape: [2, 2, 2], tokens: ["a", "b"], settings: { layer: 4, head: null } });
     expect((layer.get("data") as { layers: number[] }).layers).toEqual([4]);
     expect(figure(causalPatterns(1, 2, 8), TOKENS)).toBeInstanceOf(HeatmapFigure);
+    const grid = { scores: new Float32Array(6), indirect: new Float32Array(6) };
+    const trace = figure({
+      kind: "causal-trace", tokens: ["a", "b", "c"], subjectRange: [0, 1], answer: { id: 5, token: " x" }, pClean: 0.8, pCorrupted: 0.1,
+      grids: { mlp: grid, attn: grid }, shape: [3, 2], dims: ["pos", "layer"], partial: false,
+      settings: { samples: 10, noise: 0.1234, noiseStdOver: "subject", window: 10, seed: null },
+    });
+    expect(trace.view).toBe("restoration");
+    expect(trace.get("data")).toMatchObject({ subject: [0, 1], answer: " x", hidden: undefined, settings: { samples: 10, noise: "0.123 (subject)" } });
     expect(figure({ view: "probe", layers: [0], properties: [{ name: "x", accuracy: [0.5] }] })).toBeInstanceOf(FigureWidget);
   });
 

@@ -12,7 +12,7 @@ export interface RestorationData {
   /** [start, end) of the corrupted subject tokens. */
   subject: [number, number];
   /** p(answer) after restoring, each [token, layer]. */
-  hidden: Tensor;
+  hidden?: Tensor;
   mlp?: Tensor;
   attn?: Tensor;
   pClean: number;
@@ -30,14 +30,15 @@ const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => str
 ];
 
 export function render(el: HTMLElement, data: RestorationData, _options: Record<string, never> = {}): Cleanup {
-  const hidden = checkTensor("hidden", data.hidden, [2]);
-  const [nTok, nLayers] = hidden.shape;
+  const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] !== undefined);
+  if (!firstKind) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
+  const [nTok, nLayers] = checkTensor(firstKind, data[firstKind], [2]).shape;
   const tokens = checkTokens("tokens", data.tokens, nTok);
-  for (const k of ["mlp", "attn"] as const) {
+  for (const k of ["hidden", "mlp", "attn"] as const) {
     const t = data[k];
     if (t) {
       checkTensor(k, t, [2]);
-      if (t.shape[0] !== nTok || t.shape[1] !== nLayers) throw new Error(`${k}: expected shape [${nTok}, ${nLayers}] like hidden, got [${t.shape.join(", ")}]`);
+      if (t.shape[0] !== nTok || t.shape[1] !== nLayers) throw new Error(`${k}: expected shape [${nTok}, ${nLayers}] like ${firstKind}, got [${t.shape.join(", ")}]`);
     }
   }
   const [s0, s1] = data.subject ?? [NaN, NaN];
@@ -47,7 +48,7 @@ export function render(el: HTMLElement, data: RestorationData, _options: Record<
   for (const k of ["pClean", "pCorrupted"] as const) {
     if (typeof data[k] !== "number" || !(data[k] >= 0 && data[k] <= 1)) throw new Error(`${k}: expected a probability in [0, 1], got ${data[k]}`);
   }
-  const settings = Object.entries(data.settings ?? {}).map(([k, v]) => `${k} ${v}`);
+  const settings = Object.entries(data.settings ?? {}).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k} ${v}`);
   const frame = createFrame(
     el,
     "restoration",
@@ -63,7 +64,7 @@ export function render(el: HTMLElement, data: RestorationData, _options: Record<
   const ph = nTok * cell;
   const panelW = labelW + 16 + pw + 110;
   for (const panel of PANELS) {
-    const t = panel.kind === "hidden" ? hidden : data[panel.kind];
+    const t = data[panel.kind];
     if (!t) continue;
     const svg = d3
       .select(frame.body)
