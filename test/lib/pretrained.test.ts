@@ -154,6 +154,7 @@ describe("hub (loopback server)", () => {
     const torchOnly = variant(GPT2, "hub-torch", (d) => fs.renameSync(path.join(d, "model.safetensors"), path.join(d, "pytorch_model.bin")));
     hub = await startHubServer({
       "attnlab-test/tiny-gpt2": GPT2, "attnlab-test/tiny-bert": BERT, "attnlab-test/legacy": legacy, "attnlab-test/torch": torchOnly,
+      "private/tiny-gpt2": GPT2,
     });
   });
   afterAll(() => hub.close());
@@ -238,6 +239,15 @@ describe("hub (loopback server)", () => {
     await expect(loadPretrained("attnlab-test/torch", { endpoint: hub.endpoint, cacheDir })).rejects.toThrow(
       /"attnlab-test\/torch" has no model\.safetensors .*does not read pytorch_model\.bin/,
     );
+  });
+
+  test("a private model needs a token: 401 without, loads with", async () => {
+    const cacheDir = path.join(tmp, "cache-private");
+    await expect(loadPretrained("private/tiny-gpt2", { endpoint: hub.endpoint, cacheDir })).rejects.toThrow(
+      /HTTP 401 for .*private\/tiny-gpt2.*private or gated; pass token or set HF_TOKEN/,
+    );
+    const m = await loadPretrained("private/tiny-gpt2", { endpoint: hub.endpoint, cacheDir, token: "secret" });
+    m.dispose();
   });
 
   test("an unreachable endpoint is reported with the URL", async () => {

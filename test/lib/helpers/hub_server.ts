@@ -30,6 +30,12 @@ export async function startHubServer(models: Record<string, string>, revision = 
       return;
     }
     const m = /^\/files\/(.+)\/([^/]+)\/([^/]+)$/.exec(url);
+    // Models under "private/" need the bearer token "secret", as gated hub models need HF_TOKEN.
+    if (m && m[1].startsWith("private/") && req.headers.authorization !== "Bearer secret") {
+      res.writeHead(401, { "content-type": "text/plain" });
+      res.end("Unauthorized");
+      return;
+    }
     const dir = m ? models[m[1]] : undefined;
     const file = m && dir && m[2] === revision ? path.join(dir, m[3]) : undefined;
     if (!file || !fs.existsSync(file)) {
