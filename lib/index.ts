@@ -6,3 +6,4 @@ export * from "./tokenizers";
 export * from "./io";
 export * from "./pretrained";
 export * from "./figures";
+export * from "./quiz";

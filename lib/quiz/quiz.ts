@@ -1,0 +1,133 @@
+/**
+ * The quiz widget (kernel side): questions in the front end, answer keys and show-me
+ * computations in the kernel. Each answer comes back as feedback in the widget's `data`
+ * trait, so progress lives in the widget state and is saved with the notebook.
+ *
+ *   const q = quiz({ title: "Check yourself", questions: [choice, short, showMe] });
+ *   q                                   // show it (last expression of the cell)
+ *   await q.answer("induction", "1.4")  // answer from code: the same path as a click
+ */
+import { Widget, type WidgetSpec } from "../widget/widget";
+import { checkChoice, checkShort, publicView, validateQuestions, type CheckResult, type Question } from "./check";
+import type { AnswerMessage, Feedback, Progress, QuizData } from "./types";
+
+export const QUIZ_SPEC: WidgetSpec = {
+  modelName: "QuizModel",
+  modelModule: "attnlab-widgets",
+  modelModuleVersion: "0.1.0",
+  viewName: "QuizView",
+  viewModule: "attnlab-widgets",
+  viewModuleVersion: "0.1.0",
+};
+
+export interface QuizOptions {
+  title?: string;
+  /** A sentence above the questions. */
+  intro?: string;
+  questions: Question[];
+}
+
+type QuizState = { data: QuizData; options: Record<string, never>; selected: null };
+
+export class Quiz extends Widget<QuizState> {
+  private readonly questions: Map<string, Question>;
+  // Checks run one at a time, in the order answers arrive.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: QuizOptions) {
+    if (opts === null || typeof opts !== "object") throw new Error("quiz: expected options {title?, intro?, questions}");
+    validateQuestions(opts.questions, "quiz");
+    if (opts.title !== undefined && typeof opts.title !== "string") throw new Error(`quiz: title must be a string; got ${typeof opts.title}`);
+    const data: QuizData = {
+      title: opts.title ?? "Check your understanding",
+      questions: opts.questions.map(publicView),
+      feedback: {},
+      pending: [],
+      progress: { answered: 0, correct: 0, total: opts.questions.length },
+    };
+    if (opts.intro) data.intro = opts.intro;
+    super(QUIZ_SPEC, { data, options: {}, selected: null });
+    this.questions = new Map(opts.questions.map((q) => [q.id, q]));
+    if (this.attached) {
+      this.onMsg((content) => {
+        const m = content as Partial<AnswerMessage>;
+        if (m?.event !== "answer") return;
+        this.answer(String(m.id), m.value as string | number).catch((e) => console.error(`quiz: checking "${m.id}" failed:`, e));
+      });
+    }
+  }
+
+  /** The feedback so far, by question id. */
+  get feedback(): { [id: string]: Feedback } {
+    return this.get("data").feedback;
+  }
+
+  get progress(): Progress {
+    return this.get("data").progress;
+  }
+
+  /**
+   * Checks an answer (a choice index, or text) and records the feedback in the widget
+   * state. Resolves to the feedback; rejects only for an unknown question id.
+   */
+  answer(id: string, value: string | number): Promise<Feedback> {
+    const q = this.questions.get(id);
+    if (!q) return Promise.reject(new Error(`quiz.answer: no question with id ${JSON.stringify(id)}; ids are ${[...this.questions.keys()].join(", ")}`));
+    const run = this.queue.then(() => this.check(q, value));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Forgets every answer. */
+  reset(): void {
+    const d = this.get("data");
+    this.set("data", { ...d, feedback: {}, pending: [], progress: { answered: 0, correct: 0, total: d.questions.length } });
+  }
+
+  private async check(q: Question, value: string | number): Promise<Feedback> {
+    this.update((d) => ({ ...d, pending: [...d.pending.filter((p) => p !== q.id), q.id] }));
+    let r: CheckResult;
+    try {
+      if (q.kind === "choice") r = checkChoice(q, value);
+      else if (q.kind === "short") r = checkShort(q, value);
+      else if (typeof value !== "string" || value.trim() === "") r = { correct: false, invalid: true, message: `Type an answer${q.placeholder ? ` like "${q.placeholder}"` : ""} first.` };
+      else r = await q.check(value.trim());
+      if (!r || typeof r.correct !== "boolean" || typeof r.message !== "string") {
+        throw new Error(`the check of "${q.id}" must return {correct: boolean, message: string}`);
+      }
+    } catch (e) {
+      r = { correct: false, invalid: true, message: `Could not check this answer: ${(e as Error).message ?? e}` };
+    }
+    const prev = this.get("data").feedback[q.id];
+    const fb: Feedback = {
+      correct: r.correct,
+      message: r.message,
+      // A malformed answer gets no explanation yet: the student has not really tried.
+      explanation: r.invalid ? "" : q.explanation,
+      answer: value,
+      attempts: (prev?.attempts ?? 0) + (r.invalid ? 0 : 1),
+      scored: r.invalid ? prev?.scored ?? null : r.correct,
+    };
+    if (r.details?.length) fb.details = r.details.map((x) => ({ label: String(x.label), value: typeof x.value === "number" && !Number.isFinite(x.value) ? String(x.value) : x.value }));
+    if (r.invalid) fb.invalid = true;
+    this.update((d) => {
+      const feedback = { ...d.feedback, [q.id]: fb };
+      const done = Object.values(feedback).filter((f) => f.scored !== null);
+      return {
+        ...d,
+        feedback,
+        pending: d.pending.filter((p) => p !== q.id),
+        progress: { answered: done.length, correct: done.filter((f) => f.scored).length, total: d.questions.length },
+      };
+    });
+    return fb;
+  }
+
+  private update(f: (d: QuizData) => QuizData): void {
+    this.set("data", f(this.get("data")));
+  }
+}
+
+export function quiz(opts: QuizOptions): Quiz {
+  return new Quiz(opts);
+}

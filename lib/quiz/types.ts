@@ -1,0 +1,70 @@
+/**
+ * The quiz's wire contract (kernel ↔ attnlab-widgets QuizView), free of tensors: every
+ * trait is small JSON. Answer keys never leave the kernel; the front end only sees the
+ * questions, and each question's feedback once it has been answered.
+ *
+ * Traits of QuizModel: data = QuizData, options = {}.
+ * Custom messages, view → kernel: {event: "answer", id, value}.
+ */
+
+export type QuestionKind = "choice" | "short" | "showme";
+
+/** What the view needs to draw one question. */
+export interface QuestionView {
+  id: string;
+  kind: QuestionKind;
+  prompt: string;
+  /** choice: the options, in display order. */
+  choices?: string[];
+  /** short / showme: a hint of the expected format, e.g. "layer.head". */
+  placeholder?: string;
+  /** Which notebook answers it (checklist), e.g. "03-induction-heads.ipynb". */
+  source?: string;
+}
+
+/** One labelled number or string shown under the feedback (e.g. the loss before and after). */
+export interface Detail {
+  label: string;
+  value: string | number;
+}
+
+export interface Feedback {
+  correct: boolean;
+  /** One sentence: right or wrong, and for a wrong choice why that option is wrong. */
+  message: string;
+  /** The full explanation, shown once the question is answered. */
+  explanation: string;
+  /** The answer as given (choice index or text). */
+  answer: string | number;
+  attempts: number;
+  /** show-me questions: what the kernel computed to check the answer. */
+  details?: Detail[];
+  /** True when the answer could not be checked (bad format, computation failed). */
+  invalid?: boolean;
+  /** The result of the latest answer that could be checked (null: none yet); progress counts this. */
+  scored: boolean | null;
+}
+
+export interface Progress {
+  answered: number;
+  correct: number;
+  total: number;
+}
+
+export interface QuizData {
+  title: string;
+  intro?: string;
+  questions: QuestionView[];
+  /** question id -> feedback on the latest answer. */
+  feedback: { [id: string]: Feedback };
+  /** ids whose answer is being checked by the kernel right now. */
+  pending: string[];
+  progress: Progress;
+}
+
+/** View → kernel. */
+export interface AnswerMessage {
+  event: "answer";
+  id: string;
+  value: string | number;
+}
