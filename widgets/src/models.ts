@@ -74,6 +74,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       if (kind === "thumbnails") cb.onOpen = (layer: number, head: number) => this.select({ layer, head });
       if (kind === "headscores") cb.onSelect = (layer: number, head: number, k: string) => this.select({ layer, head, kind: k });
       if (kind === "patching") cb.onSelect = (layer: number, column: number) => this.select({ layer, column });
+      if (kind === "quiz") cb.onAnswer = (id: string, value: string | number) => this.send({ event: "answer", id, value });
       if (kind === "heatmap") {
         const data = this.model.get("data") as { pattern?: Tensor } | null;
         if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
@@ -127,3 +128,5 @@ export const PatchingModel = modelClass("patching");
 export const PatchingView = viewClass("patching");
 export const AttributionModel = modelClass("attribution");
 export const AttributionView = viewClass("attribution");
+export const QuizModel = modelClass("quiz");
+export const QuizView = viewClass("quiz");

@@ -20,6 +20,7 @@ export const VIEW_NAMES = {
   restoration: "Restoration",
   patching: "Patching",
   attribution: "Attribution",
+  quiz: "Quiz", // lib/quiz; custom message view → kernel: {event: "answer", id, value}
 } as const;
 
 export type ViewKind = keyof typeof VIEW_NAMES;
