@@ -5,7 +5,7 @@ import { attention } from "./attention";
 import type { WeightsView } from "./gpt2";
 import type { HookState } from "./hooked";
 import { layerNorm } from "./layernorm";
-import { activation, linear } from "./linear";
+import { activation, linear, unembedMatmul } from "./linear";
 import { mlp } from "./mlp";
 import type { ModelConfig } from "./types";
 
@@ -66,6 +66,6 @@ export function bertUnembed(m: WeightsView, resid: tf.Tensor3D, hs: HookState): 
   if (!cfg.mlmHead) return hs.point("hook_logits", null, resid);
   const h = activation(cfg.act, linear(resid, w.mlm_W!, w.mlm_b)) as tf.Tensor3D;
   const x = layerNorm(h, w.mlm_ln_w!, w.mlm_ln_b!, cfg.lnEps, null, null, null);
-  const logits = cfg.tiedUnembed ? linear(x, w.W_E, undefined, true) : linear(x, w.W_U);
+  const logits = unembedMatmul(x, w, cfg.tiedUnembed);
   return hs.point("hook_logits", null, tf.add(logits, w.b_U));
 }

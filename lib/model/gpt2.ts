@@ -4,7 +4,7 @@ import type { HookName } from "../hooks/names";
 import { attention } from "./attention";
 import type { HookState } from "./hooked";
 import { layerNorm } from "./layernorm";
-import { linear } from "./linear";
+import { unembedMatmul } from "./linear";
 import { mlp } from "./mlp";
 import type { ModelConfig, ModelWeights } from "./types";
 
@@ -68,7 +68,6 @@ export function gpt2Block(
 export function gpt2Unembed(m: WeightsView, resid: tf.Tensor3D, hs: HookState): tf.Tensor3D {
   const w = m.weights;
   const x = layerNorm(resid, w.ln_final_w!, w.ln_final_b!, m.config.lnEps, hs, "ln_final", null);
-  // Tied models multiply by W_E transposed in the matmul, so W_U need never be materialised.
-  const logits = m.config.tiedUnembed ? linear(x, w.W_E, undefined, true) : linear(x, w.W_U);
+  const logits = unembedMatmul(x, w, m.config.tiedUnembed);
   return hs.point("hook_logits", null, tf.add(logits, w.b_U));
 }

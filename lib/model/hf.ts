@@ -68,7 +68,8 @@ export function configFromHF(configJson: unknown): ModelConfig {
       nLayers: num(c, "n_layer"),
       dModel: d,
       nHeads: num(c, "n_head"),
-      dMlp: c.n_inner == null ? 4 * d : num(c, "n_inner"),
+      // attnlab extension (its trained attn-only-2l): attention-only blocks, no ln_2/MLP tensors.
+      ...(c.attn_only === true ? { attnOnly: true, dMlp: 0 } : { dMlp: c.n_inner == null ? 4 * d : num(c, "n_inner") }),
       nCtx: num(c, "n_positions"),
       dVocab: num(c, "vocab_size"),
       lnEps: num(c, "layer_norm_epsilon", 1e-5),
@@ -176,12 +177,16 @@ function gpt2Weights(cfg: ModelConfig, src: TensorSource, B: Builder): WeightsIn
       b_O: B.t(() => tf.tensor1d(src.get(`${p}attn.c_proj.bias`, [d]))),
       ln1_w: B.t(() => tf.tensor1d(src.get(`${p}ln_1.weight`, [d]))),
       ln1_b: B.t(() => tf.tensor1d(src.get(`${p}ln_1.bias`, [d]))),
-      ln2_w: B.t(() => tf.tensor1d(src.get(`${p}ln_2.weight`, [d]))),
-      ln2_b: B.t(() => tf.tensor1d(src.get(`${p}ln_2.bias`, [d]))),
-      W_in: B.t(() => tf.tensor2d(src.get(`${p}mlp.c_fc.weight`, [d, m]), [d, m])),
-      b_in: B.t(() => tf.tensor1d(src.get(`${p}mlp.c_fc.bias`, [m]))),
-      W_out: B.t(() => tf.tensor2d(src.get(`${p}mlp.c_proj.weight`, [m, d]), [m, d])),
-      b_out: B.t(() => tf.tensor1d(src.get(`${p}mlp.c_proj.bias`, [d]))),
+      ...(cfg.attnOnly
+        ? {}
+        : {
+            ln2_w: B.t(() => tf.tensor1d(src.get(`${p}ln_2.weight`, [d]))),
+            ln2_b: B.t(() => tf.tensor1d(src.get(`${p}ln_2.bias`, [d]))),
+            W_in: B.t(() => tf.tensor2d(src.get(`${p}mlp.c_fc.weight`, [d, m]), [d, m])),
+            b_in: B.t(() => tf.tensor1d(src.get(`${p}mlp.c_fc.bias`, [m]))),
+            W_out: B.t(() => tf.tensor2d(src.get(`${p}mlp.c_proj.weight`, [m, d]), [m, d])),
+            b_out: B.t(() => tf.tensor1d(src.get(`${p}mlp.c_proj.bias`, [d]))),
+          }),
     });
   }
   const w: WeightsInit = {

@@ -11,6 +11,16 @@ export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: t
   return tf.reshape(y, [...x.shape.slice(0, -1), outDim] as number[]) as unknown as tf.Tensor<R>;
 }
 
+/**
+ * x [..., d] -> logits [..., vocab] (without bias). Tied models use W_E directly while gradients are
+ * being recorded, so the gradient reaches W_E; otherwise they use the cached W_U = W_E^T, because
+ * wasm's matmul with a transposed operand is markedly slower for the large vocab matrix.
+ */
+export function unembedMatmul<R extends tf.Rank>(x: tf.Tensor<R>, w: { W_E: tf.Tensor2D; W_U: tf.Tensor2D }, tied: boolean): tf.Tensor<R> {
+  if (tied && tf.engine().isTapeOn()) return linear(x, w.W_E, undefined, true);
+  return linear(x, w.W_U);
+}
+
 /** GPT-2's tanh approximation of GELU. */
 export function geluNew(x: tf.Tensor): tf.Tensor {
   const c = Math.sqrt(2 / Math.PI);

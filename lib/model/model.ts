@@ -39,6 +39,7 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
   readonly hookNameSet: ReadonlySet<string>;
   private readonly names: HookName[];
   private lazyWU: tf.Tensor2D | null = null;
+  private lazyFrom: tf.Tensor2D | null = null;
   private disposed = false;
 
   /** Takes ownership of `weights` (dispose() frees them). Shapes are assumed checked by the caller. */
@@ -51,12 +52,18 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
       if (!config.tiedUnembed && !(config.arch === "bert" && !config.mlmHead)) {
         throw new Error("HookedTransformer: weights.W_U is required when the unembedding is not tied");
       }
-      // W_U = W_E^T is materialised only if someone reads it; the forward multiplies by W_E directly.
+      // W_U = W_E^T is built on first use (the first forward, or a reader) and rebuilt if W_E is
+      // swapped for another tensor, so it never goes stale.
       const self = this;
       this.weights = Object.defineProperty({ ...weights }, "W_U", {
         enumerable: true,
         get(): tf.Tensor2D {
-          if (!self.lazyWU) self.lazyWU = tf.keep(tf.transpose(self.weights.W_E) as tf.Tensor2D);
+          const WE = self.weights.W_E;
+          if (!self.lazyWU || self.lazyFrom !== WE) {
+            self.lazyWU?.dispose();
+            self.lazyWU = tf.keep(tf.transpose(WE) as tf.Tensor2D);
+            self.lazyFrom = WE;
+          }
           return self.lazyWU;
         },
       }) as ModelWeights;

@@ -85,6 +85,7 @@ describe.each([
 
   test("runWithCache keeps exactly the requested names, and memory follows", () => {
     const m = createModel(spec, { seed: 0 });
+    m.run([1]).dispose(); // builds the cached W_U of a tied model once
     const before = tf.memory().numTensors;
     const names = [actName("z", 0), actName("resid_post", 1)];
     const { logits, cache } = m.runWithCache([1, 2, 3], { names });

@@ -1,0 +1,67 @@
+/**
+ * Times one forward pass with a full activation cache on a randomly initialised GPT-2-small-sized
+ * model (12 layers, d_model 768, 12 heads, vocab 50257, 128 tokens) on the default backend.
+ * Prints one JSON line; bench/forward.sh compares it with PyTorch measured in the same run.
+ * Usage: node dist/bench/forward.js [--tokens 128] [--reps 3]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ready } from "../lib/backend";
+import { createModel } from "../lib/model/init";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const tokens = arg("tokens", 128);
+  const reps = arg("reps", 3);
+  const backend = await ready();
+  let peakRss = process.memoryUsage().rss;
+  const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+  const t0 = performance.now();
+  const model = createModel({ arch: "gpt2", nLayers: 12, dModel: 768, nHeads: 12, dVocab: 50257, nCtx: 1024 }, { seed: 0 });
+  const initMs = performance.now() - t0;
+  sample();
+  const ids: number[] = [];
+  for (let i = 0; i < tokens; i++) ids.push((i * 7919 + 13) % 50257);
+
+  const once = () => {
+    const s = performance.now();
+    const { logits, cache } = model.runWithCache(ids);
+    logits.dataSync(); // make sure the work is done (wasm is synchronous, but be explicit)
+    const ms = performance.now() - s;
+    sample();
+    const mem = tf.memory();
+    const names = cache.names().length;
+    cache.dispose();
+    logits.dispose();
+    return { ms, tfBytes: mem.numBytes, tfTensors: mem.numTensors, names };
+  };
+  once(); // warm-up: wasm kernel set-up and heap growth
+  const runs = Array.from({ length: reps }, once);
+  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  const maxRssKb = process.resourceUsage().maxRSS;
+  console.log(
+    JSON.stringify({
+      impl: "attnlab",
+      backend,
+      tokens,
+      reps,
+      init_s: initMs / 1000,
+      forward_ms_median: median,
+      forward_ms_all: times,
+      cached_activations: runs[0].names,
+      tf_bytes_with_cache: runs[0].tfBytes,
+      tf_tensors_with_cache: runs[0].tfTensors,
+      peak_rss_mb: Math.max(peakRss / 2 ** 20, maxRssKb / 1024),
+    }),
+  );
+  model.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
