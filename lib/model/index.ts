@@ -1,8 +1,8 @@
 export * from "./types";
 export * from "./config";
 export * from "./model";
-export * from "./init";
+export { createModel, type CreateOptions } from "./init";
 export * from "./forward";
-export * from "./tokens";
+export { toTokenBatch, validateBatch } from "./tokens";
 export { Cache, HookState } from "./hooked";
 export * from "./hf";
