@@ -1,0 +1,175 @@
+"""Runs every tutorial notebook (teacher version) headless through nbclient with the attnlab
+kernel, as Run All would: no cell may fail, and each notebook's key finding is checked from
+its outputs (the `finding: {json}` line of the cell tagged `finding`) or from its saved
+widget state (quiz feedback). Also checks the student versions made by scripts/make_student.py.
+
+    .venv/bin/python -m pytest test/python/test_notebooks.py -q -s
+
+A notebook whose teaching model is not in models/ yet is skipped with that reason.
+Running times go to test-artifacts/notebook-times.json and are printed at the end.
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+VENV_JUPYTER = ROOT / ".venv" / "share" / "jupyter"
+ARTIFACTS = ROOT / "test-artifacts"
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+TIMES = {}
+
+
+def missing_models(nb):
+    missing = []
+    for name in nb.metadata.get("attnlab", {}).get("requires", []):
+        d = ROOT / "models" / name
+        if not (d.is_dir() and any(d.glob("*.safetensors"))):
+            missing.append(name)
+    return missing
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    missing = missing_models(nb)
+    if missing:
+        pytest.skip(f"{path.name}: model(s) not shipped yet in models/: {', '.join(missing)}")
+    os.environ["JUPYTER_PATH"] = str(VENV_JUPYTER)
+    client = NotebookClient(
+        nb,
+        kernel_name="attnlab",
+        store_widget_state=True,
+        timeout=600,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    t0 = time.time()
+    client.execute()  # raises CellExecutionError on the first failing cell
+    TIMES[path.name] = round(time.time() - t0, 1)
+    return nb
+
+
+def text_of(cell):
+    out = []
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            out.append(o.text)
+        elif o.output_type in ("execute_result", "display_data"):
+            out.append(o.get("data", {}).get("text/plain", ""))
+    return "".join(out)
+
+
+def finding(nb):
+    cells = [c for c in nb.cells if "finding" in c.get("metadata", {}).get("tags", [])]
+    assert cells, "no cell tagged `finding`"
+    m = re.search(r"^finding: (\{.*\})$", text_of(cells[-1]), re.M)
+    assert m, f"the finding cell printed no `finding: {{json}}` line: {text_of(cells[-1])[:500]}"
+    return json.loads(m.group(1))
+
+
+def quiz_states(nb):
+    """The saved state (data trait) of every quiz widget in the notebook's widget state."""
+    states = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return [s["state"]["data"] for s in states.values() if s.get("model_name") == "QuizModel"]
+
+
+def feedback(nb, qid):
+    for d in quiz_states(nb):
+        if qid in d.get("feedback", {}):
+            return d["feedback"][qid]
+    raise AssertionError(f"no saved quiz feedback for {qid!r}; quizzes: {[list(d['feedback']) for d in quiz_states(nb)]}")
+
+
+def card_head(model, role):
+    """The head a model card names for a role, e.g. 'induction head: 1.2' or 'induction head (L1H2)'."""
+    card = (ROOT / "models" / model / "README.md").read_text()
+    m = re.search(role + r"[^\n]{0,80}?\b(?:L|layer\s*)?(\d+)\s*(?:\.|H|,\s*head\s*)\s*(\d+)\b", card, re.I)
+    assert m, f"models/{model}/README.md does not name the {role}"
+    return f"{m.group(1)}.{m.group(2)}"
+
+
+def check_03(nb):
+    f = finding(nb)
+    assert f["inductionHead"] == card_head("attn-only-2l", "induction head")
+    assert f["previousTokenHead"].startswith("0.")
+    assert f["inductionHead"].startswith("1.")
+    # In-context learning: the repeat is far easier than the random first block.
+    assert f["lossRepeats"] < f["lossFirstBlock"] - 1.0
+    # Ablation is the evidence: both circuit heads matter, much more than any other head.
+    rise = f["ablationRise"]
+    assert rise["inductionHead"] > 0.5 and rise["previousTokenHead"] > 0.5
+    assert min(rise["inductionHead"], rise["previousTokenHead"]) > 2 * max(rise["largestOther"], 0.05)
+    # The induction head's keys read the previous-token head more than any other layer-0 head.
+    assert all(f["kCompositionFromPreviousTokenHead"] > k for k in f["kCompositionFromOtherLayer0Heads"])
+    # The kernel's show-me checks (pattern + ablation) accepted the teacher's answers.
+    assert feedback(nb, "induction-head")["correct"] is True
+    assert feedback(nb, "previous-token-head")["correct"] is True
+    assert any(d["label"] == "loss change (nats)" for d in feedback(nb, "induction-head")["details"])
+    assert feedback(nb, "induction")["correct"] is True
+
+
+def check_checklist(nb):
+    states = quiz_states(nb)
+    assert states, "the checklist shows no quiz"
+    d = states[0]
+    ids = [q["id"] for q in d["questions"]]
+    assert ids[:6] == ["sink", "jain-wallace", "induction", "probing", "causal-tracing", "causal-method"]
+    assert d["progress"]["answered"] == d["progress"]["total"] == d["progress"]["correct"]
+
+
+CHECKS = {"03": check_03, "07": check_checklist}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook(path):
+    nb = run(path)
+    check = CHECKS.get(path.name[:2])
+    assert check is not None, f"no finding check for {path.name}: add one to CHECKS"
+    check(nb)
+
+
+def test_student_versions(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_student.py"), "--check", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + r.stdout
+    for path in PATHS:
+        teacher = nbformat.read(path, as_version=4)
+        student = nbformat.read(tmp_path / path.name, as_version=4)
+        nbformat.validate(student)
+        tags = [t for c in student.cells for t in c.get("metadata", {}).get("tags", [])]
+        assert "solution" not in tags and "finding" not in tags
+        n_sol = sum("solution" in c.get("metadata", {}).get("tags", []) for c in teacher.cells)
+        assert tags.count("exercise") == n_sol
+        for c in student.cells:
+            if "exercise" in c.metadata.get("tags", []) and c.cell_type == "code":
+                assert all(line.strip().startswith("//") for line in c.source.split("\n")), c.source
+
+
+def test_committed_notebooks_have_no_outputs():
+    assert PATHS, "no notebooks in notebooks/"
+    for path in PATHS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata.kernelspec.name == "attnlab"
+        assert "widgets" not in nb.metadata, f"{path.name} has saved widget state"
+        for c in nb.cells:
+            if c.cell_type == "code":
+                assert c.outputs == [] and c.execution_count is None, f"{path.name} has outputs"
+        first = nb.cells[0].source
+        assert re.search(r"\*\*You will learn\*\*", first) and re.search(r"\*\*Time:\*\*", first), f"{path.name}: say what is learned and how long it takes"
+
+
+def teardown_module(module):
+    if not TIMES:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    total = round(sum(TIMES.values()), 1)
+    (ARTIFACTS / "notebook-times.json").write_text(json.dumps({"seconds": TIMES, "total": total}, indent=1) + "\n")
+    print(f"\nnotebook running times (s): {TIMES}; total {total} s")
