@@ -1,0 +1,181 @@
+/**
+ * Counterfactual attention (Jain & Wallace 2019, sections 4.2–4.3) on one head's attention from
+ * the last position: random permutations of the weights, and an adversarial search for very
+ * different attention that leaves the output (next-token distribution) nearly unchanged.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TransformerModel } from "../model/types";
+import { actName } from "../hooks/names";
+import { checkInt, prepareSingle } from "./common";
+import { baseRun, resolveHead, type HeadChoice } from "./attribution";
+import { jsd, tvd } from "./metrics";
+import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { Rng } from "./rng";
+
+/** Replaces head `head`'s last-query row of the pattern with rows [B, P] (one per batch row). */
+function rowHook(layer: number, head: number, rows: tf.Tensor2D, H: number, P: number) {
+  return {
+    name: actName("pattern", layer),
+    fn: (act: tf.Tensor) => {
+      const m = new Uint8Array(H * P);
+      m[head * P + P - 1] = 1;
+      const B = rows.shape[0];
+      return tf.where(tf.tensor(m, [1, H, P, 1], "bool"), tf.broadcastTo(rows.reshape([B, 1, 1, P]), act.shape), act);
+    },
+  };
+}
+
+export interface PermutationResult {
+  kind: "attention-permutation";
+  tokens: string[];
+  attention: Float32Array;
+  maxAttention: number;
+  /** Output change per permutation: [permutations]. */
+  tvd: Float32Array;
+  jsd: Float32Array;
+  medianTvd: number;
+  medianJsd: number;
+  partial: boolean;
+  settings: { layer: number; head: number; permutations: number; seed: number };
+}
+
+const median = (v: Float32Array) => {
+  const s = Array.from(v).filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function permutationTest(model: TransformerModel, input: string | number[], opts: HeadChoice & RunOptions & { permutations?: number; seed?: number } = {}): Promise<PermutationResult> {
+  const fn = "permutationTest";
+  const { layer, head } = resolveHead(model, opts, fn);
+  const n = opts.permutations ?? 100;
+  checkInt(n, 1, 100000, "permutations", fn);
+  const seed = opts.seed ?? 0;
+  const { ids, tokens } = prepareSingle(model, input, fn);
+  const P = ids.length;
+  if (P < 2) throw new Error(`${fn}: need at least 2 tokens to permute attention`);
+  const { probs, attention } = baseRun(model, ids, layer, head);
+  const rng = new Rng(seed);
+  const perms = Array.from({ length: n }, () => rng.permutation(P));
+  const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
+  const per = rowsInBudget(4 * P * (6 * d + dMlp + 2 * H * P + V), opts, 128);
+  const progress = new Progress(n, opts);
+  progress.plan(1 + Math.ceil(n / per), `${n} permutations in batches of ${per}`);
+  const tv = new Float32Array(n).fill(NaN);
+  const js = new Float32Array(n).fill(NaN);
+  for (let s = 0; s < n; s += per) {
+    if (progress.aborted) break;
+    const chunk = perms.slice(s, s + per);
+    const out = tf.tidy(() => {
+      const rows = tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])));
+      const { logits } = model.runWithHooks(chunk.map(() => ids), [rowHook(layer, head, rows, H, P)]);
+      return tf.softmax(logits.slice([0, P - 1, 0], [chunk.length, 1, -1]).reshape([chunk.length, -1])).dataSync() as Float32Array;
+    });
+    chunk.forEach((_, r) => {
+      const q = out.subarray(r * V, (r + 1) * V);
+      tv[s + r] = tvd(q, probs);
+      js[s + r] = jsd(q, probs);
+    });
+    progress.tick(chunk.length);
+    await yieldToEventLoop();
+  }
+  return {
+    kind: "attention-permutation", tokens, attention, maxAttention: Math.max(...attention), tvd: tv, jsd: js,
+    medianTvd: median(tv), medianJsd: median(js), partial: progress.done < n, settings: { layer, head, permutations: n, seed },
+  };
+}
+
+export interface AdversarialResult {
+  kind: "adversarial-attention";
+  tokens: string[];
+  attention: Float32Array;
+  /** [k, pos] candidate attention rows. */
+  candidates: Float32Array;
+  shape: [number, number];
+  /** JSD of each candidate from the original attention, and TVD of the output it gives. */
+  jsd: Float32Array;
+  outputTvd: Float32Array;
+  /** Largest JSD among candidates whose output TVD ≤ ε (null when none qualifies). */
+  maxJsdWithinEpsilon: number | null;
+  settings: { layer: number; head: number; k: number; lambda: number; epsilon: number; steps: number; learningRate: number; seed: number };
+}
+
+/**
+ * Adam on the logits of k candidate rows, loss per the paper:
+ * Σ_i [−JSD(α̃_i, α) + λ·ReLU(TVD(ŷ_i, ŷ) − ε)] − mean pairwise JSD(α̃_i, α̃_j).
+ */
+export async function adversarialAttention(
+  model: TransformerModel,
+  input: string | number[],
+  opts: HeadChoice & { k?: number; lambda?: number; epsilon?: number; steps?: number; learningRate?: number; seed?: number; signal?: AbortSignal } = {},
+): Promise<AdversarialResult> {
+  const fn = "adversarialAttention";
+  const { layer, head } = resolveHead(model, opts, fn);
+  const k = opts.k ?? 5;
+  const lambda = opts.lambda ?? 500;
+  const epsilon = opts.epsilon ?? 0.01;
+  const steps = opts.steps ?? 150;
+  const lr = opts.learningRate ?? 0.05;
+  const seed = opts.seed ?? 0;
+  checkInt(k, 1, 100, "k", fn);
+  checkInt(steps, 0, 100000, "steps", fn);
+  const { ids, tokens } = prepareSingle(model, input, fn);
+  const P = ids.length;
+  if (P < 2) throw new Error(`${fn}: need at least 2 tokens`);
+  const { probs, attention } = baseRun(model, ids, layer, head);
+  const H = model.config.nHeads;
+  const rng = new Rng(seed);
+  const init = Array.from({ length: k }, () => Array.from(attention, (a) => Math.log(a + 1e-6) + rng.normal()));
+  const theta = tf.variable(tf.tensor2d(init), true);
+  const alpha = tf.tensor1d(attention);
+  const yhat = tf.tensor1d(probs);
+  const rows = Array.from({ length: k }, () => ids);
+  const kl = (p: tf.Tensor, q: tf.Tensor) => p.mul(p.add(1e-10).log().sub(q.add(1e-10).log())).sum(-1);
+  const jsdT = (p: tf.Tensor, q: tf.Tensor) => {
+    const m = p.add(q).div(2);
+    return kl(p, m).add(kl(q, m)).div(2);
+  };
+  const outputOf = (cand: tf.Tensor2D) => {
+    const { logits } = model.runWithHooks(rows, [rowHook(layer, head, cand, H, P)]);
+    return tf.softmax(logits.slice([0, P - 1, 0], [k, 1, -1]).reshape([k, -1]));
+  };
+  const opt = tf.train.adam(lr);
+  try {
+    for (let s = 0; s < steps; s++) {
+      if (opts.signal?.aborted) break;
+      opt.minimize(() => {
+        const cand = tf.softmax(theta) as tf.Tensor2D;
+        const out = outputOf(cand);
+        const change = out.sub(yhat).abs().sum(-1).div(2);
+        let loss = jsdT(cand, alpha).neg().add(change.sub(epsilon).relu().mul(lambda)).sum();
+        if (k > 1) {
+          const a = cand.expandDims(1);
+          const b = cand.expandDims(0);
+          loss = loss.sub(jsdT(tf.broadcastTo(a, [k, k, P]), tf.broadcastTo(b, [k, k, P])).sum().div(k * (k - 1)));
+        }
+        return loss as tf.Scalar;
+      }, false, [theta]);
+      if (s % 10 === 9) await yieldToEventLoop();
+    }
+    const cand = tf.tidy(() => tf.softmax(theta).dataSync() as Float32Array).slice();
+    const outs = tf.tidy(() => outputOf(tf.tensor2d(cand, [k, P])).dataSync() as Float32Array).slice();
+    const V = probs.length;
+    const js = new Float32Array(k);
+    const ot = new Float32Array(k);
+    for (let i = 0; i < k; i++) {
+      js[i] = jsd(cand.subarray(i * P, (i + 1) * P), attention);
+      ot[i] = tvd(outs.subarray(i * V, (i + 1) * V), probs);
+    }
+    const ok = Array.from(js).filter((_, i) => ot[i] <= epsilon);
+    return {
+      kind: "adversarial-attention", tokens, attention, candidates: cand, shape: [k, P], jsd: js, outputTvd: ot,
+      maxJsdWithinEpsilon: ok.length ? Math.max(...ok) : null,
+      settings: { layer, head, k, lambda, epsilon, steps, learningRate: lr, seed },
+    };
+  } finally {
+    theta.dispose();
+    alpha.dispose();
+    yhat.dispose();
+    opt.dispose();
+  }
+}

@@ -1,0 +1,90 @@
+import * as tf from "@tensorflow/tfjs";
+import { actName } from "../../../lib/hooks/names";
+import { attributions, kendallTauB } from "../../../lib/methods/attribution";
+import { adversarialAttention, permutationTest } from "../../../lib/methods/counterfactual";
+import { jsd, tvd } from "../../../lib/methods/metrics";
+import { inductionModel, initBackend, randomGpt2 } from "./helpers";
+
+beforeAll(initBackend);
+
+test("Kendall tau-b with ties (scipy's documented example) and distances", () => {
+  expect(kendallTauB([12, 2, 1, 12, 2], [1, 4, 7, 1, 0])).toBeCloseTo(-0.47140452079103173, 10);
+  expect(kendallTauB([1, 2, 3], [3, 2, 1])).toBe(-1);
+  expect(() => kendallTauB([1, 2], [1])).toThrow(/same length/);
+  expect(tvd([1, 0], [0, 1])).toBe(1);
+  expect(jsd([1, 0], [0, 1])).toBeCloseTo(Math.log(2), 10);
+});
+
+describe("attribution on a random model", () => {
+  let model: ReturnType<typeof randomGpt2>;
+  const ids = [4, 19, 33, 2, 41, 7, 28];
+  beforeAll(() => {
+    model = randomGpt2(17);
+  });
+  afterAll(() => model.dispose());
+
+  test("grad×input holds attention fixed; IG is complete; leave-one-out is a TVD", () => {
+    const r = attributions(model, ids, { layer: 2, head: 1, steps: 64 });
+    expect(r.kind).toBe("attribution");
+    const P = ids.length;
+    const pred = r.predicted.id;
+    // Directional derivative along the embeddings with every pattern fixed = Σ_t grad·e_t.
+    const names = [0, 1, 2].map((l) => actName("pattern", l));
+    const { logits: l0, cache } = model.runWithCache([ids], { names });
+    const emb = tf.tidy(() => tf.gather(model.weights.W_E, tf.tensor1d(ids, "int32")).expandDims(0));
+    const f = (scale: number) => tf.tidy(() => {
+      const { logits } = model.runWithHooks([ids], [{ name: "hook_embed", fn: () => emb.mul(scale) }, ...names.map((n) => ({ name: n, fn: () => cache.get(n) }))]);
+      return tf.softmax(logits.slice([0, P - 1, 0], [1, 1, -1]).reshape([-1])).dataSync()[pred];
+    });
+    const h = 1e-2;
+    const fd = (f(1 + h) - f(1 - h)) / (2 * h);
+    const sum = r.raw.gradInput.reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(fd, 3);
+    // Completeness: Σ IG ≈ p(x) − p(0 embedding) (positions kept).
+    const p0 = tf.tidy(() => {
+      const { logits } = model.runWithHooks([ids], [{ name: "hook_embed", fn: () => emb.mul(0) }]);
+      return tf.softmax(logits.slice([0, P - 1, 0], [1, 1, -1]).reshape([-1])).dataSync()[pred];
+    });
+    expect(r.raw.integratedGradients.reduce((a, b) => a + b, 0)).toBeCloseTo(r.predicted.prob - p0, 2);
+    expect(r.gradInput.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // Leave-one-out of token 2.
+    const lg = model.run([ids.filter((_, i) => i !== 2)]);
+    const q = tf.softmax(lg.slice([0, P - 2, 0], [1, 1, -1]).reshape([-1])).dataSync();
+    const full = tf.softmax(l0.slice([0, P - 1, 0], [1, 1, -1]).reshape([-1])).dataSync();
+    expect(r.leaveOneOut[2]).toBeCloseTo(tvd(q, full), 5);
+    expect(Number.isNaN(r.leaveOneOut[P - 1])).toBe(true);
+    expect(r.kendall.gradInput).toBeGreaterThanOrEqual(-1);
+    expect(r.kendall.gradInput).toBeLessThanOrEqual(1);
+    [lg, l0, emb].forEach((t) => t.dispose());
+    cache.dispose();
+    expect(() => attributions(model, ids, { head: 7 })).toThrow(/head must be an integer in \[0, 3\]/);
+    expect(() => attributions(model, [1, 2, 3])).toThrow(/at least 4 tokens/);
+  });
+
+  test("adversarial attention: Adam finds different attention; reports candidates within ε", async () => {
+    const r = await adversarialAttention(model, ids, { layer: 1, head: 0, k: 3, steps: 40, seed: 2 });
+    expect(r.shape).toEqual([3, 7]);
+    for (let i = 0; i < 3; i++) {
+      const row = r.candidates.subarray(i * 7, (i + 1) * 7);
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    expect(Math.max(...r.jsd)).toBeGreaterThan(0.05);
+    expect(r.settings).toMatchObject({ k: 3, lambda: 500, epsilon: 0.01 });
+    const within = Array.from(r.jsd).filter((_, i) => r.outputTvd[i] <= 0.01);
+    expect(r.maxJsdWithinEpsilon).toBe(within.length ? Math.max(...within) : null);
+  });
+});
+
+test("permutation test: a sharp induction head's permutations change the output, seeded", async () => {
+  const model = inductionModel();
+  const half = [3, 8, 1, 10, 6, 2, 9, 4];
+  const ids = [0, ...half, ...half.slice(0, 5)];
+  const a = await permutationTest(model, ids, { layer: 1, head: 0, seed: 5 });
+  const b = await permutationTest(model, ids, { layer: 1, head: 0, seed: 5 });
+  expect(a.kind).toBe("attention-permutation");
+  expect(a.tvd.length).toBe(100);
+  expect(Array.from(a.tvd)).toEqual(Array.from(b.tvd));
+  expect(a.maxAttention).toBeGreaterThan(0.9);
+  expect(a.medianTvd).toBeGreaterThan(0.5);
+  expect(a.medianJsd).toBeLessThanOrEqual(Math.log(2) + 1e-6);
+});
