@@ -12,8 +12,9 @@ function fuseHeads(W: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * Boolean mask of allowed (query, key) pairs, [batch, 1, query, key]: keys that are real tokens
- * and, when causal, not in the future.
+ * Additive mask, [batch, 1, query, key]: 0 where the key is a real token and (when causal) not in
+ * the future, -Infinity elsewhere. Adding it (rather than tf.where) broadcasts over heads without
+ * materialising a [batch, head, query, key] condition, which wasm's Tile makes slow.
  */
 export function attentionMask(mask: tf.Tensor2D, causal: boolean): tf.Tensor4D {
   const [b, p] = mask.shape;
@@ -22,18 +23,19 @@ export function attentionMask(mask: tf.Tensor2D, causal: boolean): tf.Tensor4D {
     const tri = tf.cast(tf.linalg.bandPart(tf.ones([p, p]), -1, 0), "bool").reshape([1, 1, p, p]);
     allowed = tf.logicalAnd(allowed, tri);
   }
-  return allowed;
+  // -inf (not a large negative number) as TransformerLens does, so masked entries are exactly 0 after softmax.
+  return tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, -Infinity)) as tf.Tensor4D;
 }
 
 /**
- * x: [batch, pos, d] (the attention input after any LayerNorm); allowed: from attentionMask().
+ * x: [batch, pos, d] (the attention input after any LayerNorm); maskAdd: from attentionMask().
  * Returns the attention output [batch, pos, d] before hook_attn_out.
  * hook_result ([batch, pos, head, d]) is only materialised when a hook or the cache wants it.
  */
 export function attention(
   x: tf.Tensor3D,
   w: LayerWeights,
-  allowed: tf.Tensor4D,
+  maskAdd: tf.Tensor4D,
   cfg: ModelConfig,
   hs: HookState,
   layer: number,
@@ -51,8 +53,7 @@ export function attention(
 
   // [batch, h, query, e] @ [batch, h, e, key] -> [batch, h, query, key]
   const raw = tf.div(tf.matMul(tf.transpose(q, [0, 2, 1, 3]), tf.transpose(k, [0, 2, 3, 1])), Math.sqrt(e));
-  // -inf (not a large negative number) as TransformerLens does, so masked entries are exactly 0 after softmax.
-  let scores = tf.where(allowed, raw, tf.scalar(-Infinity)) as tf.Tensor4D;
+  let scores = tf.add(raw, maskAdd) as tf.Tensor4D;
   scores = hs.point(name("hook_attn_scores"), layer, scores);
   const pattern = hs.point(name("hook_pattern"), layer, tf.softmax(scores) as tf.Tensor4D);
 

@@ -43,14 +43,14 @@ export function bertBlock(
   m: WeightsView,
   layer: number,
   residIn: tf.Tensor3D,
-  allowed: tf.Tensor4D,
+  maskAdd: tf.Tensor4D,
   hs: HookState,
 ): tf.Tensor3D {
   const cfg = m.config;
   const w = m.weights.blocks[layer];
   const resid = hs.point(at(layer, "hook_resid_pre"), layer, residIn);
   const attnIn = hs.point(at(layer, "hook_attn_in"), layer, resid);
-  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(attnIn, w, allowed, cfg, hs, layer));
+  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(attnIn, w, maskAdd, cfg, hs, layer));
   const mid0 = layerNorm(tf.add(resid, attnOut), w.ln1_w, w.ln1_b, cfg.lnEps, hs, `blocks.${layer}.ln1`, layer);
   const mid = hs.point(at(layer, "hook_resid_mid"), layer, mid0);
   const mlpIn = hs.point(at(layer, "hook_mlp_in"), layer, mid);

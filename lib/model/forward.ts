@@ -68,13 +68,13 @@ export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBloc
   if (maskData.length !== b * p) throw new Error(`runBlocks: attentionMask has length ${maskData.length}; expected batch*pos = ${b * p}`);
   if (from === to) return resid.clone();
   return tf.tidy(() => {
-    const allowed = attentionMask(tf.tensor2d(maskData, [b, p], "int32"), model.config.arch === "gpt2");
+    const maskAdd = attentionMask(tf.tensor2d(maskData, [b, p], "int32"), model.config.arch === "gpt2");
     const block = model.config.arch === "gpt2" ? gpt2Block : bertBlock;
     let x = resid;
     // One tidy per block keeps peak memory to one block's intermediates plus what the cache keeps.
     for (let l = from; l < to; l++) {
       const prev = x;
-      x = tf.tidy(() => block(model, l, prev, allowed, opts.state));
+      x = tf.tidy(() => block(model, l, prev, maskAdd, opts.state));
     }
     return x;
   });

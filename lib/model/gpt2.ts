@@ -47,7 +47,7 @@ export function gpt2Block(
   m: WeightsView,
   layer: number,
   residIn: tf.Tensor3D,
-  allowed: tf.Tensor4D,
+  maskAdd: tf.Tensor4D,
   hs: HookState,
 ): tf.Tensor3D {
   const cfg = m.config;
@@ -55,7 +55,7 @@ export function gpt2Block(
   const resid = hs.point(at(layer, "hook_resid_pre"), layer, residIn);
   const attnIn = hs.point(at(layer, "hook_attn_in"), layer, resid);
   const normed1 = layerNorm(attnIn, w.ln1_w, w.ln1_b, cfg.lnEps, hs, `blocks.${layer}.ln1`, layer);
-  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(normed1, w, allowed, cfg, hs, layer));
+  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(normed1, w, maskAdd, cfg, hs, layer));
   if (cfg.attnOnly) return hs.point(at(layer, "hook_resid_post"), layer, tf.add(resid, attnOut) as tf.Tensor3D);
   const mid = hs.point(at(layer, "hook_resid_mid"), layer, tf.add(resid, attnOut) as tf.Tensor3D);
   const mlpIn = hs.point(at(layer, "hook_mlp_in"), layer, mid);

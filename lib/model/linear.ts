@@ -24,7 +24,7 @@ export function unembedMatmul<R extends tf.Rank>(x: tf.Tensor<R>, w: { W_E: tf.T
 /** GPT-2's tanh approximation of GELU. */
 export function geluNew(x: tf.Tensor): tf.Tensor {
   const c = Math.sqrt(2 / Math.PI);
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c);
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), c);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
