@@ -7,3 +7,4 @@ export * from "./io";
 export * from "./pretrained";
 export * from "./figures";
 export * from "./quiz";
+export * from "./zoo";

@@ -1,0 +1,84 @@
+/**
+ * attn-only-2l: a two-layer attention-only GPT-2 trained so that a previous-token head (layer 0) and
+ * an induction head (layer 1, by K-composition) form. Half of each batch is Brown text, half is
+ * random-token segments each followed by its repeat (only the repeats are scored).
+ *
+ *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--workers 2]
+ */
+import * as path from "path";
+import type { ModelConfig } from "../../lib/model/types";
+import { brownDataDir, emptyBatch, putRow, readTokens, repeatedRow, textRow } from "../data/lm";
+import { saveHF } from "./checkpoint";
+import { parseArgs, writeTrainingRecord } from "./cli";
+import type { Batch } from "./forward";
+import { countParams } from "./params";
+import { Rng } from "./rng";
+import { train } from "./trainer";
+
+export const NAME = "attn-only-2l";
+export const BOS = 0; // <|endoftext|> of the Brown BPE tokenizer
+
+export const CONFIG: ModelConfig = {
+  arch: "gpt2",
+  nLayers: 2,
+  dModel: 128,
+  nHeads: 4,
+  dHead: 32,
+  dMlp: 0,
+  nCtx: 128,
+  dVocab: 4096,
+  lnEps: 1e-5,
+  act: "gelu_new",
+  attnOnly: true,
+  tiedUnembed: true,
+  name: NAME,
+};
+
+export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number): Batch {
+  const rng = Rng.derive(seed, step);
+  const batch = emptyBatch(B, T);
+  for (let b = 0; b < B; b++) {
+    if (b % 2 === 0) {
+      const { seq, weight } = repeatedRow(T, rng, vocab, BOS, 8, 60);
+      putRow(batch, b, seq, weight);
+    } else putRow(batch, b, textRow(stream, T, rng, BOS));
+  }
+  return batch;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), NAME, { seed: 1 });
+  const steps = args.steps ?? 1200;
+  const data = brownDataDir();
+  const trainStream = readTokens(path.join(data, "train.bpe.u16"));
+  const validStream = readTokens(path.join(data, "valid.bpe.u16"));
+  const B = typeof args.batch === "number" ? args.batch : 16;
+  const T = CONFIG.nCtx;
+  const evalBatches = [0, 1].map((i) => makeBatch(validStream, 999, i, 16, T, CONFIG.dVocab));
+  console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T}, ${args.workers} workers`);
+  const r = await train({
+    cfg: CONFIG,
+    seed: args.seed,
+    steps,
+    batch: (s) => makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab),
+    lr: 1e-3,
+    warmup: 100,
+    minLrFrac: 0.1,
+    weightDecay: 0.01,
+    workers: args.workers,
+    evalBatches,
+    evalEvery: 250,
+    logEvery: 10,
+  });
+  const files = ["vocab.json", "merges.txt", "tokenizer.json"].map((f) => path.join(data, "bpe", f));
+  saveHF(args.out, CONFIG, r.params, { tokenizerFiles: files, specialIds: { bos: BOS, eos: BOS } });
+  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T] });
+  console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
