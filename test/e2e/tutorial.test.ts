@@ -1,0 +1,95 @@
+// End to end: a tutorial as a student meets it. The student version of the checklist
+// (scripts/make_student.py) is opened in a real JupyterLab with the attnlab kernel in
+// headless Chromium, every cell is run, and quiz questions are answered by clicking and
+// typing; the feedback the kernel computes must appear under the question.
+// ATTNLAB_E2E=0 skips it; missing prerequisites fail it.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, missingPrerequisites, startLab, type Lab } from "./lab";
+
+const SKIP = process.env.ATTNLAB_E2E === "0";
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+const NOTEBOOK = "07-checklist.ipynb";
+
+type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } }; commands: { execute(id: string): Promise<unknown> } } };
+
+(SKIP ? describe.skip : describe)("tutorial end to end: run a student notebook and answer its quiz in JupyterLab", () => {
+  let lab: Lab | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    const missing = missingPrerequisites();
+    if (missing.length) throw new Error(`end-to-end prerequisites missing (run scripts/setup.sh, or ATTNLAB_E2E=0 to skip): ${missing.join("; ")}`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-tutorial-e2e-"));
+    execFileSync("python3", [path.join(ROOT, "scripts", "make_student.py"), "--out", dir]);
+    lab = await startLab(dir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${lab.url}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
+    await page.waitForFunction(() => (window as unknown as App).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 120_000 });
+    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("notebook:run-all-cells"));
+    // The last code cell prints the progress summary: every cell before it has run.
+    await page.locator(".jp-OutputArea-output", { hasText: "0 of 12 correct (0 answered)" }).first().waitFor({ timeout: 180_000 });
+  }, 300_000);
+
+  afterAll(async () => {
+    if (page && !SKIP) await page.screenshot({ path: path.join(ARTIFACTS, "e2e-tutorial.png"), fullPage: true }).catch(() => undefined);
+    await browser?.close();
+    if (lab) {
+      if (process.env.ATTNLAB_E2E_LOG) fs.writeFileSync(path.join(ARTIFACTS, "e2e-tutorial-lab.log"), lab.log());
+      await lab.stop();
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  const question = (id: string): Locator => page.locator(`.attnlab-quiz .quiz-q[data-id="${id}"]`);
+
+  it("shows the six quizzes without widget errors", async () => {
+    expect(await page.locator(".attnlab-quiz").count()).toBe(6);
+    expect(await page.locator(".attnlab-quiz .quiz-q").count()).toBe(12);
+    expect(await page.getByText("Error displaying widget").count()).toBe(0);
+    expect(await page.locator(".attnlab-error").count()).toBe(0);
+  }, 60_000);
+
+  it("a wrong choice gets the kernel's reason and the explanation; the right one is accepted and counted", async () => {
+    const q = question("sink");
+    await q.scrollIntoViewIfNeeded();
+    await q.locator(".quiz-choice input").nth(0).check();
+    await q.locator("button.quiz-submit").click();
+    const fb = q.locator(".quiz-feedback");
+    await fb.waitFor({ timeout: 30_000 });
+    expect(await fb.getAttribute("class")).toBe("quiz-feedback wrong");
+    expect(await fb.locator(".quiz-verdict").textContent()).toMatch(/^✗ Not quite: the sink appears even when position 0 holds a meaningless token/);
+    expect(await fb.locator(".quiz-explanation").textContent()).toContain("Xiao et al. 2023");
+    await q.locator(".quiz-choice input").nth(1).check();
+    await q.locator("button.quiz-submit").click();
+    // Each update redraws the view, so wait through the locator (not an element handle).
+    await q.locator(".quiz-feedback.correct").waitFor({ timeout: 30_000 });
+    expect(await q.locator(".quiz-verdict").textContent()).toBe("✓ Correct.");
+    expect(await q.locator(".quiz-attempts").textContent()).toBe("attempt 2");
+    const quiz = page.locator(".attnlab-quiz").first();
+    expect(await quiz.locator(".quiz-progress-text").textContent()).toBe("1 of 2 correct, 1 answered");
+    await quiz.screenshot({ path: path.join(ARTIFACTS, "e2e-tutorial-quiz.png") });
+  }, 60_000);
+
+  it("a short answer typed and submitted with Enter is checked by the kernel", async () => {
+    const q = question("induction-composition");
+    await q.scrollIntoViewIfNeeded();
+    const input = q.locator("input.quiz-text");
+    await input.fill("V-composition");
+    await input.press("Enter");
+    await q.locator(".quiz-feedback.wrong").waitFor({ timeout: 30_000 });
+    expect(await q.locator(".quiz-verdict").textContent()).toContain("the values copy the attended token");
+    await input.fill("K-composition");
+    await q.locator("button.quiz-submit").click();
+    await q.locator(".quiz-feedback.correct").waitFor({ timeout: 30_000 });
+    // The text stays in the field after the redraw that brought the feedback.
+    expect(await input.inputValue()).toBe("K-composition");
+  }, 60_000);
+});
