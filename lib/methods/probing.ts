@@ -1,0 +1,166 @@
+/**
+ * Probing frozen activations with control tasks (Hewitt & Liang 2019). Examples are sentences
+ * given as words with one label per word; each word is represented by its first or last
+ * sub-word token, or the mean of its tokens. Sentences are split (seeded) into train /
+ * validation / test; a probe is trained for every (site, layer) on the task labels and on
+ * control labels (each word type — lower-cased — gets a fixed label drawn from the empirical
+ * label distribution of the training words). Selectivity = task accuracy − control accuracy.
+ * Test accuracy comes with a 95% Wilson score interval.
+ */
+import type { TransformerModel } from "../model/types";
+import { actName, type HookName } from "../hooks/names";
+import { alignWords, type SubwordChoice } from "./align";
+import { Progress, yieldToEventLoop, type RunOptions, DEFAULT_MEMORY_BUDGET } from "./progress";
+import { Rng } from "./rng";
+import { trainProbe, wilsonInterval, type ProbeTrainOptions } from "./probe_train";
+
+export type ProbeSite = "resid_pre" | "resid_post" | "attn_out" | "mlp_out";
+
+export interface ProbeExample {
+  words: string[];
+  labels: string[];
+}
+
+export interface ProbingOptions extends RunOptions, ProbeTrainOptions {
+  sites?: ProbeSite[];
+  subword?: SubwordChoice;
+  /** Fractions of sentences for train / validation (the rest is test). */
+  split?: [number, number];
+  control?: boolean;
+}
+
+export interface ProbingResult {
+  kind: "probe-results";
+  sites: ProbeSite[];
+  labels: string[];
+  /** [site, layer] grids. */
+  accuracy: Float32Array;
+  ciLow: Float32Array;
+  ciHigh: Float32Array;
+  controlAccuracy: Float32Array;
+  selectivity: Float32Array;
+  epochs: Int32Array;
+  shape: [number, number];
+  majorityBaseline: number;
+  counts: { train: number; val: number; test: number; sentences: [number, number, number] };
+  partial: boolean;
+  settings: Required<Pick<ProbingOptions, "subword" | "split" | "probe" | "l2" | "learningRate" | "maxEpochs" | "patience" | "seed">> & { hidden: number | null; ci: string; controlTask: string; optimiser: string };
+}
+
+export async function probe(model: TransformerModel, examples: ProbeExample[], opts: ProbingOptions = {}): Promise<ProbingResult> {
+  const fn = "probe";
+  const sites = opts.sites ?? ["resid_post", "attn_out", "mlp_out"];
+  for (const s of sites) {
+    if (!["resid_pre", "resid_post", "attn_out", "mlp_out"].includes(s)) throw new Error(`${fn}: sites must be resid_pre, resid_post, attn_out or mlp_out; got ${JSON.stringify(s)}`);
+    if (s === "mlp_out" && model.config.attnOnly) throw new Error(`${fn}: an attention-only model has no mlp_out`);
+  }
+  const subword = opts.subword ?? "first";
+  if (!["first", "last", "mean"].includes(subword)) throw new Error(`${fn}: subword must be "first", "last" or "mean"; got ${JSON.stringify(subword)}`);
+  const split = opts.split ?? [0.7, 0.15];
+  if (!(split[0] > 0 && split[1] > 0 && split[0] + split[1] < 1)) throw new Error(`${fn}: split must be [train, val] fractions with train, val > 0 and train + val < 1; got [${split.join(", ")}]`);
+  const seed = opts.seed ?? 0;
+  if (!Array.isArray(examples) || examples.length === 0) throw new Error(`${fn}: examples must be a non-empty array of {words, labels}`);
+  examples.forEach((ex, i) => {
+    if (!ex || !Array.isArray(ex.words) || !Array.isArray(ex.labels)) throw new Error(`${fn}: example ${i} must have words and labels arrays`);
+    if (ex.words.length !== ex.labels.length) throw new Error(`${fn}: example ${i} has ${ex.words.length} words but ${ex.labels.length} labels; labels must align one per word`);
+  });
+  const aligned = examples.map((ex, i) => alignWords(model, ex.words, `${fn} (example ${i})`));
+  aligned.forEach((a, i) => {
+    if (a.ids.length > model.config.nCtx) throw new Error(`${fn}: example ${i} has ${a.ids.length} tokens, more than the model's context ${model.config.nCtx}`);
+  });
+  // Split by sentence so no sentence's words leak between train and test.
+  const order = new Rng(seed).permutation(examples.length);
+  const nTr = Math.round(split[0] * examples.length);
+  const nVa = Math.round(split[1] * examples.length);
+  const nTe = examples.length - nTr - nVa;
+  if (nTr < 1 || nVa < 1 || nTe < 1) throw new Error(`${fn}: too few examples to split: ${examples.length} sentences give ${nTr} train / ${nVa} validation / ${nTe} test; need at least one sentence in each`);
+  const part = new Int8Array(examples.length);
+  order.forEach((e, k) => (part[e] = k < nTr ? 0 : k < nTr + nVa ? 1 : 2));
+  const labelSet = [...new Set(examples.flatMap((e) => e.labels))].sort();
+  const labelId = new Map(labelSet.map((l, i) => [l, i]));
+  const y: Int32Array[] = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+  const words: string[][] = [[], [], []];
+  const ys: number[][] = [[], [], []];
+  examples.forEach((ex, i) => ex.labels.forEach((l, w) => (ys[part[i]].push(labelId.get(l)!), words[part[i]].push(ex.words[w].toLowerCase()))));
+  for (let k = 0; k < 3; k++) y[k] = Int32Array.from(ys[k]);
+  // Control labels: one per word type, drawn from the training label distribution.
+  const ctrlRng = new Rng(seed + 1);
+  const typeLabel = new Map<string, number>();
+  const trainLabels = ys[0];
+  const ctrlOf = (w: string) => {
+    if (!typeLabel.has(w)) typeLabel.set(w, trainLabels[ctrlRng.int(trainLabels.length)]);
+    return typeLabel.get(w)!;
+  };
+  const yc = words.map((ws) => Int32Array.from(ws.map(ctrlOf)));
+  const counts = new Array(labelSet.length).fill(0);
+  for (const l of y[0]) counts[l]++;
+  const majority = counts.indexOf(Math.max(...counts));
+  const majorityBaseline = y[2].filter((l) => l === majority).length / y[2].length;
+
+  const L = model.config.nLayers;
+  const d = model.config.dModel;
+  const pairs: [ProbeSite, number][] = sites.flatMap((s) => Array.from({ length: L }, (_, l) => [s, l] as [ProbeSite, number]));
+  const nWords = y[0].length + y[1].length + y[2].length;
+  const perPair = nWords * d * 4;
+  const pairsPerPass = Math.max(1, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET) / perPair));
+  const control = opts.control ?? true;
+  const progress = new Progress(pairs.length, opts);
+  progress.plan(Math.ceil(pairs.length / pairsPerPass) * examples.length, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences`);
+  const n = pairs.length;
+  const accuracy = new Float32Array(n).fill(NaN);
+  const ciLow = new Float32Array(n).fill(NaN);
+  const ciHigh = new Float32Array(n).fill(NaN);
+  const controlAccuracy = new Float32Array(n).fill(NaN);
+  const epochs = new Int32Array(n);
+  for (let g = 0; g < n && !progress.aborted; g += pairsPerPass) {
+    const group = pairs.slice(g, g + pairsPerPass);
+    const names = [...new Set(group.map(([s, l]) => actName(s, l)))] as HookName[];
+    const feats = group.map(() => [new Float32Array(y[0].length * d), new Float32Array(y[1].length * d), new Float32Array(y[2].length * d)]);
+    const fill = [0, 0, 0];
+    for (let i = 0; i < examples.length; i++) {
+      const { logits, cache } = model.runWithCache([aligned[i].ids], { names });
+      logits.dispose();
+      const k = part[i];
+      group.forEach(([s, l], gi) => {
+        const act = cache.get(actName(s, l)).dataSync() as Float32Array; // [1, n, d]
+        aligned[i].wordTokens.forEach((toks, w) => {
+          const use = subword === "first" ? [toks[0]] : subword === "last" ? [toks[toks.length - 1]] : toks;
+          const off = (fill[k] + w) * d;
+          for (const t of use) for (let j = 0; j < d; j++) feats[gi][k][off + j] += act[t * d + j] / use.length;
+        });
+      });
+      fill[k] += aligned[i].wordTokens.length;
+      cache.dispose();
+    }
+    for (let gi = 0; gi < group.length; gi++) {
+      if (progress.aborted) break;
+      const [tr, va, te] = feats[gi];
+      const idx = g + gi;
+      const fit = (ytr: Int32Array, yva: Int32Array, yte: Int32Array) => {
+        const p = trainProbe(tr, ytr, va, yva, d, labelSet.length, opts);
+        const pred = p.predict(te, yte.length);
+        p.dispose();
+        return { correct: pred.reduce((a, v, i) => a + (v === yte[i] ? 1 : 0), 0), epochs: p.epochs };
+      };
+      const task = fit(y[0], y[1], y[2]);
+      accuracy[idx] = task.correct / y[2].length;
+      [ciLow[idx], ciHigh[idx]] = wilsonInterval(task.correct, y[2].length);
+      epochs[idx] = task.epochs;
+      if (control) controlAccuracy[idx] = fit(yc[0], yc[1], yc[2]).correct / y[2].length;
+      progress.tick();
+      await yieldToEventLoop();
+    }
+  }
+  return {
+    kind: "probe-results", sites, labels: labelSet, accuracy, ciLow, ciHigh, controlAccuracy,
+    selectivity: accuracy.map((a, i) => a - controlAccuracy[i]), epochs, shape: [sites.length, L], majorityBaseline,
+    counts: { train: y[0].length, val: y[1].length, test: y[2].length, sentences: [nTr, nVa, nTe] },
+    partial: progress.done < n,
+    settings: {
+      subword, split, seed, probe: opts.probe ?? "linear", hidden: opts.probe === "mlp" ? opts.hidden ?? 128 : null, l2: opts.l2 ?? 1e-3,
+      learningRate: opts.learningRate ?? 0.05, maxEpochs: opts.maxEpochs ?? 300, patience: opts.patience ?? 20,
+      ci: "Wilson score interval, 95%", controlTask: "Hewitt & Liang: one label per lower-cased word type, drawn from the training label distribution",
+      optimiser: "full-batch Adam (tfjs) on standardised features, early stopping on validation loss",
+    },
+  };
+}
