@@ -149,8 +149,10 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
         showPreview(at[0], at[1]);
       }
       const mat = subMatrix(pattern, at);
-      let best = 0;
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (mat[i * cols + j] > mat[best]) best = i * cols + j;
+      // The first query row can only attend to itself in a causal model: skip it.
+      const from = rows > 1 ? 1 : 0;
+      let best = from * cols;
+      for (let i = from; i < rows; i++) for (let j = 0; j < cols; j++) if (mat[i * cols + j] > mat[best]) best = i * cols + j;
       const lines = [`layer ${at[0]}, head ${at[1]}`, "click to open"];
       if (data.tokens) lines.splice(1, 0, `strongest: ${showToken(data.tokens[Math.floor(best / cols)] ?? "")} → ${showToken(data.tokens[best % cols])} (${mat[best].toFixed(3)})`);
       frame.tip.show(lines, event);
