@@ -2,7 +2,7 @@
  * Kernel-side question definitions and their pure checks. Choice and short-answer
  * questions are checked against an answer key; show-me questions run a computation.
  */
-import type { Detail, QuestionView } from "./types";
+import type { QuizDetail, QuestionView } from "./types";
 
 interface Base {
   id: string;
@@ -38,7 +38,7 @@ export interface ShortQuestion extends Base {
 export interface CheckResult {
   correct: boolean;
   message: string;
-  details?: Detail[];
+  details?: QuizDetail[];
   /** The answer could not be checked (e.g. bad format): not counted as an attempt. */
   invalid?: boolean;
 }
@@ -95,7 +95,7 @@ export function validateQuestions(questions: Question[], fn = "quiz"): void {
 }
 
 /** What the front end may see: no answer keys. */
-export function publicView(q: Question): QuestionView {
+export function publicQuestion(q: Question): QuestionView {
   const v: QuestionView = { id: q.id, kind: q.kind, prompt: q.prompt };
   if (q.kind === "choice") v.choices = [...q.choices];
   if (q.kind !== "choice" && q.placeholder) v.placeholder = q.placeholder;
@@ -104,7 +104,7 @@ export function publicView(q: Question): QuestionView {
 }
 
 /** Lower case, curly quotes and dashes made plain, punctuation at the ends and repeated spaces dropped. */
-export function normalise(s: string): string {
+export function normaliseAnswer(s: string): string {
   return s
     .normalize("NFKC")
     .toLowerCase()
@@ -117,13 +117,13 @@ export function normalise(s: string): string {
 }
 
 function matches(text: string, m: string | RegExp): boolean {
-  return typeof m === "string" ? normalise(text) === normalise(m) : m.test(text);
+  return typeof m === "string" ? normaliseAnswer(text) === normaliseAnswer(m) : m.test(text);
 }
 
 /** Whole-word (or whole-phrase) containment, so "head" does not match "ahead". */
 function containsWord(text: string, word: string): boolean {
-  const w = normalise(word).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[^\\p{L}\\p{N}])${w}($|[^\\p{L}\\p{N}])`, "u").test(normalise(text));
+  const w = normaliseAnswer(word).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\p{L}\\p{N}])${w}($|[^\\p{L}\\p{N}])`, "u").test(normaliseAnswer(text));
 }
 
 export function checkChoice(q: ChoiceQuestion, value: unknown): CheckResult {
@@ -141,7 +141,7 @@ export function checkShort(q: ShortQuestion, value: unknown): CheckResult {
     return { correct: false, invalid: true, message: `Type an answer (text); got ${value === null ? "null" : typeof value}.` };
   }
   const text = String(value);
-  if (normalise(text).length === 0) return { correct: false, invalid: true, message: "The answer is empty: type something first." };
+  if (normaliseAnswer(text).length === 0) return { correct: false, invalid: true, message: "The answer is empty: type something first." };
   if (q.numeric) {
     const x = Number(text.trim().replace(/,/g, ""));
     if (!Number.isFinite(x)) return { correct: false, invalid: true, message: `Expected a number; got "${text}".` };

@@ -8,8 +8,8 @@
  *   await q.answer("induction", "1.4")  // answer from code: the same path as a click
  */
 import { Widget, type WidgetSpec } from "../widget/widget";
-import { checkChoice, checkShort, publicView, validateQuestions, type CheckResult, type Question } from "./check";
-import type { AnswerMessage, Feedback, Progress, QuizData } from "./types";
+import { checkChoice, checkShort, publicQuestion, validateQuestions, type CheckResult, type Question } from "./check";
+import type { AnswerMessage, QuizFeedback, QuizProgress, QuizData } from "./types";
 
 export const QUIZ_SPEC: WidgetSpec = {
   modelName: "QuizModel",
@@ -40,7 +40,7 @@ export class Quiz extends Widget<QuizState> {
     if (opts.title !== undefined && typeof opts.title !== "string") throw new Error(`quiz: title must be a string; got ${typeof opts.title}`);
     const data: QuizData = {
       title: opts.title ?? "Check your understanding",
-      questions: opts.questions.map(publicView),
+      questions: opts.questions.map(publicQuestion),
       feedback: {},
       pending: [],
       progress: { answered: 0, correct: 0, total: opts.questions.length },
@@ -58,11 +58,11 @@ export class Quiz extends Widget<QuizState> {
   }
 
   /** The feedback so far, by question id. */
-  get feedback(): { [id: string]: Feedback } {
+  get feedback(): { [id: string]: QuizFeedback } {
     return this.get("data").feedback;
   }
 
-  get progress(): Progress {
+  get progress(): QuizProgress {
     return this.get("data").progress;
   }
 
@@ -70,7 +70,7 @@ export class Quiz extends Widget<QuizState> {
    * Checks an answer (a choice index, or text) and records the feedback in the widget
    * state. Resolves to the feedback; rejects only for an unknown question id.
    */
-  answer(id: string, value: string | number): Promise<Feedback> {
+  answer(id: string, value: string | number): Promise<QuizFeedback> {
     const q = this.questions.get(id);
     if (!q) return Promise.reject(new Error(`quiz.answer: no question with id ${JSON.stringify(id)}; ids are ${[...this.questions.keys()].join(", ")}`));
     const run = this.queue.then(() => this.check(q, value));
@@ -84,7 +84,7 @@ export class Quiz extends Widget<QuizState> {
     this.set("data", { ...d, feedback: {}, pending: [], progress: { answered: 0, correct: 0, total: d.questions.length } });
   }
 
-  private async check(q: Question, value: string | number): Promise<Feedback> {
+  private async check(q: Question, value: string | number): Promise<QuizFeedback> {
     this.update((d) => ({ ...d, pending: [...d.pending.filter((p) => p !== q.id), q.id] }));
     let r: CheckResult;
     try {
@@ -99,7 +99,7 @@ export class Quiz extends Widget<QuizState> {
       r = { correct: false, invalid: true, message: `Could not check this answer: ${(e as Error).message ?? e}` };
     }
     const prev = this.get("data").feedback[q.id];
-    const fb: Feedback = {
+    const fb: QuizFeedback = {
       correct: r.correct,
       message: r.message,
       // A malformed answer gets no explanation yet: the student has not really tried.

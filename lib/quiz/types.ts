@@ -23,12 +23,12 @@ export interface QuestionView {
 }
 
 /** One labelled number or string shown under the feedback (e.g. the loss before and after). */
-export interface Detail {
+export interface QuizDetail {
   label: string;
   value: string | number;
 }
 
-export interface Feedback {
+export interface QuizFeedback {
   correct: boolean;
   /** One sentence: right or wrong, and for a wrong choice why that option is wrong. */
   message: string;
@@ -38,14 +38,14 @@ export interface Feedback {
   answer: string | number;
   attempts: number;
   /** show-me questions: what the kernel computed to check the answer. */
-  details?: Detail[];
+  details?: QuizDetail[];
   /** True when the answer could not be checked (bad format, computation failed). */
   invalid?: boolean;
   /** The result of the latest answer that could be checked (null: none yet); progress counts this. */
   scored: boolean | null;
 }
 
-export interface Progress {
+export interface QuizProgress {
   answered: number;
   correct: number;
   total: number;
@@ -56,10 +56,10 @@ export interface QuizData {
   intro?: string;
   questions: QuestionView[];
   /** question id -> feedback on the latest answer. */
-  feedback: { [id: string]: Feedback };
+  feedback: { [id: string]: QuizFeedback };
   /** ids whose answer is being checked by the kernel right now. */
   pending: string[];
-  progress: Progress;
+  progress: QuizProgress;
 }
 
 /** View → kernel. */

@@ -1,5 +1,5 @@
 /** The quiz widget detached from a kernel: checks, feedback, progress and definition errors. */
-import { Quiz, checklist, checklistQuestion, CHECKLIST, checkShort, normalise, type Question } from "../../../lib/quiz";
+import { Quiz, checklist, checklistQuestion, CHECKLIST, checkShort, normaliseAnswer, type Question } from "../../../lib/quiz";
 
 const questions: Question[] = [
   { kind: "choice", id: "c", prompt: "2 + 2?", choices: ["3", "4", "5"], answer: 1, why: ["too small", undefined, "too big"], explanation: "Counting." },
@@ -121,8 +121,8 @@ describe("checklist", () => {
     expect(c.progress).toEqual({ answered: 6, correct: 0, total: 6 }); // the last pick of each was wrong
   });
 
-  it("normalise folds case, quotes, dashes and end punctuation", () => {
-    expect(normalise("  “K–composition”!  ")).toBe("k-composition");
+  it("normaliseAnswer folds case, quotes, dashes and end punctuation", () => {
+    expect(normaliseAnswer("  “K–composition”!  ")).toBe("k-composition");
     expect(checkShort({ kind: "short", id: "a", prompt: "p", explanation: "e", keywords: [["head"]] }, "ahead of time").correct).toBe(false);
   });
 });
