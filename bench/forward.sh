@@ -8,16 +8,17 @@ cd "$ROOT"
 # The build emits JavaScript even if unrelated files have type errors; only the bench output matters.
 node_modules/.bin/tsc -p tsconfig.json >/dev/null 2>&1 || true
 [ -f dist/bench/forward.js ] || { echo "bench/forward.sh: dist/bench/forward.js was not built" >&2; exit 1; }
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 JS=$(node dist/bench/forward.js "$@")
 PY1=$(.venv/bin/python bench/forward_torch.py --threads 1 "$@")
 PYN=$(.venv/bin/python bench/forward_torch.py --threads "$(nproc)" "$@")
 node -e '
-const [js, py1, pyn] = process.argv.slice(1).map((s) => JSON.parse(s));
+const [js, py1, pyn] = process.argv.slice(1, 4).map((s) => JSON.parse(s));
 const f = (x) => x.toFixed(1);
-console.log(`GPT-2 small forward + full cache, ${js.tokens} tokens, median of ${js.reps}`);
+console.log(`GPT-2 small forward + full cache, ${js.tokens} tokens, median of ${js.reps} (load average before: ${process.argv[4]})`);
 console.log(`  attnlab (${js.backend}):      ${f(js.forward_ms_median)} ms   peak RSS ${f(js.peak_rss_mb)} MB, tf.memory ${f(js.tf_bytes_with_cache / 2 ** 20)} MB in ${js.tf_tensors_with_cache} tensors with ${js.cached_activations} cached activations`);
 console.log(`  PyTorch ${py1.torch} (1 thread):  ${f(py1.forward_ms_median)} ms   peak RSS ${f(py1.peak_rss_mb)} MB`);
 console.log(`  PyTorch ${pyn.torch} (${pyn.threads} threads): ${f(pyn.forward_ms_median)} ms   peak RSS ${f(pyn.peak_rss_mb)} MB`);
 console.log(`  ratio attnlab / PyTorch: ${(js.forward_ms_median / py1.forward_ms_median).toFixed(2)}x (1 thread), ${(js.forward_ms_median / pyn.forward_ms_median).toFixed(2)}x (${pyn.threads} threads)`);
 console.log(JSON.stringify({ attnlab: js, pytorch_1: py1, pytorch_n: pyn }));
-' "$JS" "$PY1" "$PYN"
+' "$JS" "$PY1" "$PYN" "$LOAD"
