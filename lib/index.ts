@@ -8,3 +8,4 @@ export * from "./pretrained";
 export * from "./figures";
 export * from "./quiz";
 export * from "./zoo";
+export * from "./methods";

@@ -10,7 +10,7 @@ import type { Hook, TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
 import { checkHead, checkLayer, prepareSingle } from "./common";
 import { logitDiff } from "./metrics";
-import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
 
 export type AblationTarget = { type: "head"; layer: number; head: number } | { type: "attn"; layer: number } | { type: "mlp"; layer: number };
@@ -126,7 +126,7 @@ export async function ablate(model: TransformerModel, input: string | number[], 
   const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
   const rowsPerPass = rowsInBudget(4 * P * (6 * d + dMlp + 2 * H * P + 2 * V), opts, 256);
   const passes = Math.ceil(targets.length / rowsPerPass);
-  const progress = new Progress(targets.length, opts);
+  const progress = new WorkProgress(targets.length, opts);
   progress.plan(passes + 1 + (method === "zero" ? 0 : refs.length), `${targets.length} ablations in ${passes} batched passes`);
   const base = model.run([ids]);
   const values = new Float32Array(targets.length).fill(NaN);

@@ -51,3 +51,11 @@ export function assertSameLength(a: number[], b: number[], fn: string, names = [
     throw new Error(`${fn}: ${names[0]} and ${names[1]} inputs must have the same number of tokens; got ${a.length} and ${b.length}`);
   }
 }
+
+/** One prompt (text or ids) or a list of prompts -> a list of prompts. */
+export function promptList(inputs: string | number[] | (string | number[])[]): (string | number[])[] {
+  if (typeof inputs === "string") return [inputs];
+  const arr = inputs as unknown[];
+  if (arr.every((x) => typeof x === "number")) return [arr as number[]];
+  return arr as (string | number[])[];
+}

@@ -9,7 +9,7 @@ import { actName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
 import { baseRun, resolveHead, type HeadChoice } from "./attribution";
 import { jsd, tvd } from "./metrics";
-import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
 
 /** Replaces head `head`'s last-query row of the pattern with rows [B, P] (one per batch row). */
@@ -59,7 +59,7 @@ export async function permutationTest(model: TransformerModel, input: string | n
   const perms = Array.from({ length: n }, () => rng.permutation(P));
   const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
   const per = rowsInBudget(4 * P * (6 * d + dMlp + 2 * H * P + V), opts, 128);
-  const progress = new Progress(n, opts);
+  const progress = new WorkProgress(n, opts);
   progress.plan(1 + Math.ceil(n / per), `${n} permutations in batches of ${per}`);
   const tv = new Float32Array(n).fill(NaN);
   const js = new Float32Array(n).fill(NaN);

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
-import { checkInt, prepareSingle } from "./common";
+import { checkInt, prepareSingle, promptList } from "./common";
 import { tokenLosses } from "./metrics";
 import { Rng } from "./rng";
 
@@ -156,10 +156,11 @@ function copyScores(
       const sc = tf.gather(finalScale.reshape([-1, 1]), tf.tensor1d(qrows, "int32")); // [Q, 1]
       o = o.sub(o.mean(-1, true)).div(sc).mul(mw.ln_final_w);
     }
-    const lg = tf.matMul(o.reshape([-1, o.shape[2]]), mw.W_U).reshape([H, keys.length, -1]); // [H, Q, V]
+    const vocab = mw.W_U.shape[1];
+    const lg = tf.matMul(o.reshape([-1, o.shape[2] as number]), mw.W_U).reshape([H, keys.length, vocab]); // [H, Q, V]
     const mean = lg.mean(-1, true);
     const std = lg.sub(mean).square().mean(-1, true).sqrt().add(1e-12);
-    const tgt = tf.oneHot(tf.tensor1d(targets, "int32"), lg.shape[2]).expandDims(0); // [1, Q, V]
+    const tgt = tf.oneHot(tf.tensor1d(targets, "int32"), vocab).expandDims(0); // [1, Q, V]
     const tl = lg.mul(tgt).sum(-1, true); // [H, Q, 1]
     const z = tl.sub(mean).div(std).mean([1, 2]);
     const higher = lg.greater(tl).cast("float32").sum(-1); // [H, Q] tokens strictly above the target
@@ -187,8 +188,7 @@ export interface IclResult {
  */
 export function iclScore(model: TransformerModel, inputs: (string | number[])[] | string | number[], opts: { early?: number; late?: number } = {}): IclResult {
   const fn = "iclScore";
-  const list: (string | number[])[] =
-    typeof inputs === "string" || (Array.isArray(inputs) && inputs.every((x) => typeof x === "number")) ? [inputs as string | number[]] : (inputs as (string | number[])[]);
+  const list = promptList(inputs);
   const rows = list.map((x) => prepareSingle(model, x, fn));
   const n = rows[0].ids.length;
   rows.forEach((r, i) => {

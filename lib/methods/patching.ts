@@ -10,7 +10,7 @@ import type { Hook, TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
 import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle } from "./common";
 import { logitDiff } from "./metrics";
-import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 
 /** Sites shaped [batch, pos, d]. */
 export type PositionSite = "resid_pre" | "resid_mid" | "resid_post" | "attn_out" | "mlp_out";
@@ -136,7 +136,7 @@ export async function activationPatching(
   const bytesPerRow = 4 * P * (6 * d + dMlp + 2 * H * P + V);
   const rowsPerPass = rowsInBudget(bytesPerRow, opts, 256);
   const passes = Math.ceil(cells.length / rowsPerPass);
-  const progress = new Progress(cells.length, opts);
+  const progress = new WorkProgress(cells.length, opts);
   progress.plan(passes + 2, `${cells.length} patched runs of "${site}" in ${passes} batched passes, plus one clean and one corrupted run`);
 
   const { logits: cleanLogits, cache } = model.runWithCache([c.ids], { names });

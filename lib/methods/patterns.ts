@@ -5,7 +5,7 @@
  */
 import type { TransformerModel, ActivationCache } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
-import { checkHead, checkLayer, prepareSingle } from "./common";
+import { checkHead, checkLayer, prepareSingle, promptList } from "./common";
 import { alignWords, wordToken } from "./align";
 
 export type ErrorMeasure = "mul" | "abs";
@@ -159,8 +159,7 @@ export function headScores(model: TransformerModel, inputs: string | number[] | 
   const fn = "headScores";
   const { nLayers: L, nHeads: H } = model.config;
   const detectors = opts.detectors ?? ["previous_token", "duplicate_token", "induction"];
-  const list: (string | number[])[] =
-    typeof inputs === "string" || (Array.isArray(inputs) && inputs.every((x) => typeof x === "number")) ? [inputs as string | number[]] : (inputs as (string | number[])[]);
+  const list = promptList(inputs);
   if (list.length === 0) throw new Error(`${fn}: give at least one prompt`);
   const names = [...detectors, "sink", "self"];
   const scores: Record<string, Float32Array> = {};

@@ -1,5 +1,5 @@
 /**
- * Progress, cancellation and memory budget for long methods (patching grids, causal
+ * WorkProgress, cancellation and memory budget for long methods (patching grids, causal
  * tracing, permutation experiments). A method announces its number of forward passes
  * before starting, reports {done, total, etaSeconds} as it goes, and when its AbortSignal
  * fires it stops at the next unit of work and returns what it has, marked `partial: true`.
@@ -32,7 +32,7 @@ export interface RunOptions {
 
 export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
 
-export class Progress {
+export class WorkProgress {
   private readonly start = Date.now();
   done = 0;
 

@@ -105,15 +105,15 @@ export class TraceEngine {
     const raw = tf.div(tf.matMul(Q, Kall, false, true), Math.sqrt(e));
     const pattern = tf.softmax(tf.where(tf.tensor(allowed, [1, 1, Tq, nk], "bool"), raw, tf.scalar(-Infinity)));
     const z = tf.reshape(tf.transpose(tf.matMul(pattern, Vall), [0, 2, 1, 3]), [R, Tq, H * e]) as tf.Tensor3D;
-    let attnOut = linear(z, f.WO, w.b_O);
-    if (restore.attn) attnOut = tf.where(restore.attn.mask, restore.attn.value, attnOut);
+    let attnOut: tf.Tensor3D = linear(z, f.WO, w.b_O);
+    if (restore.attn) attnOut = tf.where(restore.attn.mask, restore.attn.value, attnOut) as tf.Tensor3D;
     const Xq = qf > 0 ? (X.slice([0, qf, 0], [R, Tq, d]) as tf.Tensor3D) : X;
-    const mid = tf.add(Xq, attnOut);
+    const mid = tf.add(Xq, attnOut) as tf.Tensor3D;
     if (this.cfg.attnOnly) return { out: mid, K, V, attnOut, mlpOut: null };
     const ln2 = layerNorm(mid, w.ln2_w!, w.ln2_b!, lnEps, null, null, null);
-    let mlpOut = linear(activation(this.cfg.act, linear(ln2, w.W_in!, w.b_in)) as tf.Tensor3D, w.W_out!, w.b_out);
-    if (restore.mlp) mlpOut = tf.where(restore.mlp.mask, restore.mlp.value, mlpOut);
-    return { out: tf.add(mid, mlpOut), K, V, attnOut, mlpOut };
+    let mlpOut: tf.Tensor3D = linear(activation(this.cfg.act, linear(ln2, w.W_in!, w.b_in)) as tf.Tensor3D, w.W_out!, w.b_out);
+    if (restore.mlp) mlpOut = tf.where(restore.mlp.mask, restore.mlp.value, mlpOut) as tf.Tensor3D;
+    return { out: tf.add(mid, mlpOut) as tf.Tensor3D, K, V, attnOut, mlpOut };
   }
 
   /** p(answer) per row from the final residual at the last position, resid [R, d]. */

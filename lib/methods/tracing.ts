@@ -17,7 +17,7 @@
 import { Worker } from "worker_threads";
 import type { TransformerModel } from "../model/types";
 import { checkInt, prepareSingle } from "./common";
-import { Progress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
 import { TraceEngine, type TraceCell, type TraceKind } from "./trace_engine";
 import { packWeights, type WorkerJob } from "./trace_worker";
@@ -199,7 +199,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   const flops = su.samples * cells.length * positions.reduce((a, p) => a + (P - p), 0) * L * 12 * d * d + positions.length * cells.length * su.samples * d * V * 2;
   const workers = opts.workers ?? (flops > 4e9 ? 1 : 0);
   checkInt(workers, 0, 64, "workers", fn);
-  const progress = new Progress(cells.length * P, opts);
+  const progress = new WorkProgress(cells.length * P, opts);
   const passes = 1 + positions.length * sweepsPerPos;
   progress.plan(passes, `1 clean + ${su.samples} corrupted base run, then ${positions.length * sweepsPerPos} batched restoration sweeps (${cells.length * P} cells) on ${workers + 1} thread(s)`);
 

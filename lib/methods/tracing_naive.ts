@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Hook, TransformerModel } from "../model/types";
 import { actName } from "../hooks/names";
-import { Progress, yieldToEventLoop } from "./progress";
+import { WorkProgress, yieldToEventLoop } from "./progress";
 import { traceSetup, type CausalTraceOptions, type CausalTraceResult } from "./tracing";
 
 export async function causalTraceNaive(model: TransformerModel, prompt: string | number[], opts: CausalTraceOptions): Promise<CausalTraceResult> {
@@ -36,7 +36,7 @@ export async function causalTraceNaive(model: TransformerModel, prompt: string |
     logits.dispose();
     return out;
   };
-  const progress = new Progress(su.kinds.length * P * L, opts);
+  const progress = new WorkProgress(su.kinds.length * P * L, opts);
   progress.plan(1 + su.kinds.length * P * L, `one hooked forward pass of ${1 + S} rows per restoration`);
   try {
     const base = measure([], opts.answer ?? null);
