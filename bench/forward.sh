@@ -14,11 +14,13 @@ PY1=$(.venv/bin/python bench/forward_torch.py --threads 1 "$@")
 PYN=$(.venv/bin/python bench/forward_torch.py --threads "$(nproc)" "$@")
 node -e '
 const [js, py1, pyn] = process.argv.slice(1, 4).map((s) => JSON.parse(s));
-const f = (x) => x.toFixed(1);
-console.log(`GPT-2 small forward + full cache, ${js.tokens} tokens, median of ${js.reps} (load average before: ${process.argv[4]})`);
-console.log(`  attnlab (${js.backend}):      ${f(js.forward_ms_median)} ms   peak RSS ${f(js.peak_rss_mb)} MB, tf.memory ${f(js.tf_bytes_with_cache / 2 ** 20)} MB in ${js.tf_tensors_with_cache} tensors with ${js.cached_activations} cached activations`);
-console.log(`  PyTorch ${py1.torch} (1 thread):  ${f(py1.forward_ms_median)} ms   peak RSS ${f(py1.peak_rss_mb)} MB`);
-console.log(`  PyTorch ${pyn.torch} (${pyn.threads} threads): ${f(pyn.forward_ms_median)} ms   peak RSS ${f(pyn.peak_rss_mb)} MB`);
-console.log(`  ratio attnlab / PyTorch: ${(js.forward_ms_median / py1.forward_ms_median).toFixed(2)}x (1 thread), ${(js.forward_ms_median / pyn.forward_ms_median).toFixed(2)}x (${pyn.threads} threads)`);
+const f = (x) => x.toFixed(0);
+const t = (r) => `median ${f(r.forward_ms_median)} ms (min ${f(r.forward_ms_all[0])})`;
+console.log(`GPT-2 small forward + full cache, ${js.tokens} tokens, ${js.reps} timed runs after a warm-up (load average before: ${process.argv[4]})`);
+console.log(`  attnlab (${js.backend}):        ${t(js)}   peak RSS ${f(js.peak_rss_mb)} MB; tf.memory ${f(js.tf_bytes_with_cache / 2 ** 20)} MB in ${js.tf_tensors_with_cache} tensors while ${js.cached_activations} activations are cached`);
+console.log(`  PyTorch ${py1.torch} (1 thread):  ${t(py1)}   peak RSS ${f(py1.peak_rss_mb)} MB`);
+console.log(`  PyTorch ${pyn.torch} (${pyn.threads} threads): ${t(pyn)}   peak RSS ${f(pyn.peak_rss_mb)} MB`);
+const r = (a, b) => `${(a.forward_ms_median / b.forward_ms_median).toFixed(2)}x (min/min ${(a.forward_ms_all[0] / b.forward_ms_all[0]).toFixed(2)}x)`;
+console.log(`  ratio attnlab / PyTorch: ${r(js, py1)} vs 1 thread, ${r(js, pyn)} vs ${pyn.threads} threads`);
 console.log(JSON.stringify({ attnlab: js, pytorch_1: py1, pytorch_n: pyn }));
 ' "$JS" "$PY1" "$PYN" "$LOAD"
