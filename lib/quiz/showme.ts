@@ -196,3 +196,114 @@ export function headRoleCheck(model: TransformerModel, opts: HeadClaimOptions = 
     return { correct: patternOk && needed, message, details };
   };
 }
+
+export interface TokenAblationResult {
+  tokens: string[];
+  /** The token whose probability is measured at the last position (default: the model's top prediction). */
+  answer: { id: number; token: string; prob: number };
+  /** [pos]: p(answer) at the last position with that position's token embedding ablated. */
+  ablatedProb: Float32Array;
+  settings: { mode: "zero" | "mean" };
+}
+
+/**
+ * Each input token removed in turn (its token embedding, hook_embed, set to zero or to the
+ * mean embedding; its position embedding stays) and p(answer) at the last position measured.
+ * One forward pass of 1 + pos rows.
+ */
+export function tokenAblation(model: TransformerModel, input: string | number[], opts: { answer?: number; mode?: "zero" | "mean" } = {}): TokenAblationResult {
+  const fn = "tokenAblation";
+  const mode = opts.mode ?? "zero";
+  if (mode !== "zero" && mode !== "mean") throw new Error(`${fn}: mode must be "zero" or "mean"; got ${JSON.stringify(mode)}`);
+  const ids = Array.from(model.toTokens(input as string).ids);
+  const P = ids.length;
+  if (P < 2) throw new Error(`${fn}: input needs at least 2 tokens; got ${P}`);
+  const V = model.config.dVocab;
+  if (opts.answer !== undefined && !(Number.isInteger(opts.answer) && opts.answer >= 0 && opts.answer < V)) {
+    throw new Error(`${fn}: answer must be a token id in [0, ${V - 1}]; got ${opts.answer}`);
+  }
+  const rows = Array.from({ length: P + 1 }, () => ids);
+  const hook: Hook = {
+    name: "hook_embed",
+    fn: (e: tf.Tensor) =>
+      tf.tidy(() => {
+        // e: [P + 1, P, d]; row t + 1 loses the token embedding at position t.
+        const keep = new Float32Array((P + 1) * P).fill(1);
+        for (let t = 0; t < P; t++) keep[(t + 1) * P + t] = 0;
+        const mask = tf.tensor(keep, [P + 1, P, 1]);
+        if (mode === "zero") return e.mul(mask);
+        const mean = model.weights.W_E.mean(0).reshape([1, 1, -1]);
+        return e.mul(mask).add(mean.mul(tf.scalar(1).sub(mask)));
+      }),
+  };
+  const { logits } = model.runWithHooks(rows, [hook]);
+  const probs = tf.tidy(() => tf.softmax(logits.slice([0, P - 1, 0], [-1, 1, -1]).reshape([P + 1, V])).arraySync() as number[][]);
+  logits.dispose();
+  const answer = opts.answer ?? probs[0].reduce((bi, x, i, a) => (x > a[bi] ? i : bi), 0);
+  let tokens: string[];
+  try {
+    tokens = model.toStrTokens(ids);
+  } catch {
+    tokens = ids.map(String);
+  }
+  let answerToken: string;
+  try {
+    answerToken = model.toStrTokens([answer])[0];
+  } catch {
+    answerToken = String(answer);
+  }
+  return {
+    tokens,
+    answer: { id: answer, token: answerToken, prob: probs[0][answer] },
+    ablatedProb: Float32Array.from({ length: P }, (_, t) => probs[t + 1][answer]),
+    settings: { mode },
+  };
+}
+
+/** A position from the student's answer: an index (negative counts from the end) or a token's text. */
+export function positionOf(tokens: string[], text: string): number | string {
+  const t = text.trim();
+  if (/^-?\d+$/.test(t)) {
+    const i = Number(t);
+    const p = i < 0 ? tokens.length + i : i;
+    if (p < 0 || p >= tokens.length) return `Positions run from 0 to ${tokens.length - 1}; got ${t}.`;
+    return p;
+  }
+  const want = t.replace(/^["']|["']$/g, "").trim().toLowerCase();
+  const hits = tokens.map((x, i) => [x.trim().toLowerCase(), i] as const).filter(([x]) => x === want && x !== "");
+  if (hits.length === 1) return hits[0][1];
+  if (hits.length > 1) return `"${want}" occurs ${hits.length} times (positions ${hits.map((h) => h[1]).join(", ")}): give the position number instead.`;
+  return `No token "${want}" in the prompt; give a token as shown or its position (0 to ${tokens.length - 1}).`;
+}
+
+/**
+ * A show-me check for "which token made the model predict this?": the student names a token
+ * (its text or position); the kernel removes it and measures how much p(answer) drops. Right
+ * when that drop is at least `fraction` (default 0.5) of the largest drop any token causes.
+ */
+export function tokenInfluenceCheck(model: TransformerModel, prompt: string | number[], opts: { answer?: number; mode?: "zero" | "mean"; fraction?: number } = {}): (answer: string) => CheckResult {
+  const fraction = opts.fraction ?? 0.5;
+  let r: TokenAblationResult | undefined;
+  return (text: string) => {
+    r ??= tokenAblation(model, prompt, opts);
+    const pos = positionOf(r.tokens, text);
+    if (typeof pos === "string") return { correct: false, invalid: true, message: pos };
+    const drops = Array.from(r.ablatedProb, (p) => r!.answer.prob - p);
+    const mine = drops[pos];
+    const maxDrop = Math.max(...drops);
+    const rank = 1 + drops.filter((d) => d > mine).length;
+    const ok = mine > 0 && mine >= fraction * maxDrop;
+    const tok = JSON.stringify(r.tokens[pos]);
+    const details = [
+      { label: `p(${JSON.stringify(r.answer.token)}) with every token`, value: f3(r.answer.prob) },
+      { label: `p(${JSON.stringify(r.answer.token)}) with token ${pos} ${tok} removed`, value: f3(r.ablatedProb[pos]) },
+      { label: "drop", value: f3(mine) },
+      { label: "rank of that drop among all tokens", value: `${rank} of ${drops.length}` },
+      { label: "setting", value: `${r.settings.mode}-ablation of the token embedding (hook_embed), position embedding kept` },
+    ];
+    const message = ok
+      ? `Yes: removing ${tok} (position ${pos}) drops p(${JSON.stringify(r.answer.token)}) from ${f3(r.answer.prob)} to ${f3(r.ablatedProb[pos])}, rank ${rank} of ${drops.length}. That intervention is the evidence.`
+      : `Removing ${tok} (position ${pos}) changes p(${JSON.stringify(r.answer.token)}) by ${f3(-mine)} only (rank ${rank} of ${drops.length}); another token matters more. Try again.`;
+    return { correct: ok, message, details };
+  };
+}

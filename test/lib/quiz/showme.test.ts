@@ -2,7 +2,7 @@
  * Show-me checks on the hand-built induction model (test/lib/methods/helpers): L0H0 is the
  * previous-token head, L1H0 the induction head, L0H1 and L1H1 have zero weights.
  */
-import { headAblationLosses, headRoleCheck, parseHead, Quiz } from "../../../lib/quiz";
+import { headAblationLosses, headRoleCheck, parseHead, positionOf, Quiz, tokenAblation, tokenInfluenceCheck } from "../../../lib/quiz";
 import { IND, inductionModel, initBackend } from "../methods/helpers";
 import type { TransformerModel } from "../../../lib/model/types";
 
@@ -67,4 +67,27 @@ test("the induction-head question: the kernel decides by ablation, with the numb
   expect((await q.answer("prev", "0.0")).correct).toBe(true);
   expect((await q.answer("prev", "1.0")).correct).toBe(false);
   expect(q.progress).toEqual({ answered: 2, correct: 0, total: 2 });
+});
+
+test("token influence: removing the token to be copied kills the prediction; an unrelated token does not", async () => {
+  // a b c d e f | a b c d: the induction circuit predicts "e" from the token after the earlier "d".
+  const ids = [3, 7, 11, 15, 19, 23, 3, 7, 11, 15];
+  const r = tokenAblation(model, ids);
+  expect(r.answer.id).toBe(19);
+  expect(r.answer.prob).toBeGreaterThan(0.5);
+  expect(r.ablatedProb.length).toBe(ids.length);
+  expect(r.answer.prob - r.ablatedProb[4]).toBeGreaterThan(0.4); // "e" itself
+  expect(Math.abs(r.answer.prob - r.ablatedProb[5])).toBeLessThan(0.05); // "f" plays no part
+  expect(positionOf(r.tokens, "-1")).toBe(9);
+  expect(positionOf(r.tokens, "12")).toMatch(/Positions run from 0 to 9/);
+  const q = new Quiz({ questions: [{ kind: "showme", id: "tok", prompt: "Which token?", explanation: "e.", check: tokenInfluenceCheck(model, ids) }] });
+  const yes = await q.answer("tok", "4");
+  expect(yes.correct).toBe(true);
+  expect(yes.message).toMatch(/^Yes: removing .* \(position 4\)/);
+  expect(yes.details!.find((d) => d.label === "drop")!.value).toBe((r.answer.prob - r.ablatedProb[4]).toFixed(3));
+  const no = await q.answer("tok", "5");
+  expect(no.correct).toBe(false);
+  expect(no.message).toMatch(/another token matters more/);
+  expect(() => tokenAblation(model, ids, { mode: "half" as never })).toThrow(/mode must be "zero" or "mean"/);
+  expect(() => tokenAblation(model, ids, { answer: 99 })).toThrow(/answer must be a token id in \[0, 29\]/);
 });
