@@ -6,7 +6,7 @@ describe("hook names", () => {
     expect(actName("resid_pre", 3)).toBe("blocks.3.hook_resid_pre");
     expect(actName("ln2_scale", 1)).toBe("blocks.1.ln2.hook_scale");
     expect(actName("logits")).toBe("hook_logits");
-    expect(() => actName("embed", 1 as never)).toThrow(/not a per-layer hook/);
+    expect(() => (actName as (k: string, l?: number) => string)("embed", 1)).toThrow(/not a per-layer hook/);
     expect(() => actName("pattern", -1)).toThrow(/layer must be a non-negative integer/);
     expect(() => actName("bogus" as never, 0)).toThrow(/kind must be one of/);
   });
