@@ -136,7 +136,9 @@ export class HookState {
       }
       if (out.dtype !== "float32") throw new Error(`hook on "${name}" returned dtype ${out.dtype}; expected float32`);
       if (out.isDisposed) throw new Error(`hook on "${name}" returned a disposed tensor`);
-      x = out;
+      // A clone (which shares the data) belongs to the current tidy scope, so a tensor the hook
+      // took from elsewhere, e.g. a cache, is never handed back to the caller to be disposed.
+      x = out === x ? x : out.clone();
     }
     if (this.cache && this.keep!(name)) this.cache.set(name, tf.keep(x.clone()));
     return x as T;

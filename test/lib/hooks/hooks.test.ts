@@ -42,8 +42,12 @@ describe("runWithHooks", () => {
     const patched = m.runWithHooks(IDS, [{ name: actName("resid_pre", 1), fn: () => cache.get(actName("resid_pre", 1)) }]);
     expect(maxAbsDiff(patched.logits, cleanLogits)).toBe(0);
     expect(maxAbsDiff(patched.logits, m.run(IDS))).toBeGreaterThan(1e-3);
-    // The patched-in tensor belongs to the cache and must survive the call.
+    // The patched-in tensor belongs to the cache and must survive the call, even when it is what
+    // the call returns and the caller disposes that.
     expect(cache.get(actName("resid_pre", 1)).isDisposed).toBe(false);
+    const same = m.runWithHooks(IDS, [{ name: "hook_logits", fn: () => cleanLogits }]).logits;
+    same.dispose();
+    expect(cleanLogits.isDisposed).toBe(false);
     cache.dispose();
     m.dispose();
   });
