@@ -16,6 +16,7 @@ import { attentionMask } from "./attention";
 import { bertBlock, bertEmbed, bertUnembed } from "./bert";
 import { gpt2Block, gpt2Embed, gpt2Unembed, type WeightsView } from "./gpt2";
 import { HookState } from "./hooked";
+import { validateBatch } from "./tokens";
 import type { CacheOptions, Hook, TokenBatch } from "./types";
 
 export interface ForwardModel extends WeightsView {
@@ -33,7 +34,8 @@ function idsTensor(data: Int32Array, shape: [number, number]): tf.Tensor2D {
 }
 
 /** Token (and position/type) embeddings: the residual stream entering blocks.0, [batch, pos, d]. */
-export function embedTokens(model: ForwardModel, batch: TokenBatch, state: HookState): tf.Tensor3D {
+export function embedTokens(model: ForwardModel, batch: TokenBatch, state: HookState = hookState(model)): tf.Tensor3D {
+  validateBatch(batch, model.config, "embedTokens: batch");
   return tf.tidy(() => {
     const ids = idsTensor(batch.ids, batch.shape);
     if (model.config.arch === "gpt2") return gpt2Embed(model, ids, state);
@@ -49,11 +51,12 @@ export interface RunBlocksOptions {
   toLayer?: number;
   /** [batch, pos] row-major, 1 = real token; default all ones. */
   attentionMask?: Int32Array;
-  state: HookState;
+  /** Hooks and cache; default none. */
+  state?: HookState;
 }
 
 /** Runs blocks fromLayer..toLayer-1 on `resid` [batch, pos, d]; returns the last block's resid_post. */
-export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBlocksOptions): tf.Tensor3D {
+export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBlocksOptions = {}): tf.Tensor3D {
   const n = model.config.nLayers;
   const from = opts.fromLayer ?? 0;
   const to = opts.toLayer ?? n;
@@ -66,6 +69,10 @@ export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBloc
   if (p > model.config.nCtx) throw new Error(`runBlocks: sequence length ${p} exceeds nCtx = ${model.config.nCtx}`);
   const maskData = opts.attentionMask ?? new Int32Array(b * p).fill(1);
   if (maskData.length !== b * p) throw new Error(`runBlocks: attentionMask has length ${maskData.length}; expected batch*pos = ${b * p}`);
+  for (let i = 0; i < maskData.length; i++) {
+    if (maskData[i] !== 0 && maskData[i] !== 1) throw new Error(`runBlocks: attentionMask[${i}] is ${maskData[i]}; expected 0 or 1`);
+  }
+  const state = opts.state ?? hookState(model);
   if (from === to) return resid.clone();
   return tf.tidy(() => {
     const maskAdd = attentionMask(tf.tensor2d(maskData, [b, p], "int32"), model.config.arch === "gpt2");
@@ -74,14 +81,17 @@ export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBloc
     // One tidy per block keeps peak memory to one block's intermediates plus what the cache keeps.
     for (let l = from; l < to; l++) {
       const prev = x;
-      x = tf.tidy(() => block(model, l, prev, maskAdd, opts.state));
+      x = tf.tidy(() => block(model, l, prev, maskAdd, state));
     }
     return x;
   });
 }
 
 /** Final LayerNorm / MLM head and unembedding: [batch, pos, d] -> logits (after hook_logits). */
-export function unembed(model: ForwardModel, resid: tf.Tensor3D, state: HookState): tf.Tensor3D {
+export function unembed(model: ForwardModel, resid: tf.Tensor3D, state: HookState = hookState(model)): tf.Tensor3D {
+  if (!(resid instanceof tf.Tensor) || resid.rank !== 3 || resid.shape[2] !== model.config.dModel) {
+    throw new Error(`unembed: resid must be a [batch, pos, ${model.config.dModel}] tensor; got ${resid instanceof tf.Tensor ? `[${resid.shape.join(", ")}]` : typeof resid}`);
+  }
   return tf.tidy(() => (model.config.arch === "gpt2" ? gpt2Unembed : bertUnembed)(model, resid, state));
 }
 

@@ -144,6 +144,9 @@ describe.each([
     const logits = unembed(m, end, st);
     expect(maxAbsDiff(logits, full)).toBe(0);
     expect(maxAbsDiff(st.cache!.get(actName("resid_pre", 1)), mid)).toBe(0);
+    // Without a state: no hooks, no cache, same numbers.
+    expect(maxAbsDiff(unembed(m, runBlocks(m, embedTokens(m, batch), { attentionMask: batch.attentionMask })), full)).toBe(0);
+    expect(() => unembed(m, tf.zeros([2, 3]) as unknown as tf.Tensor3D)).toThrow(/unembed: resid must be a \[batch, pos, 16\] tensor; got \[2, 3\]/);
     expect(() => runBlocks(m, mid, { fromLayer: 3, state: st })).toThrow(/fromLayer must be an integer in \[0, 2\]/);
     expect(() => runBlocks(m, tf.zeros([1, 2, 5]) as tf.Tensor3D, { state: st })).toThrow(/resid must be a \[batch, pos, 16\] tensor/);
     st.cache!.dispose();
