@@ -44,11 +44,21 @@ function address(c: ConnectionInfo, port: number): string {
 
 class SendQueue {
   private tail: Promise<void> = Promise.resolve();
+  private inflight = 0;
   constructor(private readonly socket: zmq.Socket & { send(m: Buffer[]): Promise<void> }, private readonly name: string) {}
+  /**
+   * Hands the frames to zmq synchronously when nothing is pending, so a message sent just
+   * before user code blocks the thread (execute_input before a busy loop) still goes out.
+   */
   push(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail.then(
-      () => this.socket.send(frames),
-    ).catch((e) => log(`send on ${this.name} failed: ${(e as Error).message}`));
+    const send = () => this.socket.send(frames);
+    const p = this.inflight === 0 ? send() : this.tail.then(send);
+    this.inflight++;
+    this.tail = p
+      .catch((e) => log(`send on ${this.name} failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.inflight--;
+      });
     return this.tail;
   }
   drain(): Promise<void> {

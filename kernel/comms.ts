@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "crypto";
 import type { Comm, CommHandlers, CommTransport, DisplayOptions, JSONObject, MimeBundle } from "../lib/widget/transport";
-import { currentParent, requestContext } from "./context";
+import { currentParent, withParent } from "./context";
+import { guard } from "./guard";
 import { log } from "./log";
 import type { Message } from "./wire";
 
@@ -75,9 +76,9 @@ export class CommManager implements CommTransport {
 
   /** Handlers run inside the request's context so their replies are parented to it. */
   private dispatch(msg: Message, what: string, fn: () => void): void {
-    requestContext.run(msg, () => {
+    withParent(msg, () => {
       try {
-        fn();
+        guard(what, fn);
       } catch (e) {
         log(`${what} handler failed: ${(e as Error).stack ?? e}`);
         process.stderr.write(`${what} handler failed: ${(e as Error).message ?? e}\n`);

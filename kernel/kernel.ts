@@ -8,7 +8,8 @@ import { registerCommTransport } from "../lib/widget/transport";
 import { toMimeBundle } from "../lib/widget/display";
 import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
 import { CommManager } from "./comms";
-import { requestContext, setLastExecute } from "./context";
+import { setLastExecute, withParent } from "./context";
+import { guard, installGuards } from "./guard";
 import { CellExecutor, describeError, type CellError } from "./execute";
 import { log } from "./log";
 import { StreamCapture } from "./output";
@@ -25,7 +26,15 @@ export function indexToCp(s: string, idx: number): number {
   return [...s.slice(0, idx)].length;
 }
 
+interface Running {
+  msg: Message;
+  done: boolean;
+  finish: () => void;
+  count: number;
+}
+
 export class Kernel {
+  private running: Running | undefined;
   readonly session = randomUUID();
   private channels: Channels;
   readonly comms: CommManager;
@@ -98,7 +107,7 @@ export class Kernel {
     }
     this.publish("status", { execution_state: "busy" }, msg);
     try {
-      requestContext.run(msg, () => this.handle(channel, msg));
+      withParent(msg, () => this.handle(channel, msg));
     } catch (e) {
       log(`${type} failed: ${(e as Error).stack}`);
       const replyType = type.replace(/_request$/, "_reply");
@@ -174,9 +183,53 @@ export class Kernel {
 
   private enqueueExecute(msg: Message): void {
     const epoch = this.abortEpoch;
-    this.executeQueue = this.executeQueue.then(() =>
-      epoch !== this.abortEpoch ? this.abortExecute(msg) : this.execute(msg).catch((e) => log(`execute failed: ${(e as Error).stack}`)),
-    );
+    this.executeQueue = this.executeQueue.then(() => {
+      if (epoch !== this.abortEpoch) return this.abortExecute(msg);
+      return new Promise<void>((resolve) => {
+        const run: Running = { msg, done: false, finish: resolve, count: 0 };
+        this.running = run;
+        this.beginExecute(run);
+        // Started from a macrotask inside guard() so that the cell's first promise
+        // continuations run under breakOnSigint too (a microtask cannot drain the queue).
+        setImmediate(() => {
+          guard("cell", () => {
+            this.execute(run).catch((e) => log(`execute failed: ${(e as Error).stack}`));
+          });
+        });
+      });
+    });
+  }
+
+  /**
+   * An interrupt can land in the kernel's own continuation of a cell (it runs in the same
+   * guarded microtask drain as the user's code). If the cell has not answered shortly
+   * after an interrupt, answer for it so the client is never left waiting.
+   */
+  private checkInterrupted(): void {
+    const run = this.running;
+    if (!run || run.done) return;
+    setTimeout(() => {
+      if (run.done) return;
+      log("cell did not finish after an interrupt: replying for it");
+      this.finish(run, { ename: "Interrupted", evalue: "Execution interrupted (SIGINT)", traceback: ["Interrupted"] }, run.count);
+    }, 2000).unref();
+  }
+
+  private finish(run: Running, error: CellError | undefined, count: number): void {
+    if (run.done) return;
+    run.done = true;
+    const msg = run.msg;
+    const c = msg.content;
+    if (error) {
+      const { ename, evalue, traceback } = error;
+      if (!c.silent) this.publish("error", { ename, evalue, traceback }, msg);
+      this.reply("shell", msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
+      if (c.stop_on_error !== false) this.abortEpoch++;
+    } else {
+      this.reply("shell", msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
+    }
+    this.publish("status", { execution_state: "idle" }, msg);
+    run.finish();
   }
 
   private abortExecute(msg: Message): void {
@@ -185,53 +238,75 @@ export class Kernel {
     this.publish("status", { execution_state: "idle" }, msg);
   }
 
-  private async execute(msg: Message): Promise<void> {
+  /** busy and execute_input go out before the cell can block the thread. */
+  private beginExecute(run: Running): void {
+    const msg = run.msg;
     const c = msg.content;
-    const code = String(c.code ?? "");
     const silent = !!c.silent;
     const storeHistory = c.store_history === undefined ? !silent : !!c.store_history && !silent;
     setLastExecute(msg);
     this.publish("status", { execution_state: "busy" }, msg);
     if (storeHistory) this.executionCount++;
-    const count = this.executionCount;
-    if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
-    const outcome = await requestContext.run(msg, () => this.executor.execute(code));
+    run.count = this.executionCount;
+    if (!silent) this.publish("execute_input", { code: String(c.code ?? ""), execution_count: run.count }, msg);
+  }
+
+  private async execute(run: Running): Promise<void> {
+    const msg = run.msg;
+    const silent = !!msg.content.silent;
     let error: CellError | undefined;
-    if (outcome.ok) {
-      if (outcome.hasValue && !silent) {
-        try {
-          const data = toMimeBundle(outcome.value);
-          if (data) this.publish("execute_result", { execution_count: count, data, metadata: {} }, msg);
-        } catch (e) {
-          error = describeError(e);
-        }
+    try {
+      const outcome = await this.executor.execute(String(msg.content.code ?? ""));
+      if (!outcome.ok) error = outcome;
+      else if (outcome.hasValue && !silent) {
+        const data = toMimeBundle(outcome.value);
+        if (data) this.publish("execute_result", { execution_count: run.count, data, metadata: {} }, msg);
       }
-    } else {
-      error = outcome;
+    } catch (e) {
+      error = describeError(e);
     }
-    if (error) {
-      const { ename, evalue, traceback } = error;
-      if (!silent) this.publish("error", { ename, evalue, traceback }, msg);
-      this.reply("shell", msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
-      if (c.stop_on_error !== false) this.abortEpoch++;
-    } else {
-      this.reply("shell", msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
-    }
-    this.publish("status", { execution_state: "idle" }, msg);
+    this.finish(run, error, run.count);
   }
 
   private installProcessHandlers(): void {
+    installGuards((where) => {
+      process.stderr.write(`Interrupted (${where === "cell" ? "after an await" : `in a ${where} callback`}); the kernel keeps its state.\n`);
+      this.executor.interrupt();
+      this.checkInterrupted();
+    });
     process.on("SIGINT", () => {
       log("SIGINT: interrupting the running cell");
       this.executor.interrupt();
+      this.checkInterrupted();
     });
+    let reporting = false;
     const report = (kind: string) => (err: unknown) => {
-      log(`${kind}: ${(err as Error)?.stack ?? err}`);
-      const { ename, evalue, traceback } = describeError(err);
-      process.stderr.write(`${kind} (the kernel keeps running): ${traceback.join("\n") || `${ename}: ${evalue}`}\n`);
+      if (reporting) return; // an error while reporting an error must not loop
+      reporting = true;
+      try {
+        this.reportAsync(kind, err);
+      } finally {
+        reporting = false;
+      }
     };
     process.on("uncaughtException", report("Uncaught exception"));
     process.on("unhandledRejection", report("Unhandled promise rejection"));
+    // Exit with the process that started us (Jupyter server, test runner), like ipykernel.
+    const ppid = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== ppid) {
+        log(`parent ${ppid} is gone: exiting`);
+        process.exit(1);
+      }
+    }, 1000).unref();
+  }
+
+  private reportAsync(kind: string, err: unknown): void {
+    {
+      log(`${kind}: ${(err as Error)?.stack ?? err}`);
+      const { ename, evalue, traceback } = describeError(err);
+      process.stderr.write(`${kind} (the kernel keeps running): ${traceback.join("\n") || `${ename}: ${evalue}`}\n`);
+    }
   }
 }
 
