@@ -189,6 +189,9 @@ const LAST = CELLS.length - 1;
     await expectText(th.locator(".preview-title"), "Layer 2, head 1 (query ↓, key →)");
     expect(await th.locator(".preview rect.cell").count()).toBe(36);
     await shot(".attnlab-thumbnails", "thumbnails-hover");
+    await page.mouse.click(first.x + first.width / 2, first.y + first.height / 2);
+    await expectText(th.locator(".attnlab-opened .attnlab-title"), "Attention pattern: layer 2, head 1");
+    expect(await th.locator(".attnlab-opened rect.cell").count()).toBe(36);
   }, 60_000);
 
   it("head scores: menu switches pattern; a click reaches the kernel's selected trait", async () => {
@@ -234,6 +237,30 @@ const LAST = CELLS.length - 1;
     expect(visible).toBeLessThanOrEqual(5);
     expect(visible).toBeGreaterThan(0);
     await shot(".attnlab-lines", "lines-hover");
+  }, 60_000);
+
+  it("follows the dark theme: text takes the theme's light foreground", async () => {
+    const fill = () => page.locator(".attnlab-probe .axis-label").first().evaluate((t) => getComputedStyle(t).fill);
+    const lum = (rgb: string) => {
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    };
+    expect(lum(await fill())).toBeLessThan(0.4);
+    await page.evaluate(() =>
+      (window as unknown as { jupyterapp: { commands: { execute(id: string, a: object): Promise<unknown> } } }).jupyterapp.commands.execute("apputils:change-theme", { theme: "JupyterLab Dark" }),
+    );
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", undefined, { timeout: 30_000 });
+    await page.waitForTimeout(500);
+    expect(lum(await fill())).toBeGreaterThan(0.6);
+    for (const [sel, name] of [
+      [".attnlab-heatmap", "dark-heatmap"],
+      [".attnlab-probe", "dark-probe"],
+      [".attnlab-restoration", "dark-restoration"],
+      [".attnlab-attribution", "dark-attribution"],
+    ]) {
+      await page.locator(sel).first().scrollIntoViewIfNeeded();
+      await shot(sel, name);
+    }
   }, 60_000);
 });
 

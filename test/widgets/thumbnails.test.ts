@@ -36,6 +36,9 @@ describe("head thumbnails", () => {
     mouse(hit, "click", 36 + 5, 36 + 5);
     expect(opened).toEqual(["1.1"]);
     expect(el.querySelector('.thumb[data-layer="1"][data-head="1"] .thumb-frame')!.classList.contains("selected")).toBe(true);
+    // Opening draws that head's full heatmap under the grid.
+    expect(el.querySelector(".attnlab-opened .attnlab-title")!.textContent).toBe("Attention pattern: layer 1, head 1");
+    expect(el.querySelectorAll(".attnlab-opened rect.cell").length).toBe(10);
     mouse(hit, "click", 30 + 3, 5); // in the gap between thumbnails: nothing
     expect(opened).toEqual(["1.1"]);
   });

@@ -15,6 +15,7 @@ import {
   showToken,
   subMatrix,
 } from "./common";
+import { render as renderHeatmap } from "./heatmap";
 
 export interface ThumbnailsData {
   /** [layer, head, query, key] */
@@ -29,6 +30,7 @@ export interface ThumbnailsOptions {
   /** Side of the hover preview in pixels. */
   preview?: number;
   raster?: RasterEncoder;
+  /** Called when a head is opened (its heatmap is also drawn under the grid). */
   onOpen?: (layer: number, head: number) => void;
 }
 
@@ -168,9 +170,25 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
       selected?.classList.add("selected");
       selected?.style.setProperty("stroke-width", "3");
       selected?.style.setProperty("stroke", THEME.accent);
+      open(at[0], at[1]);
       options.onOpen?.(at[0], at[1]);
     });
-  return () => frame.dispose();
+
+  // "Open": the full heatmap of the clicked head, under the grid, with its own selectors.
+  const opened = el.ownerDocument.createElement("div");
+  opened.className = "attnlab-opened";
+  frame.body.appendChild(opened);
+  let closeOpened: Cleanup | null = null;
+  function open(layer: number, head: number): void {
+    closeOpened?.();
+    closeOpened = null;
+    if (!data.tokens) return;
+    closeOpened = renderHeatmap(opened, { pattern, tokens: data.tokens, layer, head }, { raster: options.raster });
+  }
+  return () => {
+    closeOpened?.();
+    frame.dispose();
+  };
 }
 
 // A causal model's future keys are exact zeros; leaving them blank shows the triangle.
