@@ -139,7 +139,7 @@ export function gptLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B
 }
 
 /** BERT masked-LM logits [B*T, vocab] for input ids [B, T] (single segment, no padding). */
-export function bertLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B: number, T: number, opts: ForwardOptions = {}): tf.Tensor2D {
+export function bertLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B: number, T: number, opts: ForwardOptions = {}, rows?: Int32Array): tf.Tensor2D {
   const d = cfg.dModel;
   const mask = tf.zeros([T, T]);
   const lin = (x: tf.Tensor, name: string) => {
@@ -161,6 +161,8 @@ export function bertLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, 
     const act = geluNew(lin(x, pre + "intermediate.dense"));
     x = ln(x.add(lin(act, pre + "output.dense")), pre + "output.LayerNorm");
   }
+  // Masked-LM training scores ~15% of positions: running the head on those rows only saves most of the unembedding.
+  if (rows) x = gatherRows(x, rows);
   const t = ln(geluNew(lin(x, "cls.predictions.transform.dense")), "cls.predictions.transform.LayerNorm");
   return mm(t, tr(wte)).add(p["cls.predictions.bias"]) as tf.Tensor2D;
 }
@@ -180,6 +182,17 @@ export function tokenLosses(lg: tf.Tensor2D, target: Int32Array): tf.Tensor1D {
 /** Weighted loss sum divided by `denominator` (the whole data-parallel batch's weight). */
 export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denominator: number): tf.Scalar {
   const [B, T] = batch.shape;
+  if (cfg.arch === "bert") {
+    const rows: number[] = [];
+    batch.weight.forEach((w, i) => {
+      if (w > 0) rows.push(i);
+    });
+    // No masked position: score row 0 with weight 0, keeping the loss a function of the parameters.
+    if (rows.length === 0) rows.push(0);
+    const r = Int32Array.from(rows);
+    const ce = tokenLosses(bertLogits(p, cfg, batch.input, B, T, {}, r), Int32Array.from(rows, (i) => batch.target[i]));
+    return ce.mul(tf.tensor1d(Float32Array.from(rows, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
+  }
   const ce = tokenLosses(logits(p, cfg, batch.input, B, T), batch.target);
   return ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
 }
