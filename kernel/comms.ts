@@ -74,6 +74,10 @@ export class CommManager implements CommTransport {
     this.send(opts.update ? "update_display_data" : "display_data", content, currentParent());
   }
 
+  clearOutput(wait: boolean): void {
+    this.send("clear_output", { wait }, currentParent());
+  }
+
   /** Handlers run inside the request's context so their replies are parented to it. */
   private dispatch(msg: Message, what: string, fn: () => void): void {
     withParent(msg, () => {

@@ -88,3 +88,10 @@ export function updateDisplay(displayId: string, value: unknown): void {
   const transport = requireTransport("updateDisplay()");
   transport.display(toMimeBundle(value) ?? { "text/plain": "undefined" }, { displayId, update: true });
 }
+
+/** Clears the current cell's output; with wait, only once new output arrives (no flicker). */
+export function clearOutput(opts: { wait?: boolean } = {}): void {
+  const transport = requireTransport("clearOutput()");
+  if (!transport.clearOutput) throw new Error("clearOutput(): this kernel's transport cannot clear output");
+  transport.clearOutput(!!opts.wait);
+}

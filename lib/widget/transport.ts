@@ -47,6 +47,8 @@ export interface CommTransport {
   ): void;
   /** Sends display_data (or update_display_data when opts.update). */
   display(bundle: MimeBundle, opts?: DisplayOptions): void;
+  /** Clears the current cell's output (wait: clear when the next output arrives). */
+  clearOutput?(wait: boolean): void;
 }
 
 // Kept on globalThis so that two copies of this module (e.g. loaded through a symlink
