@@ -144,6 +144,16 @@ export class HeatmapFigure extends FigureWidget {
     return { data: headSlice(this.full, li, head), shape: [Q, K] };
   }
 
+  /** Shows another head (e.g. the one clicked in a head-score grid); the view redraws. */
+  show(layer: number, head: number): void {
+    const t = this.headPattern(layer, head);
+    const data = { ...(this.get("data") as { pattern: Tensorish; layer: number; head: number }) };
+    if (data.pattern.shape.length === 2) data.pattern = t;
+    data.layer = layer;
+    data.head = head;
+    this.set("data", data);
+  }
+
   private answer(content: unknown): void {
     const m = content as { event?: string; id?: number; layer?: number; head?: number };
     if (!m || m.event !== "request_head") return;
@@ -172,4 +182,14 @@ function headSlice(t: Tensorish, layerIndex: number, head: number): Float32Array
   const [, H, Q, K] = t.shape;
   const off = (layerIndex * H + head) * Q * K;
   return t.data.slice(off, off + Q * K);
+}
+
+/**
+ * Clicking a head in `source` (head scores, thumbnails, another heatmap) shows it in
+ * `target`. Returns a function that undoes the link.
+ */
+export function linkHeads(source: FigureWidget, target: HeatmapFigure): () => void {
+  return source.onSelect((s) => {
+    if (s.head !== undefined) target.show(s.layer, s.head);
+  });
 }

@@ -15,7 +15,7 @@ const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const CELLS = [
   // Object shorthand ({ tokens }) for a variable from another cell fails in the kernel
   // (ReferenceError), so the cells spell out "tokens: tokens".
-  `import { figure, HeatmapFigure } from "attnlab";
+  `import { figure, linkHeads, HeatmapFigure } from "attnlab";
 function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -49,7 +49,8 @@ hm.display();`,
   `figure({ view: "thumbnails", pattern: patterns(3, 4, 8, 2), tokens: tokens }).display();`,
   `figure({ view: "lines", pattern: patterns(2, 2, 8, 3), tokens: tokens }).display();`,
   `const hs = figure({ view: "headscores", scores: { "previous-token": grid(3, 4, 4), induction: grid(3, 4, 5), sink: grid(3, 4, 6) } });
-hs.display();`,
+hs.display();
+linkHeads(hs, hm); // a click in the grid shows that head in the heatmap above`,
   `figure({ view: "restoration", tokens: ["The", " Space", " Needle", " is", " in", " downtown"], subject: [1, 3],
   hidden: grid(6, 12, 7, 0.02, 0.9), mlp: grid(6, 12, 8, 0.02, 0.5), attn: grid(6, 12, 9, 0.02, 0.3),
   pClean: 0.92, pCorrupted: 0.05, answer: " Seattle", settings: { samples: 10, window: 10 } }).display();`,
@@ -204,6 +205,8 @@ const LAST = CELLS.length - 1;
     const box = (await hs.locator("rect.hit").boundingBox())!;
     await page.mouse.click(box.x + (2.5 * box.width) / 4, box.y + (1.5 * box.height) / 3);
     expect(await hs.locator("rect.selected-head").getAttribute("display")).toBeNull();
+    // linkHeads: the kernel sends that head to the heatmap, which redraws.
+    await expectText(page.locator(".attnlab-heatmap").first().locator(".attnlab-title"), "Attention pattern: layer 1, head 2");
     // Run the last cell: the kernel reports what the view set.
     await page.evaluate(async (i) => {
       const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { content: { activeCellIndex: number } } }; commands: { execute(id: string): Promise<unknown> } } }).jupyterapp;

@@ -4,7 +4,7 @@
 // the kernel's comm_open state + buffers are put back the way the widget manager does
 // (DataViews at buffer_paths), decoded, drawn, and head requests answered.
 import { registerCommTransport, type CommTransport, type JSONObject } from "../../lib/widget";
-import { figure, HeatmapFigure, FigureWidget } from "../../lib/figures";
+import { figure, linkHeads, HeatmapFigure, FigureWidget } from "../../lib/figures";
 import { decodeData } from "../../widgets/src/protocol";
 import { render as renderHeatmap } from "../../widgets/src/views/heatmap";
 import { TOKENS, causalPatterns, change, mouse } from "./fixtures";
@@ -102,6 +102,20 @@ describe("lib/figures over a mock comm", () => {
     mock.fromFrontEnd(w.id, { method: "custom", content: { event: "request_head", id: 8, layer: 9, head: 0 } });
     expect((mock.sent[mock.sent.length - 1].data as { content: object }).content).toMatchObject({ event: "error", id: 8 });
     el.remove();
+  });
+
+  it("linkHeads: a head clicked in the score grid is shown by the heatmap (an update with the new head)", () => {
+    const pattern = causalPatterns(2, 2, 8, 6);
+    const hm = new HeatmapFigure(pattern, TOKENS, { maxBytes: 100 });
+    const grid = figure({ view: "headscores", scores: { sink: { data: new Float32Array(4), shape: [2, 2] } } });
+    linkHeads(grid, hm);
+    const before = mock.sent.length;
+    mock.fromFrontEnd(grid.id, { method: "update", state: { selected: { layer: 1, head: 0, kind: "sink" } }, buffer_paths: [] });
+    const update = mock.sent.slice(before).find((m) => m.kind === "msg" && (m.data as { method: string }).method === "update" && (m.data as { state: { data?: unknown } }).state.data)!;
+    expect((update.data as { state: { data: { layer: number; head: number } } }).state.data).toMatchObject({ layer: 1, head: 0 });
+    const sentHead = new Float32Array(update.buffers[0].buffer.slice(update.buffers[0].byteOffset, update.buffers[0].byteOffset + update.buffers[0].byteLength));
+    expect(Array.from(sentHead)).toEqual(Array.from(pattern.data.subarray(2 * 64, 3 * 64)));
+    expect(() => hm.show(5, 0)).toThrow(/layer 5 is not among the layers/);
   });
 
   it("a click in the view (selected trait) reaches onSelect in the kernel", () => {
