@@ -116,6 +116,55 @@ def check_03(nb):
     assert feedback(nb, "induction")["correct"] is True
 
 
+def check_01(nb):
+    f = finding(nb)
+    # The sink head parks much of its attention on the first token, whose value vector is small.
+    assert f["sinkScore"] > 0.3
+    assert f["valueNormFirst"] < f["valueNormOthers"]
+    # Forbidding the sink costs more than emptying it.
+    loss = f["loss"]
+    assert loss["noAttentionToFirst"] - loss["normal"] > loss["firstValuesZeroed"] - loss["normal"]
+    assert f["gptBest"]["previous_token"] > 0.3
+    assert set(f["bertBest"]) >= {"sink", "self", "previous_token", "syntactic"}
+    assert feedback(nb, "sink")["correct"] is True
+
+
+def check_02(nb):
+    f = finding(nb)
+    # Attention agrees only weakly with other importance measures (median Kendall tau).
+    assert all(abs(t) < 0.6 for t in f["kendallMedian"].values()), f["kendallMedian"]
+    # Adversarial search finds very different attention with nearly the same output.
+    assert f["adversarial"]["maxJsdWithinEpsilon"] is not None and f["adversarial"]["maxJsdWithinEpsilon"] > 0.1
+    # At the sink, the attention share overstates the share of what the head moves.
+    assert f["sink"]["normShare"] < f["sink"]["attention"]
+    assert feedback(nb, "jain-wallace")["correct"] is True
+
+
+def check_05(nb):
+    f = finding(nb)
+    # The restoration computed by hand is the causalTrace grid cell (same noise draws).
+    for k in ("pClean", "pCorrupted", "restored"):
+        assert abs(f["byHand"][k] - f["trace"][k]) < 2e-3, (k, f["byHand"], f["trace"])
+    # The model knows the first fact, and the noise destroys it.
+    assert f["facts"][0]["pClean"] > f["facts"][0]["pCorrupted"] + 0.1
+    # MLPs matter at the last subject token more than at later, non-final tokens.
+    assert f["mlpLastSubjectMax"] > f["mlpFurtherMax"]
+    assert f["weakNoise"]["pCorrupted"] >= f["trace"]["pCorrupted"] - 1e-3
+    assert f["window"]["one"] <= f["window"]["ten"] + 1e-3
+    assert feedback(nb, "causal-tracing")["correct"] is True
+
+
+def check_06(nb):
+    f = finding(nb)
+    # The name is the only difference between the prompts: restoring it restores everything.
+    assert abs(f["patchNameLayer0"] - 1.0) < 0.02
+    assert f["cleanDiff"] > f["corruptDiff"]
+    # Removing the name lowers p(name); the kernel's show-me check agreed with the teacher.
+    assert f["nameDrop"] > 0
+    assert feedback(nb, "which-token")["correct"] is True
+    assert feedback(nb, "causal-method")["correct"] is True
+
+
 def check_checklist(nb):
     states = quiz_states(nb)
     order = ["sink", "jain-wallace", "induction", "probing", "causal-tracing", "causal-method"]
@@ -129,7 +178,7 @@ def check_checklist(nb):
     assert [p["correct"] for p in finding(nb)["progress"]] == [2] * 6
 
 
-CHECKS = {"03": check_03, "07": check_checklist}
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "05": check_05, "06": check_06, "07": check_checklist}
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
