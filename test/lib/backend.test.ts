@@ -34,6 +34,32 @@ describe("backend", () => {
     expect(tf.getBackend()).toBe("wasm");
   });
 
+  test("ATTNLAB_BACKEND chooses the backend, and a bad value is named", async () => {
+    const saved = process.env.ATTNLAB_BACKEND;
+    try {
+      for (const [value, expected] of [["cpu", "cpu"], ["WASM", "wasm"]] as const) {
+        process.env.ATTNLAB_BACKEND = value;
+        let fresh!: typeof import("../../lib/backend");
+        jest.isolateModules(() => {
+          fresh = require("../../lib/backend");
+        });
+        expect(fresh.activeBackend()).toBeNull();
+        expect(await fresh.ready()).toBe(expected);
+        expect(tf.getBackend()).toBe(expected);
+      }
+      process.env.ATTNLAB_BACKEND = "tpu";
+      let bad!: typeof import("../../lib/backend");
+      jest.isolateModules(() => {
+        bad = require("../../lib/backend");
+      });
+      await expect(bad.ready()).rejects.toThrow(/ATTNLAB_BACKEND: backend must be one of tensorflow, wasm, cpu; got "tpu"/);
+    } finally {
+      if (saved === undefined) delete process.env.ATTNLAB_BACKEND;
+      else process.env.ATTNLAB_BACKEND = saved;
+      await setBackend("wasm");
+    }
+  });
+
   test("switching to cpu and back works", async () => {
     expect(await setBackend("cpu")).toBe("cpu");
     expect(activeBackend()).toBe("cpu");
