@@ -27,6 +27,8 @@ function loadViews(): Views {
   return views;
 }
 
+const STATIC_THRESHOLD = 32;
+
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const STYLE =
@@ -41,7 +43,12 @@ export function renderSVG(view: string, data: unknown, options: unknown = {}): s
   const doc = dom.window.document;
   const host = doc.createElement("div");
   doc.body.appendChild(host);
-  const cleanup = v.render(host as unknown as HTMLElement, data, { ...(options as object), raster: pngDataURL });
+  // Past 32 tokens the cells go in one PNG: jsdom builds SVG rects at ~0.25 ms each, and a
+  // PNG is also far smaller in the notebook file than thousands of rects.
+  const opts = options as { canvasThreshold?: number };
+  const threshold = Math.min(opts.canvasThreshold ?? STATIC_THRESHOLD, STATIC_THRESHOLD);
+  // preview: 0 drops the thumbnails' hover preview, which has nothing to show on paper.
+  const cleanup = v.render(host as unknown as HTMLElement, data, { ...opts, canvasThreshold: threshold, raster: pngDataURL, preview: 0 });
   try {
     const title = host.querySelector(".attnlab-title")?.textContent ?? "";
     const subtitle = host.querySelector(".attnlab-subtitle")?.textContent ?? "";
@@ -60,7 +67,8 @@ export function renderSVG(view: string, data: unknown, options: unknown = {}): s
       x += w + 8;
       height = Math.max(height, h);
     }
-    const width = Math.max(x, 8 + 6.2 * Math.max(title.length, subtitle.length * 0.8));
+    // Rough text widths (14 px bold title, 11 px subtitle) so neither is clipped.
+    const width = Math.max(x, 8 + 8.6 * title.length, 8 + 6 * subtitle.length);
     return (
       `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${Math.ceil(width)}" height="${Math.ceil(top + height)}" ` +
       `viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(top + height)}" role="img" aria-label="${esc(title)}">` +

@@ -27,7 +27,7 @@ export interface ThumbnailsData {
 export interface ThumbnailsOptions {
   /** Side of one thumbnail in pixels. */
   thumb?: number;
-  /** Side of the hover preview in pixels. */
+  /** Side of the hover preview in pixels; 0 for none (static export). */
   preview?: number;
   raster?: RasterEncoder;
   /** Called when a head is opened (its heatmap is also drawn under the grid). */
@@ -49,6 +49,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
   const t = options.thumb ?? Math.max(24, Math.min(64, Math.floor(720 / nHeads) - 6));
   const gap = 6;
   const pv = options.preview ?? 240;
+  const withPreview = pv > 0;
   const m = { left: 56, top: 44, right: 20, bottom: 10 };
   const gridW = nHeads * (t + gap);
   const gridH = nLayers * (t + gap);
@@ -61,8 +62,8 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
     .select(host)
     .append("svg")
     .attr("xmlns", "http://www.w3.org/2000/svg")
-    .attr("width", m.left + gridW + pv + 40 + m.right)
-    .attr("height", m.top + Math.max(gridH, pv + 30) + m.bottom)
+    .attr("width", m.left + gridW + (withPreview ? pv + 40 : 0) + m.right)
+    .attr("height", m.top + Math.max(gridH, withPreview ? pv + 30 : 0) + m.bottom)
     .attr("role", "img")
     .attr("aria-label", `attention thumbnails for ${nLayers * nHeads} heads`)
     .style("position", "relative");
@@ -110,7 +111,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
   }
 
   const px = gridW + 40;
-  const preview = g.append("g").attr("class", "preview").attr("transform", `translate(${px},0)`);
+  const preview = g.append("g").attr("class", "preview").attr("transform", `translate(${px},0)`).attr("display", withPreview ? null : "none");
   const previewTitle = preview.append("text").attr("class", "preview-title").attr("y", -8).attr("font-size", 12).text("Hover a head to preview");
   let previewCanvas: HTMLCanvasElement | null = null;
   let selected: SVGRectElement | null = null;
