@@ -56,6 +56,9 @@ export function configFromHF(configJson: unknown): ModelConfig {
   if (bad.length > 0) {
     throw new Error(`configFromHF: architecture ${bad.join(", ")} is not supported; attnlab loads ${known.join(", ")}`);
   }
+  const family = type === "gpt2" ? GPT2_ARCHS : BERT_ARCHS;
+  const mismatch = archs.filter((a) => !family.includes(a));
+  if (mismatch.length > 0) throw new Error(`configFromHF: architecture ${mismatch.join(", ")} does not match model_type "${type}"`);
   const name = typeof c._name_or_path === "string" && c._name_or_path ? c._name_or_path : undefined;
   let spec: ModelSpec;
   if (type === "gpt2") {

@@ -74,6 +74,7 @@ describe("HF config and loading errors", () => {
     expect(() => configFromHF({ ...loadCheckpoint("bert-mlm").config, position_embedding_type: "relative_key" })).toThrow(/position_embedding_type/);
     expect(() => configFromHF({ ...loadCheckpoint("gpt2-tied").config, n_embd: "big" })).toThrow(/config.n_embd must be a number/);
     expect(() => configFromHF(null)).toThrow(/configJson/);
+    expect(() => configFromHF({ ...loadCheckpoint("bert-mlm").config, architectures: ["GPT2LMHeadModel"] })).toThrow(/does not match model_type "bert"/);
   });
 
   const broken = (name: string, edit: (t: Map<string, HFTensor>) => void) => {
