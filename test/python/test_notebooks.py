@@ -140,6 +140,21 @@ def check_02(nb):
     assert feedback(nb, "jain-wallace")["correct"] is True
 
 
+def check_04(nb):
+    f = finding(nb)
+    sel = lambda r: max(a - c for a, c in zip(r["accuracy"], r["control"]))
+    for m in ("gpt", "bert"):
+        # POS is decodable well above the majority baseline, and above the control task.
+        assert max(f[m]["accuracy"]) > f[m]["majority"] + 0.2, f[m]
+        assert sel(f[m]) > 0.05, f[m]
+    # The MLP probe memorises more: higher control accuracy, lower selectivity than the linear one.
+    assert max(f["mlp"]["control"]) > max(f["gpt"]["control"])
+    assert sel(f["mlp"]) < sel(f["gpt"])
+    # More training sentences, better probe.
+    assert f["bySize"][-1]["accuracy"] > f["bySize"][0]["accuracy"]
+    assert feedback(nb, "probing")["correct"] is True
+
+
 def check_05(nb):
     f = finding(nb)
     # The restoration computed by hand is the causalTrace grid cell (same noise draws).
@@ -178,7 +193,7 @@ def check_checklist(nb):
     assert [p["correct"] for p in finding(nb)["progress"]] == [2] * 6
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "05": check_05, "06": check_06, "07": check_checklist}
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05, "06": check_06, "07": check_checklist}
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
