@@ -66,13 +66,15 @@ def student_version(nb):
 def leaks(teacher, student):
     """Solution lines (beyond comments) that still appear in the student version."""
     body = "\n".join(_text(c) for c in student["cells"])
+    # Lines that the teacher version also has outside solution cells are not solutions.
+    shared = {line.strip() for c in teacher["cells"] if "solution" not in c.get("metadata", {}).get("tags", []) for line in _text(c).split("\n")}
     found = []
     for cell in teacher["cells"]:
         if "solution" not in cell.get("metadata", {}).get("tags", []):
             continue
         for line in _text(cell).split("\n"):
             t = line.strip()
-            if len(t) > 12 and not t.startswith("//") and t in body:
+            if len(t) > 12 and not t.startswith("//") and t not in shared and t in body:
                 found.append(t)
     return found
 
