@@ -87,8 +87,8 @@ CELLS = [
     """),
     code("""
     // Exercise 1: find the previous-token head (layer 0) and the induction head (layer 1) from the scores.
-    const prevHead = headName(argmax(det.scores.previous_token));
-    const inductionHead = headName(argmax(ind.prefixMatching));
+    const prevHead = headName(argmax(det.scores.previous_token.slice(0, nHeads)));
+    const inductionHead = headName(nHeads + argmax(ind.prefixMatching.slice(nHeads, 2 * nHeads)));
     console.log(`previous-token head: ${prevHead}; induction head: ${inductionHead}`);
     """, tags=["solution"]),
     md("""
