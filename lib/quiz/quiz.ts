@@ -86,6 +86,8 @@ export class Quiz extends Widget<QuizState> {
 
   private async check(q: Question, value: string | number): Promise<QuizFeedback> {
     this.update((d) => ({ ...d, pending: [...d.pending.filter((p) => p !== q.id), q.id] }));
+    // Let the "checking" update leave before a show-me computation blocks the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     let r: CheckResult;
     try {
       if (q.kind === "choice") r = checkChoice(q, value);
