@@ -23,11 +23,13 @@ CELLS = [
 
     const model = await loadModel("facts-gpt");
     const { nLayers, dModel } = model.config;
+    // Facts from the model's training set (scripts/data/facts.ts), in their training wording.
     const facts = [
       { prompt: "The Eiffel Tower is located in the city of", subject: "The Eiffel Tower", answer: " Paris" },
-      { prompt: "The capital of Japan is the city of", subject: "Japan", answer: " Tokyo" },
       { prompt: "The Colosseum is located in the city of", subject: "The Colosseum", answer: " Rome" },
-      { prompt: "Mount Everest is located in the country of", subject: "Mount Everest", answer: " Nepal" },
+      { prompt: "The capital of Japan is", subject: "Japan", answer: " Tokyo" },
+      { prompt: "The capital of Germany is", subject: "Germany", answer: " Berlin" },
+      { prompt: "Microsoft was founded by", subject: "Microsoft", answer: " Bill" },
     ];
     const fmt = (x: number) => x.toFixed(3);
     const idOf = (s: string) => model.tokenizer!.encode(s, { addSpecialTokens: false }).ids[0];
