@@ -28,6 +28,8 @@ CELLS = [
     // Word-level sentence; pairs are [dependent word, head word] for the syntactic score.
     const words = ["The", "old", "man", "walked", "slowly", "to", "the", "church", "and", "the", "old", "man", "sat", "down"];
     const text = words.join(" ");
+    // brown-gpt was trained with <|endoftext|> (BOS) at the start of every row; BERT adds [CLS] itself.
+    const gptText = "<|endoftext|>" + text;
     const causalPairs: [number, number][] = [[4, 3], [5, 3], [7, 5], [12, 8], [13, 12]];
     const allPairs: [number, number][] = [...causalPairs, [1, 2], [2, 3], [6, 7], [10, 11], [11, 12]];
     console.log(text);
@@ -42,10 +44,10 @@ CELLS = [
     what followed the first one (induction).
     """),
     code("""
-    figure(attentionPattern(gpt, text, { layer: 0 }))
+    figure(attentionPattern(gpt, gptText, { layer: 0 }))
     """),
     code("""
-    figure(attentionPattern(gpt, text, { layer: gpt.config.nLayers - 1 }))
+    figure(attentionPattern(gpt, gptText, { layer: gpt.config.nLayers - 1 }))
     """),
     md("""
     BERT attends in both directions, so the whole square is used. Its first token is `[CLS]` and
@@ -64,7 +66,7 @@ CELLS = [
     Use the menu to switch score; click a head to select it.
     """),
     code("""
-    const gs = headScores(gpt, text, { syntactic: { words: words, pairs: causalPairs } });
+    const gs = headScores(gpt, gptText, { syntactic: { words: words, pairs: causalPairs } });
     figure(gs, { title: "brown-gpt head scores" })
     """),
     code("""
@@ -105,34 +107,34 @@ CELLS = [
     code("""
     const sinkIdx = argmax(gs.scores.sink);
     const SL = Math.floor(sinkIdx / gpt.config.nHeads), SH = sinkIdx % gpt.config.nHeads;
-    const { logits: lg0, cache: c0 } = gpt.runWithCache(text, { names: [actName("v", SL)] });
+    const { logits: lg0, cache: c0 } = gpt.runWithCache(gptText, { names: [actName("v", SL)] });
     const vnorm = tf.tidy(() => {
       const v = c0.get(actName("v", SL)).squeeze([0]).transpose([1, 0, 2]) as tf.Tensor3D; // [H, pos, e]
       return (tf.matMul(v, gpt.weights.blocks[SL].W_O).norm("euclidean", -1).arraySync() as number[][])[SH]; // ‖v_j W_O‖ [pos]
     });
     lg0.dispose(); c0.dispose();
-    const toks = gpt.toStrTokens(text);
+    const toks = gpt.toStrTokens(gptText);
     const otherMean = vnorm.slice(1).reduce((a, b) => a + b, 0) / (vnorm.length - 1);
     console.log(`sink head ${SL}.${SH}: mean attention on the first token ${fmt(gs.scores.sink[sinkIdx])}`);
     console.log(`‖v W_O‖ at the first token ${JSON.stringify(toks[0])}: ${fmt(vnorm[0])}; mean over the other tokens: ${fmt(otherMean)}`);
     """),
     code("""
-    // Move the sink: the same sentence after different first words.
-    const starts = ["", "Yesterday ", "Blue ", "Seven "];
+    // Move the sink: the same sentence after different first tokens (BOS as in training, none, an irrelevant word).
+    const starts = ["<|endoftext|>", "", "Yesterday ", "Blue "];
     console.table(starts.map((s) => {
       const p = attentionPattern(gpt, s + text, { layer: SL, head: SH });
       const n = p.tokens.length;
       let first = 0, theSame = 0;
       for (let i = 0; i < n; i++) first += p.data[i * n] / n;
       // Attention from the tokens of the original sentence to its own first word ("The"), shifted when a word is prepended.
-      const k = s ? gpt.toStrTokens(s.trimEnd()).length : 0;
+      const k = s ? gpt.toStrTokens(s.trimEnd()).length : 0; // tokens before "The"
       for (let i = k; i < n; i++) theSame += p.data[i * n + k] / (n - k);
       return { "first word": JSON.stringify(p.tokens[0]), "attention on position 0": fmt(first), "attention on \\"The\\"": s ? fmt(theSame) : "(is position 0)" };
     }));
     """),
     code("""
     // Ablate the sink: (a) no attention to position 0 anywhere (rows renormalised); (b) position 0's values zeroed.
-    const ids = Array.from(gpt.toTokens(text).ids);
+    const ids = Array.from(gpt.toTokens(gptText).ids);
     const L = gpt.config.nLayers;
     const noSink = Array.from({ length: L }, (_, l) => ({ name: actName("pattern", l), fn: (p: tf.Tensor) => tf.tidy(() => {
       const n = p.shape[3]!;

@@ -26,11 +26,12 @@ CELLS = [
     const model = await loadModel("brown-gpt");
     const { nLayers, nHeads } = model.config;
     const LAYER = nLayers - 1; // the last layer: closest to the output
+    // The models were trained with <|endoftext|> (BOS) at the start of every row: keep it.
     const prompts = [
-      "The jury said that the city would have to pay for the new school",
-      "He walked into the room and looked at the old man sitting by the",
-      "The committee will meet again next week to discuss the",
-      "She told her mother that she would be home before the",
+      "<|endoftext|>The jury said that the city would have to pay for the new school",
+      "<|endoftext|>He walked into the room and looked at the old man sitting by the",
+      "<|endoftext|>The committee will meet again next week to discuss the",
+      "<|endoftext|>She told her mother that she would be home before the",
     ];
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
     const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

@@ -23,13 +23,14 @@ CELLS = [
 
     const model = await loadModel("facts-gpt");
     const { nLayers, dModel } = model.config;
-    // Facts from the model's training set (scripts/data/facts.ts), in their training wording.
+    // Facts from the model's training set (scripts/data/facts.ts), in their training wording,
+    // after <|endoftext|> (BOS) as in training.
     const facts = [
-      { prompt: "The Eiffel Tower is located in the city of", subject: "The Eiffel Tower", answer: " Paris" },
-      { prompt: "The Colosseum is located in the city of", subject: "The Colosseum", answer: " Rome" },
-      { prompt: "The capital of Japan is", subject: "Japan", answer: " Tokyo" },
-      { prompt: "The capital of Germany is", subject: "Germany", answer: " Berlin" },
-      { prompt: "Microsoft was founded by", subject: "Microsoft", answer: " Bill" },
+      { prompt: "<|endoftext|>The Eiffel Tower is located in the city of", subject: "The Eiffel Tower", answer: " Paris" },
+      { prompt: "<|endoftext|>The Colosseum is located in the city of", subject: "The Colosseum", answer: " Rome" },
+      { prompt: "<|endoftext|>The capital of Japan is", subject: "Japan", answer: " Tokyo" },
+      { prompt: "<|endoftext|>The capital of Germany is", subject: "Germany", answer: " Berlin" },
+      { prompt: "<|endoftext|>Microsoft was founded by", subject: "Microsoft", answer: " Bill" },
     ];
     const fmt = (x: number) => x.toFixed(3);
     const idOf = (s: string) => model.tokenizer!.encode(s, { addSpecialTokens: false }).ids[0];
@@ -39,7 +40,7 @@ CELLS = [
       const p = probsAtEnd(lg)[0];
       lg.dispose();
       const top = p.indexOf(Math.max(...p));
-      return { prompt: f.prompt, "top prediction": JSON.stringify(model.toStrTokens([top])[0]), "p(answer)": fmt(p[idOf(f.answer)]) };
+      return { prompt: f.prompt.replace("<|endoftext|>", ""), "top prediction": JSON.stringify(model.toStrTokens([top])[0]), "p(answer)": fmt(p[idOf(f.answer)]) };
     }));
     """),
     md("""

@@ -21,7 +21,8 @@ CELLS = [
     | Causal tracing | Yes | Which states carry the information, token × layer | Noise corruption is off-distribution; results depend on noise level and window (notebook 5) |
 
     **Model:** `brown-gpt`. The prompt repeats a name: the model should predict the surname it saw
-    earlier. The corrupted prompt changes that surname.
+    earlier ("When Mr. Jones came home, his wife told Mr." → " Jones"). The corrupted prompt
+    changes that surname to " Brown".
     """),
     code("""
     import { loadModel, attentionPattern, probe, patchResidByPos, patchHeadOut, tokenAblation, causalTrace, logitDiff,
@@ -29,23 +30,24 @@ CELLS = [
 
     const model = await loadModel("brown-gpt");
     const { nLayers, nHeads } = model.config;
-    const CLEAN = "Mr. Adams said that the house was his. Later that day, Mr.";
-    const CORRUPT = "Mr. Baker said that the house was his. Later that day, Mr.";
+    // The models were trained with <|endoftext|> (BOS) at the start of every row: keep it.
+    const CLEAN = "<|endoftext|>When Mr. Jones came home, his wife told Mr.";
+    const CORRUPT = "<|endoftext|>When Mr. Brown came home, his wife told Mr.";
     const tokOf = (s: string) => model.tokenizer!.encode(s, { addSpecialTokens: false }).ids;
-    const answer = tokOf(" Adams")[0];
-    const wrong = tokOf(" Baker")[0];
+    const answer = tokOf(" Jones")[0];
+    const wrong = tokOf(" Brown")[0];
     const tokens = model.toStrTokens(CLEAN);
-    const NAME_POS = tokens.indexOf(" Adams");
+    const NAME_POS = tokens.indexOf(" Jones");
     const fmt = (x: number) => x.toFixed(3);
     const diffOf = (text: string) => { const lg = model.run(text); const d = logitDiff(lg, answer, wrong)[0]; lg.dispose(); return d; };
     console.log(`tokens: ${tokens.map((t) => JSON.stringify(t)).join(" ")}`);
-    console.log(`" Adams" is one token: ${tokOf(" Adams").length === 1}; it sits at position ${NAME_POS}`);
-    console.log(`logit(" Adams") − logit(" Baker"): clean ${fmt(diffOf(CLEAN))}, corrupted ${fmt(diffOf(CORRUPT))}`);
+    console.log(`" Jones" is one token: ${tokOf(" Jones").length === 1}; it sits at position ${NAME_POS}`);
+    console.log(`logit(" Jones") − logit(" Brown"): clean ${fmt(diffOf(CLEAN))}, corrupted ${fmt(diffOf(CORRUPT))}`);
     """),
     md("""
     ## 1. Attention visualisation: a hypothesis
 
-    Which heads, at the last token, look back at " Adams"? A head that does is a *candidate* for
+    Which heads, at the last token, look back at " Jones"? A head that does is a *candidate* for
     moving the name forward. Nothing here says the output depends on it.
     """),
     code("""
@@ -66,7 +68,7 @@ CELLS = [
     """),
     code("""
     const first = ["John", "Mary", "Henry", "Alice", "George", "Ruth", "Frank", "Helen"];
-    const last = ["Adams", "Baker", "Clark", "Davis", "Evans", "Foster", "Grant", "Hughes"];
+    const last = ["Jones", "Brown", "Clark", "Davis", "Evans", "Foster", "Grant", "Hughes"];
     const verbs = ["saw", "met", "called", "helped", "told", "visited"];
     const nouns = ["the doctor", "the farmer", "his brother", "her sister", "the teacher", "a friend"];
     const examples = [] as { words: string[]; labels: string[] }[];
@@ -86,7 +88,7 @@ CELLS = [
 
     Run the **corrupted** prompt, and copy in one activation from the **clean** run: the residual
     stream entering layer *L* at position *p*. The map shows how much of the clean logit
-    difference comes back (1 = all of it). Restoring " Adams" at layer 0 is the direct test of
+    difference comes back (1 = all of it). Restoring " Jones" at layer 0 is the direct test of
     "did this token influence the output?": everything else in the two runs is the same.
     """),
     code("""
@@ -108,7 +110,7 @@ CELLS = [
     """),
     code("""
     const abl = tokenAblation(model, CLEAN, { answer: answer });
-    console.log(`p(" Adams") with every token: ${fmt(abl.answer.prob)}`);
+    console.log(`p(" Jones") with every token: ${fmt(abl.answer.prob)}`);
     console.table(abl.tokens.map((t, i) => ({ position: i, token: JSON.stringify(t), "p without it": fmt(abl.ablatedProb[i]), drop: fmt(abl.answer.prob - abl.ablatedProb[i]) })));
     """),
     md("""
@@ -118,8 +120,8 @@ CELLS = [
     Notebook 5 does this in depth on a facts model; here, hidden states only, few samples.
     """),
     code("""
-    const trace = await causalTrace(model, CLEAN, { subject: " Adams", answer: answer, samples: 5, kinds: ["hidden"], seed: 0 });
-    console.log(`p(" Adams"): clean ${fmt(trace.pClean)}, corrupted ${fmt(trace.pCorrupted)}`);
+    const trace = await causalTrace(model, CLEAN, { subject: " Jones", answer: answer, samples: 5, kinds: ["hidden"], seed: 0 });
+    console.log(`p(" Jones"): clean ${fmt(trace.pClean)}, corrupted ${fmt(trace.pCorrupted)}`);
     figure(trace)
     """),
     md("""
@@ -129,9 +131,9 @@ CELLS = [
     const drops = Array.from(abl.ablatedProb, (p) => abl.answer.prob - p);
     const best = (a: ArrayLike<number>) => Array.from(a).reduce((bi, x, i, arr) => (x > arr[bi] ? i : bi), 0);
     console.table([
-      { method: "attention", causal: "no", "on this prompt": `largest last-token attention to " Adams": ${fmt(Math.max(...toName.flat()))}` },
+      { method: "attention", causal: "no", "on this prompt": `largest last-token attention to " Jones": ${fmt(Math.max(...toName.flat()))}` },
       { method: "probing", causal: "no", "on this prompt": `best selectivity ${fmt(Math.max(...Array.from(pr.selectivity)))} at layer ${best(pr.selectivity)}` },
-      { method: "activation patching", causal: "yes", "on this prompt": `restoring " Adams" at layer 0 restores ${fmt(patch.data[NAME_POS])} of the logit difference` },
+      { method: "activation patching", causal: "yes", "on this prompt": `restoring " Jones" at layer 0 restores ${fmt(patch.data[NAME_POS])} of the logit difference` },
       { method: "ablation", causal: "yes", "on this prompt": `largest drop from removing ${JSON.stringify(abl.tokens[best(drops)])} (${fmt(Math.max(...drops))})` },
       { method: "causal tracing", causal: "yes", "on this prompt": `total effect ${fmt(trace.totalEffect)}` },
     ]);
@@ -143,7 +145,7 @@ CELLS = [
     const q = quiz({ title: "Notebook 6: choosing a method", questions: [
       checklistQuestion("causal-method"),
       { kind: "showme", id: "which-token", placeholder: "a token or its position",
-        prompt: `Which token of the prompt makes the model predict " Adams"? The kernel removes it and measures p(" Adams").`,
+        prompt: `Which token of the prompt makes the model predict " Jones"? The kernel removes it and measures p(" Jones").`,
         explanation: "Removing a token and measuring the output is an intervention: a large drop is evidence the token causally influenced the prediction. Attention to it alone would not be.",
         check: tokenInfluenceCheck(model, CLEAN, { answer: answer }) },
       { kind: "choice", id: "which-causal", prompt: "Which pair of methods can, by themselves, show that an activation causally affects the output?",
