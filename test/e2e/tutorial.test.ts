@@ -29,6 +29,13 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-tutorial-e2e-"));
     execFileSync("python3", [path.join(ROOT, "scripts", "make_student.py"), "--out", dir]);
     lab = await startLab(dir);
+    // Save widget state with the notebook (off by default in jupyterlab_widgets), so progress is kept.
+    const put = await fetch(`${lab.url}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin`, {
+      method: "PUT",
+      headers: { Authorization: `token ${lab.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ raw: JSON.stringify({ saveState: true }) }),
+    });
+    if (!put.ok) throw new Error(`could not turn on saveState: ${put.status} ${await put.text()}`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${lab.url}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
@@ -91,5 +98,23 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
     await q.locator(".quiz-feedback.correct").waitFor({ timeout: 30_000 });
     // The text stays in the field after the redraw that brought the feedback.
     expect(await input.inputValue()).toBe("K-composition");
+  }, 60_000);
+
+  it("saving the notebook keeps the quiz progress in its widget state", async () => {
+    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("docmanager:save"));
+    const file = path.join(dir, NOTEBOOK);
+    let saved: { metadata?: { widgets?: Record<string, { state: Record<string, { model_name: string; state: { data: { feedback: Record<string, { correct: boolean }>; progress: unknown } } }> }> } } = {};
+    for (let i = 0; i < 50; i++) {
+      saved = JSON.parse(fs.readFileSync(file, "utf8"));
+      if (saved.metadata?.widgets) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const states = Object.values(saved.metadata?.widgets?.["application/vnd.jupyter.widget-state+json"]?.state ?? {}).filter((s) => s.model_name === "QuizModel");
+    expect(states.length).toBe(6);
+    const first = states.find((s) => s.state.data.feedback.sink)!;
+    expect(first.state.data.feedback.sink.correct).toBe(true);
+    expect(first.state.data.progress).toEqual({ answered: 1, correct: 1, total: 2 });
+    const third = states.find((s) => s.state.data.feedback["induction-composition"])!;
+    expect(third.state.data.feedback["induction-composition"].correct).toBe(true);
   }, 60_000);
 });
