@@ -89,8 +89,16 @@ def feedback(nb, qid):
 
 
 def card_head(model, role):
-    """The head a model card names for a role, e.g. 'induction head: 1.2' or 'induction head (L1H2)'."""
-    card = (ROOT / "models" / model / "README.md").read_text()
+    """The head the model card names for a role ("induction head", "previous-token head"), as "layer.head":
+    from the card's measurements.json when present, else from README.md ("induction head: L1H2", "(1.2)")."""
+    d = ROOT / "models" / model
+    meas = d / "measurements.json"
+    if meas.exists():
+        m = json.loads(meas.read_text())
+        key = {"induction head": "bestInduction", "previous-token head": "bestPrev"}[role]
+        if key in m:
+            return f"{m[key]['layer']}.{m[key]['head']}"
+    card = (d / "README.md").read_text()
     m = re.search(role + r"[^\n]{0,80}?\b(?:L|layer\s*)?(\d+)\s*(?:\.|H|,\s*head\s*)\s*(\d+)\b", card, re.I)
     assert m, f"models/{model}/README.md does not name the {role}"
     return f"{m.group(1)}.{m.group(2)}"
@@ -99,7 +107,7 @@ def card_head(model, role):
 def check_03(nb):
     f = finding(nb)
     assert f["inductionHead"] == card_head("attn-only-2l", "induction head")
-    assert f["previousTokenHead"].startswith("0.")
+    assert f["previousTokenHead"] == card_head("attn-only-2l", "previous-token head")
     assert f["inductionHead"].startswith("1.")
     # In-context learning: the repeat is far easier than the random first block.
     assert f["lossRepeats"] < f["lossFirstBlock"] - 1.0
