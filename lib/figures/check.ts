@@ -2,7 +2,7 @@
  * Entry checks for figure data, done in the kernel so a bad argument fails in the cell
  * that made it (with its name) rather than as a broken view in the browser.
  */
-export type ViewKind = "heatmap" | "thumbnails" | "lines" | "headscores" | "probe" | "restoration" | "patching" | "attribution";
+export type ViewKind = "heatmap" | "thumbnails" | "lines" | "headscores" | "probe" | "restoration" | "patching" | "attribution" | "lens";
 
 export interface Tensorish {
   data: Float32Array;
@@ -61,12 +61,27 @@ export function checkFigureData(view: ViewKind, data: object): void {
       checkStrings("tokens", d.tokens, (d[kinds[0]] as Tensorish).shape[0]);
       break;
     }
-    case "patching":
-      checkTensor("values", d.values, [2]);
+    case "patching": {
+      const v = checkTensor("values", d.values, [2]);
+      if (d.kind === "position") checkStrings("tokens", d.tokens, v.shape[1]);
+      if (d.kind === "module") checkStrings("columns", d.columns, v.shape[1]);
       break;
+    }
     case "attribution": {
       const a = checkTensor("attention", d.attention, [1]);
       checkStrings("tokens", d.tokens, a.shape[0]);
+      if (!Array.isArray(d.measures)) throw new Error("measures: expected an array of {name, values}");
+      for (const m of d.measures as { name: string; values: unknown }[]) {
+        const t = checkTensor(`measures["${m.name}"].values`, m.values, [1]);
+        if (t.shape[0] !== a.shape[0]) throw new Error(`measures["${m.name}"].values: expected ${a.shape[0]} values, got ${t.shape[0]}`);
+      }
+      break;
+    }
+    case "lens": {
+      const t = checkTensor("top", d.top, [3]);
+      checkStrings("tokens", d.tokens, t.shape[1]);
+      checkStrings("layers", d.layers, t.shape[0]);
+      if (d.targetProb !== undefined) checkTensor("targetProb", d.targetProb, [2]);
       break;
     }
   }

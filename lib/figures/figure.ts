@@ -6,14 +6,25 @@
  *   "induction-scores"     → head-score grid (prefix matching, copying)
  *   "activation-patching"  → patching map ([layer, pos] or [layer, head])
  *   "causal-trace"         → restoration map (hidden / MLP / attention panels, ROME layout)
+ *   "probe-results", "attribution", "adversarial-attention", "ablation", "head-detection",
+ *   "logit-lens"           → see results.ts (probe, attribution, patching grid, head scores, lens)
+ * "attention-permutation", "icl-score" and "k-composition" have no view: figure() says so.
  * A tensor {data, shape} of rank 2–4 with `tokens` is a pattern → heatmap. Any object with
  * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
- * attribution) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
+ * attribution, lens) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
  */
 import type { Tensorish, ViewKind } from "./check";
 import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
+import { ablationData, adversarialData, attributionData, detectionData, lensData, probeData } from "./results";
 
-const VIEWS: ViewKind[] = ["heatmap", "thumbnails", "lines", "headscores", "probe", "restoration", "patching", "attribution"];
+const VIEWS: ViewKind[] = ["heatmap", "thumbnails", "lines", "headscores", "probe", "restoration", "patching", "attribution", "lens"];
+
+/** Result kinds of lib/methods that no view shows, and what to do instead. */
+const NO_VIEW: Record<string, string> = {
+  "attention-permutation": "it is a distribution of output changes; print medianTvd / medianJsd, or plot r.tvd yourself",
+  "icl-score": "it is one number (r.score) and a loss curve (r.lossByPosition)",
+  "k-composition": "it is a [layer, head, layer, head] tensor; slice one later head's row and pass {view: \"headscores\", scores: {...}}",
+};
 
 function isTensor(x: unknown): x is Tensorish {
   return !!x && typeof x === "object" && (x as Tensorish).data instanceof Float32Array && Array.isArray((x as Tensorish).shape);
@@ -93,7 +104,20 @@ export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOpt
         title: opts.title,
       });
     }
+    case "probe-results":
+      return new FigureWidget("probe", probeData(r, opts.title));
+    case "attribution":
+      return new FigureWidget("attribution", attributionData(r, opts.title));
+    case "adversarial-attention":
+      return new FigureWidget("attribution", adversarialData(r, opts.title));
+    case "ablation":
+      return new FigureWidget("patching", ablationData(r, opts.title));
+    case "head-detection":
+      return new FigureWidget("headscores", detectionData(r, opts.title));
+    case "logit-lens":
+      return new FigureWidget("lens", lensData(r, opts.title));
     default:
+      if (typeof r.kind === "string" && NO_VIEW[r.kind]) throw new Error(`figure: a "${r.kind}" result has no view: ${NO_VIEW[r.kind]}`);
       throw new Error(
         `figure: no view for result kind ${JSON.stringify(r.kind)}; pass a pattern tensor with tokens, or {view: "<${VIEWS.join("|")}>", ...data}`,
       );

@@ -6,10 +6,14 @@ import type { Tensorish, ViewKind } from "./check";
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
+/** Index of the largest finite value (NaN marks cells a cancelled run never computed). */
+function argmax(a: ArrayLike<number | null>): number {
+  let best = -1;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v === "number" && Number.isFinite(v) && (best < 0 || v > (a[best] as number))) best = i;
+  }
+  return Math.max(best, 0);
 }
 
 export function describeFigure(view: ViewKind, data: object): string {
@@ -35,11 +39,13 @@ export function describeFigure(view: ViewKind, data: object): string {
       return ["Head scores", ...lines].join("\n");
     }
     case "probe": {
-      const lines = (d.properties as { name: string; accuracy: number[]; control?: number[] }[]).map((p) => {
-        const i = p.accuracy.indexOf(Math.max(...p.accuracy));
-        const sel = p.control ? `, selectivity ${f3(p.accuracy[i] - p.control[i])}` : "";
-        return `  ${p.name}: best layer ${d.layers[i]} (accuracy ${f3(p.accuracy[i])}${sel})`;
+      const lines = (d.properties as { name: string; accuracy: (number | null)[]; control?: (number | null)[] }[]).map((p) => {
+        const i = argmax(p.accuracy);
+        const a = p.accuracy[i] ?? NaN;
+        const sel = p.control ? `, selectivity ${f3(a - (p.control[i] ?? NaN))}` : "";
+        return `  ${p.name}: best layer ${d.layers[i]} (accuracy ${f3(a)}${sel})`;
       });
+      if (d.majority !== undefined) lines.push(`  majority baseline ${f3(d.majority)}`);
       return ["Probe accuracy by layer", ...lines].join("\n");
     }
     case "restoration": {
@@ -56,12 +62,19 @@ export function describeFigure(view: ViewKind, data: object): string {
     case "patching": {
       const v = d.values as Tensorish;
       const i = argmax(v.data);
-      const col = d.kind === "position" ? `position ${i % v.shape[1]}` : `head ${i % v.shape[1]}`;
-      return `Activation patching (${d.metric}): largest ${f3(v.data[i])} at layer ${Math.floor(i / v.shape[1])}, ${col}`;
+      const c = i % v.shape[1];
+      const col = d.kind === "position" ? `position ${c}` : d.kind === "module" ? (d.columns as string[])[c] : `head ${c}`;
+      return `${d.title ?? "Activation patching"} (${d.metric}): largest ${f3(v.data[i])} at layer ${Math.floor(i / v.shape[1])}, ${col}`;
     }
     case "attribution": {
       const taus = Object.entries((d.tau ?? {}) as Record<string, number>).map(([k, t]) => `${k} τ=${f3(t)}`);
       return `Attribution over ${(d.tokens as string[]).length} tokens${taus.length ? ` (${taus.join(", ")})` : ""}`;
+    }
+    case "lens": {
+      const t = d.top as Tensorish;
+      const [n, P, k] = t.shape;
+      const out = (d.topTokens as string[][][])[n - 1];
+      return `Logit lens: ${n} layers × ${P} positions; output top-1 at the last position ${JSON.stringify(out[P - 1][0])} (${f3(t.data[((n - 1) * P + P - 1) * k])})`;
     }
   }
 }

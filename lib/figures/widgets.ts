@@ -22,6 +22,7 @@ const VIEW_NAMES: Record<ViewKind, string> = {
   restoration: "Restoration",
   patching: "Patching",
   attribution: "Attribution",
+  lens: "Lens",
 };
 
 function specFor(view: ViewKind): WidgetSpec {

@@ -128,5 +128,7 @@ export const PatchingModel = modelClass("patching");
 export const PatchingView = viewClass("patching");
 export const AttributionModel = modelClass("attribution");
 export const AttributionView = viewClass("attribution");
+export const LensModel = modelClass("lens");
+export const LensView = viewClass("lens");
 export const QuizModel = modelClass("quiz");
 export const QuizView = viewClass("quiz");

@@ -20,6 +20,7 @@ export const VIEW_NAMES = {
   restoration: "Restoration",
   patching: "Patching",
   attribution: "Attribution",
+  lens: "Lens",
   quiz: "Quiz", // lib/quiz; custom message view → kernel: {event: "answer", id, value}
 } as const;
 

@@ -19,7 +19,7 @@ export interface AttributionData {
   title?: string;
 }
 
-/** Kendall's τ-b over paired values (ties handled), used when the method did not report τ. */
+/** Kendall's τ-b over paired values (ties handled; pairs with a NaN skipped), used when the method did not report τ. */
 export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n !== b.length) throw new Error(`kendallTau: lengths differ (${n} vs ${b.length})`);
@@ -28,7 +28,9 @@ export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let tiesA = 0;
   let tiesB = 0;
   for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
     for (let j = i + 1; j < n; j++) {
+      if (!Number.isFinite(a[j]) || !Number.isFinite(b[j])) continue;
       const da = Math.sign(a[i] - a[j]);
       const db = Math.sign(b[i] - b[j]);
       if (da === 0 && db === 0) continue;
@@ -86,7 +88,9 @@ export function render(el: HTMLElement, data: AttributionData, _options: Record<
   rows.forEach((r, k) => {
     const maxAbs = d3.max(r.values, (v) => Math.abs(v)) || 1;
     const signed = d3.min(r.values)! < 0;
-    const color = signed ? d3.scaleDiverging(d3.interpolateRdBu).domain([-1, 0, 1]) : d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
+    const scale = signed ? d3.scaleDiverging(d3.interpolateRdBu).domain([-1, 0, 1]) : d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
+    // NaN: a value the method does not define (e.g. leaving out the query token itself).
+    const color = (v: number) => (Number.isFinite(v) ? scale(v) : "#d9d9d9");
     const rg = g.append("g").attr("class", "measure").attr("data-name", r.name).attr("transform", `translate(0,${k * rowH})`);
     rg.append("text")
       .attr("class", "measure-label")
@@ -106,7 +110,8 @@ export function render(el: HTMLElement, data: AttributionData, _options: Record<
       .append("rect")
       .attr("width", (d) => widths[d.i] - 2)
       .attr("height", rowH - 4)
-      .attr("fill", (d) => color(d.v / maxAbs));
+      .attr("fill", (d) => color(d.v / maxAbs))
+      .attr("data-missing", (d) => (Number.isFinite(d.v) ? null : "true"));
     cells
       .append("text")
       .attr("x", (d) => (widths[d.i] - 2) / 2)
@@ -120,7 +125,7 @@ export function render(el: HTMLElement, data: AttributionData, _options: Record<
     cells
       .on("mouseenter", (event: MouseEvent, d) =>
         frame.tip.show(
-          [`token ${d.i}: ${showToken(tokens[d.i])}`, ...rows.map((o) => `${o.name}: ${fmt(o.values[d.i])}`)],
+          [`token ${d.i}: ${showToken(tokens[d.i])}`, ...rows.map((o) => `${o.name}: ${Number.isFinite(o.values[d.i]) ? fmt(o.values[d.i]) : "n/a"}`)],
           event,
         ),
       )

@@ -199,9 +199,18 @@ export function range(n: number): number[] {
 
 export const fmt = d3.format(".3f");
 
-/** Tokens as labels: whitespace made visible so "␣the" and "the" are told apart. */
+/**
+ * Tokens as labels: whitespace made visible so "␣the" and "the" are told apart, and other
+ * control characters (byte-level tokens can be any byte) shown as their Unicode control
+ * pictures, which also keeps the static SVG well-formed XML.
+ */
 export function showToken(t: string): string {
-  return t.replace(/ /g, "␣").replace(/\n/g, "↵").replace(/\t/g, "⇥");
+  return t
+    .replace(/ /g, "␣")
+    .replace(/\n/g, "↵")
+    .replace(/\t/g, "⇥")
+    .replace(/[\u0000-\u001f]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)))
+    .replace(/\u007f/g, "␡");
 }
 
 let gradientCounter = 0;

@@ -7,5 +7,6 @@ export * as probe from "./probe";
 export * as restoration from "./restoration";
 export * as patching from "./patching";
 export * as attribution from "./attribution";
+export * as lens from "./lens";
 export * as quiz from "./quiz";
 export type { Tensor, Cleanup, RasterEncoder } from "./common";

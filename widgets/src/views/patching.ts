@@ -4,11 +4,15 @@ import * as d3 from "d3";
 import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken } from "./common";
 
 export interface PatchingData {
-  /** [layer, position] or [layer, head] */
+  /** [layer, position], [layer, head] or [layer, module] */
   values: Tensor;
-  kind: "position" | "head";
+  kind: "position" | "head" | "module";
   /** Tokens for kind "position" (one per column). */
   tokens?: string[];
+  /** Column names for kind "module" (e.g. ["attn", "mlp"]). */
+  columns?: string[];
+  /** Replaces the default explanation under the title (e.g. for ablation effects). */
+  note?: string;
   /** What the value is, e.g. "logit difference recovered". */
   metric: string;
   /** e.g. "resid_pre", "attn_out", "z". */
@@ -24,22 +28,25 @@ export interface PatchingOptions {
 export function render(el: HTMLElement, data: PatchingData, options: PatchingOptions = {}): Cleanup {
   const t = checkTensor("values", data.values, [2]);
   const [nLayers, nCols] = t.shape;
-  if (data.kind !== "position" && data.kind !== "head") throw new Error(`kind: expected "position" or "head", got ${JSON.stringify(data.kind)}`);
+  if (data.kind !== "position" && data.kind !== "head" && data.kind !== "module") throw new Error(`kind: expected "position", "head" or "module", got ${JSON.stringify(data.kind)}`);
   if (data.kind === "position" && (!data.tokens || data.tokens.length !== nCols)) {
     throw new Error(`tokens: kind "position" needs ${nCols} token strings, got ${data.tokens ? data.tokens.length : "none"}`);
   }
+  if (data.kind === "module" && (!Array.isArray(data.columns) || data.columns.length !== nCols)) {
+    throw new Error(`columns: kind "module" needs ${nCols} column names, got ${Array.isArray(data.columns) ? data.columns.length : "none"}`);
+  }
   if (typeof data.metric !== "string" || !data.metric) throw new Error("metric: expected the name of the patching metric");
-  const colName = data.kind === "position" ? "Position (token)" : "Head";
+  const colName = data.kind === "position" ? "Position (token)" : data.kind === "module" ? "Module" : "Head";
   const frame = createFrame(
     el,
     "patching",
     data.title ?? `Activation patching${data.activation ? ` of ${data.activation}` : ""} by layer and ${data.kind}`,
-    `Colour: ${data.metric} when the clean activation is patched into the corrupted run (0 = no effect).`,
+    data.note ?? `Colour: ${data.metric} when the clean activation is patched into the corrupted run (0 = no effect).`,
   );
   const cell = Math.max(6, Math.min(28, Math.floor(520 / Math.max(nCols, nLayers))));
   const pw = cell * nCols;
   const ph = cell * nLayers;
-  const colLabels = data.kind === "position" ? data.tokens!.map(showToken) : range(nCols).map(String);
+  const colLabels = data.kind === "position" ? data.tokens!.map(showToken) : data.kind === "module" ? data.columns!.map(String) : range(nCols).map(String);
   const labelH = data.kind === "position" ? Math.min(110, 10 + 6.5 * (d3.max(colLabels, (l) => l.length) ?? 2)) : 16;
   const m = { left: 60, top: labelH + 8, right: 110, bottom: 40 };
   const a = Math.max(1e-6, d3.max(t.data, (v) => Math.abs(v)) ?? 1);
@@ -99,7 +106,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
       const p = at(event);
       if (!p) return;
       hover.attr("display", null).attr("x", p[1] * cell).attr("y", p[0] * cell);
-      const where = data.kind === "position" ? `position ${p[1]} (${colLabels[p[1]]})` : `head ${p[1]}`;
+      const where = data.kind === "position" ? `position ${p[1]} (${colLabels[p[1]]})` : data.kind === "module" ? colLabels[p[1]] : `head ${p[1]}`;
       frame.tip.show([`layer ${p[0]}, ${where}`, `${data.metric} ${fmt(t.data[p[0] * nCols + p[1]])}`], event);
     })
     .on("mouseleave", () => {

@@ -20,6 +20,8 @@ export interface ProbeProperty {
 export interface ProbeData {
   layers: number[];
   properties: ProbeProperty[];
+  /** A majority-class baseline shared by every property (drawn once, in grey). */
+  majority?: number;
   title?: string;
   /** e.g. "linear probe, 5 seeds, 95% interval" */
   note?: string;
@@ -59,8 +61,11 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
   const x = d3.scaleLinear().domain(d3.extent(layers) as [number, number]).range([0, w]);
   if (layers.length === 1) x.domain([layers[0] - 0.5, layers[0] + 0.5]);
   const y = d3.scaleLinear().domain([0, 1]).range([h1, 0]);
+  // Values may arrive as null (JSON has no NaN) where a cancelled run stopped.
+  const ok = (v: number | null) => typeof v === "number" && Number.isFinite(v);
+  const selOf = (p: ProbeProperty, i: number) => (ok(p.accuracy[i]) && ok(p.control![i]) ? p.accuracy[i] - p.control![i] : NaN);
   const withControl = data.properties.filter((p) => p.control);
-  const sel = withControl.flatMap((p) => p.accuracy.map((a, i) => a - p.control![i]));
+  const sel = withControl.flatMap((p) => p.accuracy.map((_, i) => selOf(p, i))).filter(ok);
   const y2 = d3
     .scaleLinear()
     .domain([Math.min(0, d3.min(sel) ?? 0), Math.max(0.1, d3.max(sel) ?? 0.1)])
@@ -77,27 +82,35 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
   axisLabel(g2, "Selectivity", -42, h2 / 2, true);
   g2.append("line").attr("x1", 0).attr("x2", w).attr("y1", y2(0)).attr("y2", y2(0)).style("stroke", THEME.border);
 
-  const line = d3.line<number>().x((_, i) => x(layers[i])).y((v) => y(v));
-  const line2 = d3.line<number>().x((_, i) => x(layers[i])).y((v) => y2(v));
+  // A missing value leaves a gap rather than a broken path.
+  const line = d3.line<number>().defined(ok).x((_, i) => x(layers[i])).y((v) => y(v));
+  const line2 = d3.line<number>().defined(ok).x((_, i) => x(layers[i])).y((v) => y2(v));
   data.properties.forEach((p, k) => {
     const c = CATEGORICAL[k % CATEGORICAL.length];
     const pg = g.append("g").attr("class", "property").attr("data-name", p.name);
     if (p.lower && p.upper) {
       const area = d3
         .area<number>()
+        .defined((_, i) => ok(p.lower![i]) && ok(p.upper![i]))
         .x((_, i) => x(layers[i]))
         .y0((_, i) => y(p.lower![i]))
         .y1((_, i) => y(p.upper![i]));
       pg.append("path").attr("class", "band").attr("d", area(p.accuracy)).attr("fill", c).attr("fill-opacity", 0.18);
     }
     pg.append("path").attr("class", "task").attr("d", line(p.accuracy)).attr("fill", "none").attr("stroke", c).attr("stroke-width", 2);
-    pg.selectAll("circle").data(p.accuracy).join("circle").attr("cx", (_, i) => x(layers[i])).attr("cy", (v) => y(v)).attr("r", 3).attr("fill", c);
+    pg.selectAll("circle")
+      .data(p.accuracy.map((v, i) => ({ v, i })).filter((d) => ok(d.v)))
+      .join("circle")
+      .attr("cx", (d) => x(layers[d.i]))
+      .attr("cy", (d) => y(d.v))
+      .attr("r", 3)
+      .attr("fill", c);
     if (p.control) {
       pg.append("path").attr("class", "control").attr("d", line(p.control)).attr("fill", "none").attr("stroke", c).attr("stroke-width", 1.5).attr("stroke-dasharray", "6 4");
       g2.append("path")
         .attr("class", "selectivity-line")
         .attr("data-name", p.name)
-        .attr("d", line2(p.accuracy.map((a, i) => a - p.control![i])))
+        .attr("d", line2(p.accuracy.map((_, i) => selOf(p, i))))
         .attr("fill", "none")
         .attr("stroke", c)
         .attr("stroke-width", 2);
@@ -110,6 +123,9 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
     lg.append("line").attr("x1", 0).attr("x2", 18).attr("stroke", c).attr("stroke-width", 2);
     lg.append("text").attr("x", 24).attr("dy", "0.35em").attr("font-size", 11).text(p.name);
   });
+  if (data.majority !== undefined && ok(data.majority)) {
+    g.append("line").attr("class", "majority shared").attr("x1", 0).attr("x2", w).attr("y1", y(data.majority)).attr("y2", y(data.majority)).attr("stroke-dasharray", "2 3").style("stroke", THEME.fg2);
+  }
   const key = g.append("g").attr("class", "style-key").attr("transform", `translate(${w + 16},${20 + data.properties.length * 18})`);
   [
     ["task", null],
@@ -130,11 +146,16 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
       rule.attr("display", null).attr("x1", x(layers[i])).attr("x2", x(layers[i]));
       const lines = [`layer ${layers[i]}`];
       for (const p of data.properties) {
+        if (!ok(p.accuracy[i])) {
+          lines.push(`${p.name}: not computed`);
+          continue;
+        }
         let s = `${p.name}: ${fmt(p.accuracy[i])}`;
         if (p.lower && p.upper) s += ` [${fmt(p.lower[i])}, ${fmt(p.upper[i])}]`;
-        if (p.control) s += `, control ${fmt(p.control[i])}, selectivity ${fmt(p.accuracy[i] - p.control[i])}`;
+        if (p.control && ok(p.control[i])) s += `, control ${fmt(p.control[i])}, selectivity ${fmt(selOf(p, i))}`;
         lines.push(s);
       }
+      if (data.majority !== undefined) lines.push(`majority baseline ${fmt(data.majority)}`);
       frame.tip.show(lines, event);
     })
     .on("mouseleave", () => {
