@@ -191,57 +191,73 @@ export class TraceEngine {
     const T = P - p;
     const start = (c: TraceCell) => (c.kind === "hidden" ? c.layer + 1 : this.windowOf(c.layer)[0]);
     const order = cells.map((c, i) => i).sort((x, y) => start(cells[x]) - start(cells[y]));
-    const probs = tf.tidy(() => {
-      let X: tf.Tensor3D | null = null;
-      const rowCells: number[] = []; // cell index per block of S rows
-      let qfDone = false;
-      let next = 0;
+    // One tidy per layer: a sweep holds hundreds of rows, so only the running residual survives a layer.
+    let X: tf.Tensor3D | null = null;
+    const swap = (next: tf.Tensor3D) => {
+      const old = X;
+      X = next;
+      if (old && old !== next) old.dispose();
+    };
+    const rowCells: number[] = []; // cell index per block of S rows
+    let qfDone = false;
+    let next = 0;
+    try {
       for (let j = 0; j <= L; j++) {
         const joining: number[] = [];
         while (next < order.length && start(cells[order[next]]) === j) joining.push(order[next++]);
         if (joining.length) {
-          const parts = joining.map((ci) => {
-            let x = b.corrResid[j].slice([0, p, 0], [S, T, d]) as tf.Tensor3D;
-            if (cells[ci].kind === "hidden") {
-              // Block (j − 1)'s clean output at p goes into every sample.
-              const cv = b.cleanResid[j].slice([p, 0], [1, d]).reshape([1, 1, d]).tile([S, 1, 1]);
-              x = T > 1 ? (tf.concat([cv, x.slice([0, 1, 0], [S, T - 1, d])], 1) as tf.Tensor3D) : (cv as tf.Tensor3D);
-            }
-            return qfDone ? (x.slice([0, T - 1, 0], [S, 1, d]) as tf.Tensor3D) : x;
-          });
-          const add = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor3D);
-          X = X ? (tf.concat([X, add], 0) as tf.Tensor3D) : add;
+          const cur: tf.Tensor3D | null = X;
+          swap(tf.tidy(() => {
+            const parts = joining.map((ci) => {
+              let x = b.corrResid[j].slice([0, p, 0], [S, T, d]) as tf.Tensor3D;
+              if (cells[ci].kind === "hidden") {
+                // Block (j − 1)'s clean output at p goes into every sample.
+                const cv = b.cleanResid[j].slice([p, 0], [1, d]).reshape([1, 1, d]).tile([S, 1, 1]);
+                x = T > 1 ? (tf.concat([cv, x.slice([0, 1, 0], [S, T - 1, d])], 1) as tf.Tensor3D) : (cv as tf.Tensor3D);
+              }
+              return qfDone ? (x.slice([0, T - 1, 0], [S, 1, d]) as tf.Tensor3D) : x;
+            });
+            const add = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor3D);
+            return cur ? (tf.concat([cur, add], 0) as tf.Tensor3D) : add;
+          }));
           rowCells.push(...joining);
         }
         if (j === L || !X) continue;
         const nc = rowCells.length;
         const qf = j === L - 1 ? T - 1 : 0;
-        const pref = (t: tf.Tensor4D) => (p > 0 ? (t.slice([0, 0, 0, 0], [S, -1, p, -1]).tile([nc, 1, 1, 1]) as tf.Tensor4D) : null);
-        const restore: Restore = {};
-        if (qf === 0) {
-          for (const kind of ["attn", "mlp"] as const) {
-            const hit = rowCells.map((ci) => cells[ci].kind === kind && j >= this.windowOf(cells[ci].layer)[0] && j < this.windowOf(cells[ci].layer)[1]);
-            if (!hit.some(Boolean)) continue;
-            const m = new Uint8Array(nc * S * T);
-            hit.forEach((h, k) => {
-              if (h) for (let s = 0; s < S; s++) m[(k * S + s) * T] = 1;
-            });
-            const src = kind === "attn" ? b.cleanAttn[j] : b.cleanMlp[j];
-            restore[kind] = { mask: tf.tensor3d(m, [nc * S, T, 1], "bool") as unknown as tf.Tensor3D, value: src.slice([p, 0], [1, d]).reshape([1, 1, d]) };
+        const cur: tf.Tensor3D = X;
+        swap(tf.tidy(() => {
+          const pref = (t: tf.Tensor4D) => (p > 0 ? (t.slice([0, 0, 0, 0], [S, -1, p, -1]).tile([nc, 1, 1, 1]) as tf.Tensor4D) : null);
+          const restore: Restore = {};
+          if (qf === 0) {
+            for (const kind of ["attn", "mlp"] as const) {
+              const hit = rowCells.map((ci) => cells[ci].kind === kind && j >= this.windowOf(cells[ci].layer)[0] && j < this.windowOf(cells[ci].layer)[1]);
+              if (!hit.some(Boolean)) continue;
+              const m = new Uint8Array(nc * S * T);
+              hit.forEach((h, k) => {
+                if (h) for (let s = 0; s < S; s++) m[(k * S + s) * T] = 1;
+              });
+              const src = kind === "attn" ? b.cleanAttn[j] : b.cleanMlp[j];
+              restore[kind] = { mask: tf.tensor3d(m, [nc * S, T, 1], "bool") as unknown as tf.Tensor3D, value: src.slice([p, 0], [1, d]).reshape([1, 1, d]) };
+            }
           }
-        }
-        const o = this.block(j, X, pref(b.corrK[j]), pref(b.corrV[j]), p, qf, restore);
-        X = o.out;
+          return this.block(j, cur, pref(b.corrK[j]), pref(b.corrV[j]), p, qf, restore).out;
+        }));
         if (qf > 0 || T === 1) qfDone = true;
       }
-      const last = (X as tf.Tensor3D).slice([0, (X as tf.Tensor3D).shape[1] - 1, 0], [-1, 1, -1]).reshape([-1, d]) as tf.Tensor2D;
-      const pr = this.probs(last, b.answer).reshape([rowCells.length, S]).mean(1);
-      // Back to the caller's cell order.
-      const inv = new Int32Array(cells.length);
-      rowCells.forEach((ci, k) => (inv[ci] = k));
-      return tf.gather(pr, tf.tensor1d(inv, "int32")).dataSync() as Float32Array;
-    });
-    return probs.slice();
+      const fin: tf.Tensor3D = X!;
+      const probs = tf.tidy(() => {
+        const last = fin.slice([0, fin.shape[1] - 1, 0], [-1, 1, -1]).reshape([-1, d]) as tf.Tensor2D;
+        const pr = this.probs(last, b.answer).reshape([rowCells.length, S]).mean(1);
+        // Back to the caller's cell order.
+        const inv = new Int32Array(cells.length);
+        rowCells.forEach((ci, k) => (inv[ci] = k));
+        return tf.gather(pr, tf.tensor1d(inv, "int32")).dataSync() as Float32Array;
+      });
+      return probs.slice();
+    } finally {
+      (X as tf.Tensor3D | null)?.dispose();
+    }
   }
 
   private disposeBase(): void {

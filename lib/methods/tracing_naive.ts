@@ -9,7 +9,12 @@ import { actName } from "../hooks/names";
 import { WorkProgress, yieldToEventLoop } from "./progress";
 import { traceSetup, type CausalTraceOptions, type CausalTraceResult } from "./tracing";
 
-export async function causalTraceNaive(model: TransformerModel, prompt: string | number[], opts: CausalTraceOptions): Promise<CausalTraceResult> {
+/** `cells` limits the run to some (kind, pos, layer) cells (others stay NaN), e.g. to time a sample. */
+export async function causalTraceNaive(
+  model: TransformerModel,
+  prompt: string | number[],
+  opts: CausalTraceOptions & { cells?: { kind: "hidden" | "mlp" | "attn"; pos: number; layer: number }[] },
+): Promise<CausalTraceResult> {
   const fn = "causalTraceNaive";
   const su = traceSetup(model, prompt, opts, fn);
   const { nLayers: L, dModel: d } = model.config;
@@ -36,8 +41,10 @@ export async function causalTraceNaive(model: TransformerModel, prompt: string |
     logits.dispose();
     return out;
   };
-  const progress = new WorkProgress(su.kinds.length * P * L, opts);
-  progress.plan(1 + su.kinds.length * P * L, `one hooked forward pass of ${1 + S} rows per restoration`);
+  const wanted = opts.cells ? new Set(opts.cells.map((c) => `${c.kind}:${c.pos}:${c.layer}`)) : null;
+  const total = wanted ? wanted.size : su.kinds.length * P * L;
+  const progress = new WorkProgress(total, opts);
+  progress.plan(1 + total, `one hooked forward pass of ${1 + S} rows per restoration`);
   try {
     const base = measure([], opts.answer ?? null);
     const grids: CausalTraceResult["grids"] = {};
@@ -46,6 +53,7 @@ export async function causalTraceNaive(model: TransformerModel, prompt: string |
       const scores = new Float32Array(P * L).fill(NaN);
       for (let p = 0; p < P && !stopped; p++) {
         for (let l = 0; l < L; l++) {
+          if (wanted && !wanted.has(`${kind}:${p}:${l}`)) continue;
           if (progress.aborted) {
             stopped = true;
             break;
@@ -72,7 +80,7 @@ export async function causalTraceNaive(model: TransformerModel, prompt: string |
       settings: {
         samples: S, noise: su.noise, noiseScale: opts.noise !== undefined ? null : opts.noiseScale ?? 3, noiseStdOver: opts.noiseStdOver ?? "subject",
         embeddingStd: su.embeddingStd, seed: opts.noiseDraws ? null : opts.seed ?? 1, noiseDrawsGiven: !!opts.noiseDraws, window: su.window,
-        kinds: su.kinds, workers: 0, forwardPasses: 1 + su.kinds.length * P * L, naiveForwardPasses: 1 + su.kinds.length * P * L, shortcutPositions: 0,
+        kinds: su.kinds, workers: 0, forwardPasses: 1 + total, naiveForwardPasses: 1 + su.kinds.length * P * L, shortcutPositions: 0,
       },
     };
   } finally {

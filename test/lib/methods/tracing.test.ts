@@ -36,11 +36,16 @@ describe("causal tracing", () => {
     expect(fast.settings.samples).toBe(3);
   });
 
-  test("a worker thread gives the same grid as the main thread", async () => {
+  test("a worker thread, and a tiny memory budget, give the same grid as one thread", async () => {
     const a = await causalTrace(model, ids, { ...opts, workers: 0 });
     const b = await causalTrace(model, ids, { ...opts, workers: 1 });
     expect(b.settings.workers).toBe(1);
     for (const k of ["hidden", "mlp", "attn"] as const) expect(maxAbsDiff(a.grids[k]!.scores, b.grids[k]!.scores)).toBeLessThan(1e-6);
+    // A tiny memory budget: one cell per sweep, more passes, same numbers.
+    let passes = 0;
+    const c = await causalTrace(model, ids, { ...opts, workers: 0, memoryBudgetBytes: 1, onPlan: (p) => (passes = p.forwardPasses) });
+    expect(passes).toBe(1 + 6 * 18);
+    for (const k of ["hidden", "mlp", "attn"] as const) expect(maxAbsDiff(a.grids[k]!.scores, c.grids[k]!.scores)).toBeLessThan(1e-6);
   });
 
   test("restoring p at layer l leaves earlier positions unchanged; restoring every position gives back the clean run", () => {
