@@ -5,8 +5,9 @@
  *    p… are recomputed, attending to the corrupted run's keys/values for positions before p;
  *  - only layers from the restoration onward run (for MLP/attention windows, from the window start);
  *  - every restoration of one position shares one sweep through the layers, its rows joining
- *    the batch at their start layer; the last layer runs queries for the last position only,
- *    and only that position is unembedded.
+ *    the batch at their start layer; MLP/attention windows that start at layer 0 share rows
+ *    until their windows part; the last layer runs queries for the last position only, and
+ *    only that position is unembedded.
  * It runs in the main thread or in a worker (trace_worker.ts); both build it from a WeightsView.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -191,6 +192,13 @@ export class TraceEngine {
     const T = P - p;
     const start = (c: TraceCell) => (c.kind === "hidden" ? c.layer + 1 : this.windowOf(c.layer)[0]);
     const order = cells.map((c, i) => i).sort((x, y) => start(cells[x]) - start(cells[y]));
+    // What a cell does to its rows at layer j; cells that agree on every layer so far share rows.
+    const sig = (ci: number, j: number): string => {
+      const c = cells[ci];
+      if (c.kind === "hidden") return `h${ci}`;
+      const [lo, hi] = this.windowOf(c.layer);
+      return j >= lo && j < hi ? `${c.kind}+` : `${c.kind}-`;
+    };
     // One tidy per layer: a sweep holds hundreds of rows, so only the running residual survives a layer.
     let X: tf.Tensor3D | null = null;
     const swap = (next: tf.Tensor3D) => {
@@ -198,7 +206,7 @@ export class TraceEngine {
       X = next;
       if (old && old !== next) old.dispose();
     };
-    const rowCells: number[] = []; // cell index per block of S rows
+    let groups: number[][] = []; // cells sharing each block of S rows, in row order
     let qfDone = false;
     let next = 0;
     try {
@@ -206,11 +214,18 @@ export class TraceEngine {
         const joining: number[] = [];
         while (next < order.length && start(cells[order[next]]) === j) joining.push(order[next++]);
         if (joining.length) {
+          // Window cells of one kind starting together have the same input: one group.
+          const fresh: number[][] = [];
+          for (const ci of joining) {
+            const g = cells[ci].kind === "hidden" ? undefined : fresh.find((f) => cells[f[0]].kind === cells[ci].kind);
+            if (g) g.push(ci);
+            else fresh.push([ci]);
+          }
           const cur: tf.Tensor3D | null = X;
           swap(tf.tidy(() => {
-            const parts = joining.map((ci) => {
+            const parts = fresh.map((g) => {
               let x = b.corrResid[j].slice([0, p, 0], [S, T, d]) as tf.Tensor3D;
-              if (cells[ci].kind === "hidden") {
+              if (cells[g[0]].kind === "hidden") {
                 // Block (j − 1)'s clean output at p goes into every sample.
                 const cv = b.cleanResid[j].slice([p, 0], [1, d]).reshape([1, 1, d]).tile([S, 1, 1]);
                 x = T > 1 ? (tf.concat([cv, x.slice([0, 1, 0], [S, T - 1, d])], 1) as tf.Tensor3D) : (cv as tf.Tensor3D);
@@ -220,25 +235,44 @@ export class TraceEngine {
             const add = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor3D);
             return cur ? (tf.concat([cur, add], 0) as tf.Tensor3D) : add;
           }));
-          rowCells.push(...joining);
+          groups.push(...fresh);
         }
         if (j === L || !X) continue;
-        const nc = rowCells.length;
         const qf = j === L - 1 ? T - 1 : 0;
+        if (qf === 0) {
+          // Split groups whose cells stop agreeing at this layer, copying their rows.
+          const split: number[][] = [];
+          const src: number[] = [];
+          groups.forEach((g, gi) => {
+            const by = new Map<string, number[]>();
+            for (const ci of g) by.set(sig(ci, j), [...(by.get(sig(ci, j)) ?? []), ci]);
+            for (const sub of by.values()) {
+              split.push(sub);
+              src.push(gi);
+            }
+          });
+          if (split.length !== groups.length) {
+            const cur: tf.Tensor3D = X;
+            const rows = src.flatMap((gi) => Array.from({ length: S }, (_, s) => gi * S + s));
+            swap(tf.tidy(() => tf.gather(cur, tf.tensor1d(rows, "int32")) as tf.Tensor3D));
+            groups = split;
+          }
+        }
+        const ng = groups.length;
         const cur: tf.Tensor3D = X;
         swap(tf.tidy(() => {
-          const pref = (t: tf.Tensor4D) => (p > 0 ? (t.slice([0, 0, 0, 0], [S, -1, p, -1]).tile([nc, 1, 1, 1]) as tf.Tensor4D) : null);
+          const pref = (t: tf.Tensor4D) => (p > 0 ? (t.slice([0, 0, 0, 0], [S, -1, p, -1]).tile([ng, 1, 1, 1]) as tf.Tensor4D) : null);
           const restore: Restore = {};
           if (qf === 0) {
             for (const kind of ["attn", "mlp"] as const) {
-              const hit = rowCells.map((ci) => cells[ci].kind === kind && j >= this.windowOf(cells[ci].layer)[0] && j < this.windowOf(cells[ci].layer)[1]);
+              const hit = groups.map((g) => sig(g[0], j) === `${kind}+`);
               if (!hit.some(Boolean)) continue;
-              const m = new Uint8Array(nc * S * T);
+              const m = new Uint8Array(ng * S * T);
               hit.forEach((h, k) => {
                 if (h) for (let s = 0; s < S; s++) m[(k * S + s) * T] = 1;
               });
               const src = kind === "attn" ? b.cleanAttn[j] : b.cleanMlp[j];
-              restore[kind] = { mask: tf.tensor3d(m, [nc * S, T, 1], "bool") as unknown as tf.Tensor3D, value: src.slice([p, 0], [1, d]).reshape([1, 1, d]) };
+              restore[kind] = { mask: tf.tensor3d(m, [ng * S, T, 1], "bool") as unknown as tf.Tensor3D, value: src.slice([p, 0], [1, d]).reshape([1, 1, d]) };
             }
           }
           return this.block(j, cur, pref(b.corrK[j]), pref(b.corrV[j]), p, qf, restore).out;
@@ -246,15 +280,13 @@ export class TraceEngine {
         if (qf > 0 || T === 1) qfDone = true;
       }
       const fin: tf.Tensor3D = X!;
-      const probs = tf.tidy(() => {
+      const pg = tf.tidy(() => {
         const last = fin.slice([0, fin.shape[1] - 1, 0], [-1, 1, -1]).reshape([-1, d]) as tf.Tensor2D;
-        const pr = this.probs(last, b.answer).reshape([rowCells.length, S]).mean(1);
-        // Back to the caller's cell order.
-        const inv = new Int32Array(cells.length);
-        rowCells.forEach((ci, k) => (inv[ci] = k));
-        return tf.gather(pr, tf.tensor1d(inv, "int32")).dataSync() as Float32Array;
+        return this.probs(last, b.answer).reshape([groups.length, S]).mean(1).dataSync() as Float32Array;
       });
-      return probs.slice();
+      const out = new Float32Array(cells.length);
+      groups.forEach((g, k) => g.forEach((ci) => (out[ci] = pg[k])));
+      return out;
     } finally {
       (X as tf.Tensor3D | null)?.dispose();
     }
