@@ -3,10 +3,9 @@
 // whose model carries one head fetch other heads from the kernel with a custom message.
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/base";
 import * as views from "./views";
-import type { Cleanup, Tensor } from "./views/common";
+import type { Tensor } from "./views/common";
+import { ViewHost, type Renderer } from "./views/host";
 import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, toFloat32 } from "./protocol";
-
-type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
 
 const dataSerializer = {
   deserialize: (value: unknown) => decodeData(value),
@@ -36,31 +35,26 @@ function modelClass(kind: ViewKind): typeof DOMWidgetModel {
 function viewClass(kind: ViewKind): typeof DOMWidgetView {
   const renderer = (views as unknown as Record<ViewKind, { render: Renderer }>)[kind].render;
   return class extends DOMWidgetView {
-    private cleanup: Cleanup | null = null;
+    private host: ViewHost | null = null;
     private pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void }>();
     private nextId = 1;
 
     render(): void {
       this.el.classList.add("attnlab-widget", `attnlab-widget-${kind}`);
+      // Redraws keep the user's choices (heatmap mask, colour, highlight, head): see views/host.ts.
+      this.host = new ViewHost(this.el, kind, renderer);
       this.draw();
-      this.listenTo(this.model, "change:data change:options", () => this.draw());
+      this.listenTo(this.model, "change:data", () => this.draw());
+      this.listenTo(this.model, "change:options", () => {
+        this.host?.optionsChanged(this.model.get("options"));
+        this.draw();
+      });
       this.listenTo(this.model, "msg:custom", (content: HeadReply, buffers: DataView[]) => this.onCustom(content, buffers));
     }
 
     private draw(): void {
-      this.cleanup?.();
-      this.cleanup = null;
-      this.el.textContent = "";
       const data = this.model.get("data");
-      if (!data) return;
-      try {
-        this.cleanup = renderer(this.el, data as never, { ...(this.model.get("options") ?? {}), ...this.rendererCallbacks() } as never);
-      } catch (e) {
-        const pre = document.createElement("pre");
-        pre.className = "attnlab-error";
-        pre.textContent = `attnlab ${kind} view: ${(e as Error).message}`;
-        this.el.appendChild(pre);
-      }
+      this.host?.draw(data, this.model.get("options"), data ? this.rendererCallbacks() : {});
     }
 
     private select(sel: Record<string, unknown>): void {
@@ -103,8 +97,8 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
     }
 
     remove(): void {
-      this.cleanup?.();
-      this.cleanup = null;
+      this.host?.dispose();
+      this.host = null;
       for (const p of this.pending.values()) p.reject(new Error("view removed"));
       this.pending.clear();
       super.remove();

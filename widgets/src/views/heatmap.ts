@@ -53,9 +53,17 @@ export interface HeatmapOptions {
   requestHead?: (layer: number, head: number) => Promise<Tensor>;
   onSelect?: (layer: number, head: number) => void;
   onHighlight?: (token: number | null) => void;
+  /**
+   * The user's choices to start from, e.g. kept by the live view across new data from the
+   * kernel. Each wins over the data's layer/head and the options above; a head or highlight
+   * the new data does not have is ignored.
+   */
+  state?: Partial<HeatmapViewState>;
+  /** Called with the whole state after every user change (selector, mask, colour, highlight). */
+  onState?: (state: HeatmapViewState) => void;
 }
 
-interface State {
+export interface HeatmapViewState {
   layer: number;
   head: number;
   maskUpper: boolean;
@@ -82,13 +90,25 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   };
   const first = data.layer ?? layerNames[0];
   let matrix = rank === 4 ? subMatrix(pattern, [layerIndex(first), data.head ?? 0]) : pattern.data;
-  const st: State = {
+  const keep = options.state ?? {};
+  const st: HeatmapViewState = {
     layer: first,
     head: data.head ?? 0,
-    maskUpper: options.maskUpper ?? (rows === cols && upperIsZero(matrix, rows)),
-    normalise: options.normalise ?? "raw",
-    highlight: null,
+    maskUpper: keep.maskUpper ?? options.maskUpper ?? (rows === cols && upperIsZero(matrix, rows)),
+    normalise: keep.normalise === "raw" || keep.normalise === "row" ? keep.normalise : options.normalise ?? "raw",
+    highlight: keep.highlight && keep.highlight.row >= 0 && keep.highlight.row < rows && keep.highlight.col >= 0 && keep.highlight.col < cols ? { ...keep.highlight } : null,
   };
+  // The user's head, if this data has it: drawn at once from a full pattern, fetched otherwise.
+  const keptHead =
+    keep.layer !== undefined && keep.head !== undefined && layerNames.includes(keep.layer) && Number.isInteger(keep.head) && keep.head >= 0 && keep.head < nHeads && (keep.layer !== st.layer || keep.head !== st.head)
+      ? { layer: keep.layer, head: keep.head }
+      : null;
+  if (keptHead && rank === 4) {
+    st.layer = keptHead.layer;
+    st.head = keptHead.head;
+    matrix = subMatrix(pattern, [layerIndex(st.layer), st.head]);
+  }
+  const changed = (): void => options.onState?.({ ...st, highlight: st.highlight && { ...st.highlight } });
   const threshold = options.canvasThreshold ?? 128;
   const mode = Math.max(rows, cols) > threshold ? (options.raster ? "raster" : "canvas") : "svg";
   const frame = createFrame(
@@ -101,10 +121,18 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   let disposed = false;
   let request = 0;
 
-  const select = (layer: number, head: number): void => {
+  const selectors: HTMLSelectElement[] = [];
+  const select = (layer: number, head: number, byUser = true): void => {
     st.layer = layer;
     st.head = head;
-    options.onSelect?.(layer, head);
+    if (selectors.length === 2) {
+      selectors[0].value = String(layer);
+      selectors[1].value = String(head);
+    }
+    if (byUser) {
+      options.onSelect?.(layer, head);
+      changed();
+    }
     if (rank === 4) {
       matrix = subMatrix(pattern, [layerIndex(layer), head]);
       draw();
@@ -130,11 +158,12 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   };
   if (nLayers > 1 || nHeads > 1) {
     const opts = (ns: number[]) => ns.map((i) => ({ value: String(i), label: String(i) }));
-    addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head));
-    addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v));
+    selectors.push(addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head)));
+    selectors.push(addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v)));
   }
   addCheckbox(frame.controls, "mask key > query", st.maskUpper, (v) => {
     st.maskUpper = v;
+    changed();
     draw();
   });
   addSelect(
@@ -147,6 +176,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     st.normalise,
     (v) => {
       st.normalise = v as "raw" | "row";
+      changed();
       draw();
     },
   );
@@ -262,6 +292,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       st.highlight = same ? null : { row, col };
       paintHighlight();
       options.onHighlight?.(st.highlight ? st.highlight.row : null);
+      changed();
     }
     hit
       .on("mousemove", (event: MouseEvent) => {
@@ -289,6 +320,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   }
 
   draw();
+  if (keptHead && rank === 2 && options.requestHead) select(keptHead.layer, keptHead.head, false);
   return () => {
     disposed = true;
     frame.dispose();

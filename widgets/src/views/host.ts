@@ -1,0 +1,74 @@
+// What a live widget view does with its renderer, free of Jupyter imports so jest can run it:
+// redraw on every new `data`/`options` from the kernel, show renderer errors in place, and
+// keep the user's choices across redraws. Without this a kernel push (HeatmapFigure.show,
+// a new pattern, a changed title) would redraw from scratch and drop the heatmap's mask,
+// colour mode, highlight and the head the user picked.
+import type { Cleanup } from "./common";
+import type { HeatmapViewState } from "./heatmap";
+
+export type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
+
+type HeadOf = { layer?: number; head?: number };
+
+export class ViewHost {
+  private cleanup: Cleanup | null = null;
+  /** The heatmap choices the user made, carried into the next render. */
+  private heatmap: Partial<HeatmapViewState> = {};
+  /** layer/head of the data last drawn: when the kernel changes them, its head wins. */
+  private drawnHead: HeadOf | null = null;
+
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly kind: string,
+    private readonly renderer: Renderer,
+  ) {}
+
+  /** The kernel set new options: what they now say explicitly replaces the user's choice. */
+  optionsChanged(options: Record<string, unknown> | null | undefined): void {
+    for (const k of ["maskUpper", "normalise"] as const) {
+      if (options && options[k] !== undefined && options[k] !== null) delete this.heatmap[k];
+    }
+  }
+
+  /** Draws `data` (nothing when null) with the kernel's options plus the view's callbacks. */
+  draw(data: unknown, options: Record<string, unknown> | null | undefined, callbacks: Record<string, unknown> = {}): void {
+    this.dispose();
+    this.el.textContent = "";
+    if (!data) return;
+    const opts: Record<string, unknown> = { ...(options ?? {}), ...callbacks };
+    if (this.kind === "heatmap") {
+      const d = data as HeadOf;
+      const now = { layer: d.layer, head: d.head };
+      if (this.drawnHead && (this.drawnHead.layer !== now.layer || this.drawnHead.head !== now.head)) {
+        delete this.heatmap.layer;
+        delete this.heatmap.head;
+      }
+      this.drawnHead = now;
+      opts.state = { ...this.heatmap };
+      const onState = callbacks.onState as ((s: HeatmapViewState) => void) | undefined;
+      opts.onState = (s: HeatmapViewState) => {
+        this.heatmap = { ...s };
+        onState?.(s);
+      };
+    }
+    try {
+      this.cleanup = this.renderer(this.el, data as never, opts as never);
+    } catch (e) {
+      const doc = this.el.ownerDocument;
+      const pre = doc.createElement("pre");
+      pre.className = "attnlab-error";
+      pre.textContent = `attnlab ${this.kind} view: ${(e as Error).message}`;
+      this.el.appendChild(pre);
+    }
+  }
+
+  /** The state the next heatmap render starts from (for tests and debugging). */
+  get heatmapState(): Partial<HeatmapViewState> {
+    return { ...this.heatmap };
+  }
+
+  dispose(): void {
+    this.cleanup?.();
+    this.cleanup = null;
+  }
+}
