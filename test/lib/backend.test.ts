@@ -36,6 +36,8 @@ describe("backend", () => {
 
   test("ATTNLAB_BACKEND chooses the backend, and a bad value is named", async () => {
     const saved = process.env.ATTNLAB_BACKEND;
+    // A fresh module registry re-imports tfjs, which warns that its platform and backends exist.
+    const quiet = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     try {
       for (const [value, expected] of [["cpu", "cpu"], ["WASM", "wasm"]] as const) {
         process.env.ATTNLAB_BACKEND = value;
@@ -57,6 +59,7 @@ describe("backend", () => {
       if (saved === undefined) delete process.env.ATTNLAB_BACKEND;
       else process.env.ATTNLAB_BACKEND = saved;
       await setBackend("wasm");
+      quiet.mockRestore();
     }
   });
 
