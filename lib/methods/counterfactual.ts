@@ -179,3 +179,38 @@ export async function adversarialAttention(
     opt.dispose();
   }
 }
+
+export interface PermutationStudyResult {
+  kind: "attention-permutation-study";
+  /** One entry per input: the paper's scatter of median output change against maximum attention. */
+  maxAttention: Float32Array;
+  medianTvd: Float32Array;
+  medianJsd: Float32Array;
+  tokens: string[][];
+  partial: boolean;
+  settings: { layer: number; head: number; permutations: number; seed: number; inputs: number };
+}
+
+/** permutationTest over many inputs (each with its own seed, seed + index). */
+export async function permutationStudy(
+  model: TransformerModel,
+  inputs: (string | number[])[],
+  opts: HeadChoice & RunOptions & { permutations?: number; seed?: number } = {},
+): Promise<PermutationStudyResult> {
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new Error("permutationStudy: inputs must be a non-empty array of texts or id arrays");
+  const n = inputs.length;
+  const out = { maxAttention: new Float32Array(n).fill(NaN), medianTvd: new Float32Array(n).fill(NaN), medianJsd: new Float32Array(n).fill(NaN) };
+  const tokens: string[][] = [];
+  const progress = new WorkProgress(n, opts);
+  let settings = { layer: 0, head: 0, permutations: 0, seed: opts.seed ?? 0, inputs: n };
+  for (let i = 0; i < n && !progress.aborted; i++) {
+    const r = await permutationTest(model, inputs[i], { ...opts, seed: (opts.seed ?? 0) + i, onProgress: undefined, onPlan: undefined });
+    out.maxAttention[i] = r.maxAttention;
+    out.medianTvd[i] = r.medianTvd;
+    out.medianJsd[i] = r.medianJsd;
+    tokens.push(r.tokens);
+    settings = { ...r.settings, seed: opts.seed ?? 0, inputs: n };
+    progress.tick();
+  }
+  return { kind: "attention-permutation-study", ...out, tokens, partial: progress.done < n, settings };
+}

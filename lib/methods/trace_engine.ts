@@ -53,6 +53,8 @@ export class TraceEngine {
   readonly cfg: ModelConfig;
   private readonly w: ModelWeights;
   private readonly fused: FusedLayer[];
+  /** [d, vocab]; tied models get W_Eᵀ materialised once, because wasm's matmul with a transposed operand is several times slower. */
+  private readonly WU: tf.Tensor2D;
   private base: {
     P: number;
     S: number;
@@ -73,6 +75,7 @@ export class TraceEngine {
     if (view.config.arch !== "gpt2") throw new Error("causal tracing: only GPT-2-style (causal) models are supported");
     this.cfg = view.config;
     this.w = view.weights;
+    this.WU = tf.keep(this.cfg.tiedUnembed ? (tf.transpose(this.w.W_E) as tf.Tensor2D) : this.w.W_U.clone());
     const fuse = (W: tf.Tensor3D) => tf.keep(tf.reshape(tf.transpose(W, [1, 0, 2]), [W.shape[1], W.shape[0] * W.shape[2]]) as tf.Tensor2D);
     this.fused = tf.tidy(() =>
       this.w.blocks.map((b) => ({
@@ -121,7 +124,7 @@ export class TraceEngine {
   private probs(resid: tf.Tensor2D, answer: number): tf.Tensor1D {
     const w = this.w;
     const x = layerNorm(resid.expandDims(1) as tf.Tensor3D, w.ln_final_w!, w.ln_final_b!, this.cfg.lnEps, null, null, null).reshape([resid.shape[0], -1]) as tf.Tensor2D;
-    const logits = tf.add(this.cfg.tiedUnembed ? tf.matMul(x, w.W_E, false, true) : tf.matMul(x, w.W_U), w.b_U);
+    const logits = tf.add(tf.matMul(x, this.WU), w.b_U);
     return tf.softmax(logits).slice([0, answer], [-1, 1]).reshape([-1]) as tf.Tensor1D;
   }
 
@@ -161,7 +164,7 @@ export class TraceEngine {
       const last = X.slice([0, P - 1, 0], [-1, 1, -1]).reshape([1 + S, d]) as tf.Tensor2D;
       const lw = this.w;
       const lnx = layerNorm(last.expandDims(1) as tf.Tensor3D, lw.ln_final_w!, lw.ln_final_b!, this.cfg.lnEps, null, null, null).reshape([1 + S, d]) as tf.Tensor2D;
-      const logits = tf.add(this.cfg.tiedUnembed ? tf.matMul(lnx, lw.W_E, false, true) : tf.matMul(lnx, lw.W_U), lw.b_U);
+      const logits = tf.add(tf.matMul(lnx, this.WU), lw.b_U);
       const top = answer ?? (tf.argMax(logits.slice([0, 0], [1, -1]), 1).dataSync()[0] as number);
       const pr = tf.softmax(logits).slice([0, top], [-1, 1]).dataSync();
       const pCorr = Array.from(pr.slice(1)).reduce((a, b) => a + b, 0) / S;
@@ -261,7 +264,12 @@ export class TraceEngine {
         const ng = groups.length;
         const cur: tf.Tensor3D = X;
         swap(tf.tidy(() => {
-          const pref = (t: tf.Tensor4D) => (p > 0 ? (t.slice([0, 0, 0, 0], [S, -1, p, -1]).tile([ng, 1, 1, 1]) as tf.Tensor4D) : null);
+          // Repeated by concat, not tile: wasm's Concat copies whole blocks, its Tile goes element by element.
+          const pref = (t: tf.Tensor4D) => {
+            if (p === 0) return null;
+            const one = t.slice([0, 0, 0, 0], [S, -1, p, -1]) as tf.Tensor4D;
+            return ng === 1 ? one : (tf.concat(new Array<tf.Tensor4D>(ng).fill(one), 0) as tf.Tensor4D);
+          };
           const restore: Restore = {};
           if (qf === 0) {
             for (const kind of ["attn", "mlp"] as const) {
@@ -302,5 +310,6 @@ export class TraceEngine {
   dispose(): void {
     this.disposeBase();
     for (const f of this.fused) for (const t of Object.values(f)) (t as tf.Tensor).dispose();
+    this.WU.dispose();
   }
 }

@@ -53,25 +53,33 @@ export interface WorkerJob {
   weights: PackedWeights;
   input: EngineInput;
   answer: number;
-  positions: number[];
   cells: TraceCell[];
   /** Cells per sweep (memory budget). */
   cellsPerSweep: number;
 }
 
+/** Messages: main -> worker {type: "trace", pos} | {type: "stop"}; worker -> main {type: "ready"} | {type: "position", pos, probs} | {type: "error", message}. */
 async function main(job: WorkerJob): Promise<void> {
   await setBackend("wasm");
   const weights = unpackWeights(job.weights);
   const engine = new TraceEngine({ config: job.weights.config, weights });
   engine.prepare(job.input, job.answer);
-  for (const p of job.positions) {
-    const out = new Float32Array(job.cells.length);
-    for (let i = 0; i < job.cells.length; i += job.cellsPerSweep) {
-      out.set(engine.tracePosition(p, job.cells.slice(i, i + job.cellsPerSweep)), i);
+  const port = parentPort!;
+  port.on("message", (m: { type: string; pos?: number }) => {
+    if (m.type === "stop") {
+      port.close();
+      return;
     }
-    parentPort!.postMessage({ type: "position", pos: p, probs: out });
-  }
-  parentPort!.postMessage({ type: "done" });
+    try {
+      const p = m.pos!;
+      const out = new Float32Array(job.cells.length);
+      for (let i = 0; i < job.cells.length; i += job.cellsPerSweep) out.set(engine.tracePosition(p, job.cells.slice(i, i + job.cellsPerSweep)), i);
+      port.postMessage({ type: "position", pos: p, probs: out });
+    } catch (e) {
+      port.postMessage({ type: "error", message: String((e as Error)?.stack ?? e) });
+    }
+  });
+  port.postMessage({ type: "ready" });
 }
 
 if (parentPort && workerData && (workerData as WorkerJob).kind === "attnlab-trace") {

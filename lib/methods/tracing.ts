@@ -152,18 +152,6 @@ function resolveSubject(model: TransformerModel, prompt: string | number[], ids:
   return [hit[0], hit[hit.length - 1] + 1];
 }
 
-/** Greedy split of positions (cost ∝ positions recomputed) over `k` workers. */
-function partition(positions: number[], P: number, k: number): number[][] {
-  const parts: number[][] = Array.from({ length: k }, () => []);
-  const load = new Array(k).fill(0);
-  for (const p of [...positions].sort((a, b) => a - b)) {
-    const i = load.indexOf(Math.min(...load));
-    parts[i].push(p);
-    load[i] += P - p + 1;
-  }
-  return parts;
-}
-
 function spawnWorker(job: WorkerJob): Worker {
   const file = require.resolve("./trace_worker");
   const tsPath = file.endsWith(".ts") ? require.resolve("typescript") : null;
@@ -214,24 +202,35 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   try {
     const base = engine.prepare({ ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window }, opts.answer);
     for (let p = 0; p < su.subject[0]; p++) store(p, new Float32Array(cells.length).fill(base.pCorrupted));
-    const parts = partition(positions, P, workers + 1);
-    const job = (pos: number[]): WorkerJob => ({
-      kind: "attnlab-trace", weights: packWeights(model), answer: base.answer, positions: pos, cells, cellsPerSweep,
+    // A shared queue, most expensive (earliest) positions first: whichever thread is free takes the next.
+    const queue = [...positions].sort((x, y) => x - y);
+    const job: WorkerJob = {
+      kind: "attnlab-trace", weights: packWeights(model), answer: base.answer, cells, cellsPerSweep,
       input: { ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window },
-    });
-    const done: Promise<void>[] = parts.slice(1).filter((x) => x.length).map((pos) => new Promise<void>((resolve, reject) => {
-      const w = spawnWorker(job(pos));
+    };
+    const done: Promise<void>[] = Array.from({ length: Math.min(workers, Math.max(0, positions.length - 1)) }, () => new Promise<void>((resolve, reject) => {
+      const w = spawnWorker(job);
       running.push(w);
+      const feed = () => {
+        const p = progress.aborted ? undefined : queue.shift();
+        if (p === undefined) {
+          w.postMessage({ type: "stop" });
+          resolve();
+        } else w.postMessage({ type: "trace", pos: p });
+      };
       w.on("message", (m: { type: string; pos?: number; probs?: Float32Array; message?: string }) => {
         if (m.type === "position") store(m.pos!, m.probs!);
-        else if (m.type === "done") resolve();
-        else if (m.type === "error") reject(new Error(`${fn}: worker failed: ${m.message}`));
+        if (m.type === "error") reject(new Error(`${fn}: worker failed: ${m.message}`));
+        else feed();
       });
       w.on("error", reject);
       w.on("exit", () => resolve());
     }));
-    for (const p of parts[0]) {
-      if (progress.aborted) break;
+    let failed: unknown = null;
+    const watched = done.map((d) => d.catch((e) => void (failed = failed ?? e)));
+    while (!progress.aborted && failed === null) {
+      const p = queue.shift();
+      if (p === undefined) break;
       const out = new Float32Array(cells.length);
       for (let i = 0; i < cells.length; i += cellsPerSweep) out.set(engine.tracePosition(p, cells.slice(i, i + cellsPerSweep)), i);
       store(p, out);
@@ -239,10 +238,11 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
     }
     if (!progress.aborted && done.length) {
       await Promise.race([
-        Promise.all(done),
+        Promise.all(watched),
         new Promise<void>((resolve) => opts.signal?.addEventListener("abort", () => resolve(), { once: true })),
       ]);
     }
+    if (failed) throw failed;
     partial = progress.aborted && progress.done < progress.total;
     const grids: CausalTraceResult["grids"] = {};
     for (const [k, scores] of grid) grids[k] = { scores, indirect: scores.map((s) => s - base.pCorrupted) };

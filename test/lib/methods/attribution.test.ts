@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { actName } from "../../../lib/hooks/names";
 import { attributions, kendallTauB } from "../../../lib/methods/attribution";
-import { adversarialAttention, permutationTest } from "../../../lib/methods/counterfactual";
+import { adversarialAttention, permutationStudy, permutationTest } from "../../../lib/methods/counterfactual";
 import { jsd, tvd } from "../../../lib/methods/metrics";
 import { inductionModel, initBackend, randomGpt2 } from "./helpers";
 
@@ -87,4 +87,10 @@ test("permutation test: a sharp induction head's permutations change the output,
   expect(a.maxAttention).toBeGreaterThan(0.9);
   expect(a.medianTvd).toBeGreaterThan(0.5);
   expect(a.medianJsd).toBeLessThanOrEqual(Math.log(2) + 1e-6);
+  const study = await permutationStudy(model, [ids, ids.slice(0, 12)], { layer: 1, head: 0, seed: 5, permutations: 20 });
+  const second = await permutationTest(model, ids.slice(0, 12), { layer: 1, head: 0, seed: 6, permutations: 20 });
+  expect(study.kind).toBe("attention-permutation-study");
+  expect(study.medianTvd.length).toBe(2);
+  expect(study.medianTvd[1]).toBeCloseTo(second.medianTvd, 6);
+  expect(study.maxAttention[1]).toBeCloseTo(second.maxAttention, 6);
 });
