@@ -3,7 +3,7 @@
  * an induction head (layer 1, by K-composition) form. Half of each batch is Brown text, half is
  * random-token segments each followed by its repeat (only the repeats are scored).
  *
- *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--workers 2]
+ *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--workers 2]
  */
 import * as path from "path";
 import type { ModelConfig } from "../../lib/model/types";
@@ -34,11 +34,12 @@ export const CONFIG: ModelConfig = {
   name: NAME,
 };
 
-export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number): Batch {
+/** repeatShare of every 4 rows are repeated random tokens, the rest Brown text. */
+export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number, repeatShare = 2): Batch {
   const rng = Rng.derive(seed, step);
   const batch = emptyBatch(B, T);
   for (let b = 0; b < B; b++) {
-    if (b % 2 === 0) {
+    if ((b * repeatShare) % 4 < repeatShare) {
       const { seq, weight } = repeatedRow(T, rng, vocab, BOS, 8, 60);
       putRow(batch, b, seq, weight);
     } else putRow(batch, b, textRow(stream, T, rng, BOS));
@@ -55,13 +56,24 @@ async function main(): Promise<void> {
   const B = typeof args.batch === "number" ? args.batch : 16;
   const T = CONFIG.nCtx;
   const evalBatches = [0, 1].map((i) => makeBatch(validStream, 999, i, 16, T, CONFIG.dVocab));
-  console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T}, ${args.workers} workers`);
+  const share = typeof args.repeat === "number" ? args.repeat : 2;
+  const lr = typeof args.lr === "number" ? args.lr : 1e-3;
+  const nudge = typeof args.nudge === "number" ? args.nudge : 0;
+  console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T} (${share}/4 rows repeated tokens), lr ${lr}, ${args.workers} workers`);
+  const files = ["vocab.json", "merges.txt", "tokenizer.json"].map((f) => path.join(data, "bpe", f));
+  const save = (p: Record<string, Float32Array>) => saveHF(args.out, CONFIG, p, { tokenizerFiles: files, specialIds: { bos: BOS, eos: BOS } });
   const r = await train({
     cfg: CONFIG,
     seed: args.seed,
     steps,
-    batch: (s) => makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab),
-    lr: 1e-3,
+    batch: (s) => {
+      const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share);
+      // Optional nudge (--nudge STEPS): head 0.0 is pushed towards the previous token for the first
+      // STEPS steps, which shortens the long plateau before the induction circuit forms.
+      if (s < nudge) b.aux = { layer: 0, head: 0, weight: 1, rows: B };
+      return b;
+    },
+    lr,
     warmup: 100,
     minLrFrac: 0.1,
     weightDecay: 0.01,
@@ -69,10 +81,11 @@ async function main(): Promise<void> {
     evalBatches,
     evalEvery: 250,
     logEvery: 10,
+    label: NAME,
+    checkpointEvery: 100,
+    onCheckpoint: save,
   });
-  const files = ["vocab.json", "merges.txt", "tokenizer.json"].map((f) => path.join(data, "bpe", f));
-  saveHF(args.out, CONFIG, r.params, { tokenizerFiles: files, specialIds: { bos: BOS, eos: BOS } });
-  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T] });
+  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T] });
   console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
 }
 

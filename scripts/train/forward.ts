@@ -16,6 +16,12 @@ export interface Batch {
   target: Int32Array; // [batch, pos]
   weight: Float32Array; // [batch, pos], 0 = position not scored
   shape: [number, number]; // [batch, pos]
+  /**
+   * Optional auxiliary term: weight × mean over rows and positions i >= 1 of −log pattern[i, i−1] of
+   * one head, i.e. a nudge for that head to attend to the previous token. `rows` is the whole
+   * (data-parallel) batch's row count, so the mean is over the whole batch.
+   */
+  aux?: { layer: number; head: number; weight: number; rows: number };
 }
 
 /**
@@ -193,6 +199,19 @@ export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denomi
     const ce = tokenLosses(bertLogits(p, cfg, batch.input, B, T, {}, r), Int32Array.from(rows, (i) => batch.target[i]));
     return ce.mul(tf.tensor1d(Float32Array.from(rows, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
   }
-  const ce = tokenLosses(logits(p, cfg, batch.input, B, T), batch.target);
-  return ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
+  const aux = batch.aux;
+  let auxTerm: tf.Tensor | null = null;
+  const onPattern = aux
+    ? (layer: number, pattern: tf.Tensor4D) => {
+        if (layer !== aux.layer) return;
+        const sub = new Float32Array(T * T);
+        for (let i = 1; i < T; i++) sub[i * T + i - 1] = 1;
+        const head = pattern.slice([0, aux.head, 0, 0], [B, 1, T, T]).reshape([B, T, T]);
+        const prev = head.mul(tf.tensor2d(sub, [T, T])).sum(-1).slice([0, 1], [B, T - 1]); // [B, T-1]
+        auxTerm = tf.log(prev.add(1e-9)).sum().neg().mul(aux.weight / (aux.rows * (T - 1)));
+      }
+    : undefined;
+  const ce = tokenLosses(logits(p, cfg, batch.input, B, T, { onPattern }), batch.target);
+  const main = ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
+  return (auxTerm ? main.add(auxTerm) : main) as tf.Scalar;
 }
