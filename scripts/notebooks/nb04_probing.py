@@ -49,9 +49,13 @@ CELLS = [
     const pb = await probe(bert, examples, opts);
     const asProperty = (name: string, r: typeof pg) => ({ name: name, accuracy: Array.from(r.accuracy), lower: Array.from(r.ciLow), upper: Array.from(r.ciHigh),
       control: Array.from(r.controlAccuracy), majority: r.majorityBaseline });
-    figure({ view: "probe", title: "POS probes by layer (linear, resid_post)", layers: Array.from({ length: pg.shape[1] }, (_, l) => l),
-      properties: [asProperty("brown-gpt", pg), asProperty("brown-bert", pb)],
-      note: "Solid: task accuracy with 95% Wilson interval. Dashed: control task. Dotted: majority-class baseline. Lower panel: selectivity." })
+    const probeFigure = (name: string, r: typeof pg) => figure({ view: "probe", title: `${name}: POS probes by layer (linear, resid_post)`,
+      layers: Array.from({ length: r.shape[1] }, (_, l) => l), properties: [asProperty("POS", r)],
+      note: "Solid: task accuracy with 95% Wilson interval. Dashed: control task. Dotted: majority-class baseline. Lower panel: selectivity." });
+    probeFigure("brown-gpt", pg)
+    """),
+    code("""
+    probeFigure("brown-bert", pb)
     """),
     code("""
     for (const [name, r] of [["brown-gpt", pg], ["brown-bert", pb]] as const) {
