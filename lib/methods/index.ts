@@ -14,3 +14,4 @@ export * from "./attribution";
 export * from "./counterfactual";
 export * from "./probe_train";
 export * from "./probing";
+export * from "./trace_summary";
