@@ -71,7 +71,6 @@ export class CellExecutor {
         self.node?.close();
       },
     };
-    void convs.node; // the first program build takes ~1 s: do it at start-up, not in the first cell
     this.executor = createExecutor(rootDir, convs, {
       log: (value: unknown) => {
         this.sink.hasValue = true;
@@ -86,6 +85,14 @@ export class CellExecutor {
         }
       },
     });
+  }
+
+  /**
+   * Builds the TypeScript program (about 1 s). The kernel calls this right after its first
+   * kernel_info_reply so that the reply is not held up by it, and the first cell need not pay it.
+   */
+  warmUp(): void {
+    if (!this.node) this.node = createConverter({ isJS: false, isBrowser: false });
   }
 
   /** Variables defined by cells (for tests and inspection). */

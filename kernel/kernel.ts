@@ -64,6 +64,7 @@ export class Kernel {
     void this.channels.listen("control", (m) => this.onMessage("control", m));
     void this.channels.listen("stdin", (m) => log(`unexpected ${m.header.msg_type} on stdin ignored`));
     this.publish("status", { execution_state: "idle" }, undefined);
+    setTimeout(() => this.executor.warmUp(), 500);
   }
 
   private sendIOPub(
@@ -120,7 +121,9 @@ export class Kernel {
     const c = msg.content;
     switch (msg.header.msg_type) {
       case "kernel_info_request":
-        return this.reply(channel, msg, "kernel_info_reply", kernelInfo());
+        this.reply(channel, msg, "kernel_info_reply", kernelInfo());
+        setImmediate(() => this.executor.warmUp());
+        return;
       case "is_complete_request":
         return this.reply(channel, msg, "is_complete_reply", this.executor.isComplete(String(c.code ?? "")));
       case "complete_request": {

@@ -78,7 +78,14 @@ export function installTypeScriptResolution(sys: TsSys): void {
   sys.fileExists = (p) => orig.fileExists(pick(p, orig.fileExists));
   sys.directoryExists = (p) => orig.directoryExists(pick(p, orig.directoryExists));
   sys.readFile = (p, enc) => orig.readFile(pick(p, orig.fileExists), enc);
-  sys.getDirectories = (p) => orig.getDirectories(pick(p, orig.directoryExists));
+  // TypeScript includes every package of a types root in every program. The project's
+  // node_modules/@types holds dozens of DOM/test typings (jest, jquery, jsdom, d3...) that
+  // would slow every build and leak globals such as `describe` into notebooks: only
+  // @types/node is included automatically; an explicit import still finds the others.
+  sys.getDirectories = (p) => {
+    const dirs = orig.getDirectories(pick(p, orig.directoryExists));
+    return /[\\/]node_modules[\\/]@types[\\/]?$/.test(p) ? dirs.filter((d) => d === "node") : dirs;
+  };
   if (orig.realpath) {
     const real = orig.realpath;
     sys.realpath = (p) => {
