@@ -58,6 +58,7 @@ export class Kernel {
     this.streams.install();
     registerCommTransport(this.comms);
     attachWidgetControl(this.comms);
+    this.connectTslabDisplay();
     this.executor = new CellExecutor(process.cwd());
     this.installProcessHandlers();
     void this.channels.listen("shell", (m) => this.onMessage("shell", m));
@@ -65,6 +66,17 @@ export class Kernel {
     void this.channels.listen("stdin", (m) => log(`unexpected ${m.header.msg_type} on stdin ignored`));
     this.publish("status", { execution_state: "idle" }, undefined);
     setTimeout(() => this.executor.warmUp(), 500);
+  }
+
+  /** `import * as tslab from "tslab"; tslab.display.html(...)` keeps working in attnlab cells. */
+  private connectTslabDisplay(): void {
+    try {
+      const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
+      jupyter.lastWriteDisplayData = (data: { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) =>
+        this.comms.display(data.data, { metadata: data.metadata as never, displayId: data.transient?.display_id, update });
+    } catch (e) {
+      log(`tslab display bridge unavailable: ${(e as Error).message}`);
+    }
   }
 
   private sendIOPub(

@@ -144,6 +144,24 @@ describe("other shell requests", () => {
     expect(r.data["text/plain"]).toContain("function sq(x: number): number");
   });
 
+  test("inspect and complete work on attnlab's exports", async () => {
+    const code = 'import { updateDisplay as ud } from "attnlab";\nud';
+    const r = (await k.request("shell", "inspect_request", { code, cursor_pos: code.length - 1, detail_level: 0 })).reply.content;
+    expect(r.found).toBe(true);
+    expect(r.data["text/plain"]).toMatch(/function ud\(displayId: string, value: unknown\): void/);
+    expect(r.data["text/plain"]).toContain("Replaces every output");
+    const imp = 'import { clearOut } from "attnlab";';
+    const c = (await k.request("shell", "complete_request", { code: imp, cursor_pos: imp.indexOf("}") - 1 })).reply.content;
+    expect(c.matches).toContain("clearOutput");
+  });
+
+  test("tslab's own display API still works", async () => {
+    const r = await k.execute('import * as tslab from "tslab";\ntslab.display.html("<i>tslab</i>");');
+    expect(r.reply.content.status).toBe("ok");
+    const d = r.iopub.find((m) => m.header.msg_type === "display_data")!;
+    expect(d.content.data).toEqual({ "text/html": "<i>tslab</i>" });
+  });
+
   test("history and comm_info reply", async () => {
     const h = (await k.request("shell", "history_request", { output: false, raw: true, hist_access_type: "tail", n: 10 })).reply;
     expect(h.content).toEqual({ status: "ok", history: [] });
