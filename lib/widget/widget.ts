@@ -51,16 +51,22 @@ function specFields(spec: WidgetSpec): WidgetState {
   };
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
+/** Structural equality for JSON-like values; anything holding binary data counts as changed. */
+function sameValue(a: unknown, b: unknown, depth = 0): boolean {
+  // The same object set again is resent: it may have been mutated in place.
+  if (a === b) return a === null || typeof a !== "object";
   // Binary values are always resent: comparing them costs as much as sending.
-  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) return false;
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b) || depth > 50) return false;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1)) return false;
   }
+  return true;
 }
 
 /**
