@@ -18,7 +18,7 @@ CELLS = [
     (see its model card).
     """),
     code("""
-    import { loadModel, causalTrace, actName, figure, quiz, checklistQuestion } from "attnlab";
+    import { loadModel, causalTrace, summariseTraces, actName, figure, quiz, checklistQuestion } from "attnlab";
     import * as tf from "@tensorflow/tfjs";
 
     const model = await loadModel("facts-gpt");
@@ -126,34 +126,18 @@ CELLS = [
     effect per class and layer over the facts.
     """),
     code("""
-    const CLASSES = ["first subject", "middle subject", "last subject", "first subsequent", "further", "last"] as const;
-    type Kind = "hidden" | "mlp" | "attn";
-    const sums: Record<Kind, number[][]> = { hidden: [], mlp: [], attn: [] };
-    const counts: number[] = CLASSES.map(() => 0);
-    for (const k of ["hidden", "mlp", "attn"] as Kind[]) sums[k] = CLASSES.map(() => Array(nLayers).fill(0));
     const traces = [trace];
     for (const f of facts.slice(1)) traces.push(await causalTrace(model, f.prompt, { subject: f.subject, answer: idOf(f.answer), samples: S, seed: 0 }));
-    for (const tr of traces) {
-      const [a, b] = tr.subjectRange, n = tr.shape[0];
-      const classOf = (i: number): number[] => {
-        const c: number[] = [];
-        if (i === a) c.push(0);
-        if (i > a && i < b - 1) c.push(1);
-        if (i === b - 1) c.push(2);
-        if (i === b && i < n - 1) c.push(3);
-        if (i > b && i < n - 1) c.push(4);
-        if (i === n - 1) c.push(5);
-        return c;
-      };
-      for (let i = 0; i < n; i++) for (const c of classOf(i)) {
-        counts[c]++;
-        for (const k of ["hidden", "mlp", "attn"] as Kind[]) for (let l = 0; l < nLayers; l++) sums[k][c][l] += tr.grids[k]!.indirect[i * nLayers + l];
-      }
-    }
-    const avg = (k: Kind) => sums[k].map((row, c) => row.map((s) => (counts[c] ? s / counts[c] : NaN)));
-    for (const k of ["mlp", "attn"] as Kind[]) {
-      console.log(`average indirect effect of ${k === "mlp" ? "MLP" : "attention"} restoration (rows: token class, columns: layer)`);
-      console.table(Object.fromEntries(CLASSES.map((c, ci) => [c, Object.fromEntries(avg(k)[ci].map((v, l) => [`L${l}`, Number.isNaN(v) ? "–" : fmt(v)]))])));
+    const summary = summariseTraces(traces);
+    // [class, layer] → rows of a table; mean ± 95% interval (1.96·std/√n over the facts).
+    const avg = (k: "hidden" | "mlp" | "attn") => summary.classes.map((_, c) => Array.from({ length: nLayers }, (_, l) => summary.effects[k]!.mean[c * nLayers + l]));
+    for (const k of ["mlp", "attn"] as const) {
+      const e = summary.effects[k]!;
+      console.log(`average indirect effect of ${k === "mlp" ? "MLP" : "attention"} restoration over ${summary.prompts} facts (rows: token class, columns: layer)`);
+      console.table(Object.fromEntries(summary.classes.map((c, ci) => [c, Object.fromEntries(Array.from({ length: nLayers }, (_, l) => {
+        const m = e.mean[ci * nLayers + l], h = e.ci[ci * nLayers + l];
+        return [`L${l}`, Number.isNaN(m) ? "–" : `${fmt(m)} ± ${Number.isNaN(h) ? "?" : fmt(h)}`];
+      }))])));
     }
     """),
     md("""
