@@ -204,12 +204,13 @@ export class Kernel {
         const run: Running = { msg, done: false, finish: resolve, count: 0 };
         this.running = run;
         this.beginExecute(run);
-        // Started from a macrotask inside guard() so that the cell's first promise
-        // continuations run under breakOnSigint too (a microtask cannot drain the queue).
+        // Started from a macrotask so that the promise continuations the cell queued can be
+        // drained right away under breakOnSigint (a microtask cannot drain the queue). The
+        // TypeScript compile itself stays outside the guard: interrupting it mid-build would
+        // leave tslab's converter inconsistent (tslab runs the cell body with its own guard).
         setImmediate(() => {
-          guard("cell", () => {
-            this.execute(run).catch((e) => log(`execute failed: ${(e as Error).stack}`));
-          });
+          this.execute(run).catch((e) => log(`execute failed: ${(e as Error).stack}`));
+          guard("cell", () => undefined);
         });
       });
     });
