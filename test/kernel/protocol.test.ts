@@ -131,6 +131,12 @@ describe("other shell requests", () => {
     expect(r.matches).toContain("myLongVariable");
     expect(r.cursor_start).toBe(0);
     expect(r.cursor_end).toBe(code.length);
+    // Jupyter counts code points; "😀" is two UTF-16 units.
+    const emoji = 'const smile = "😀"; myLong';
+    const cps = [...emoji].length;
+    const r3 = (await k.request("shell", "complete_request", { code: emoji, cursor_pos: cps })).reply.content;
+    expect(r3.matches).toContain("myLongVariable");
+    expect([r3.cursor_start, r3.cursor_end]).toEqual([cps - "myLong".length, cps]);
     const lib = 'import * as al from "attnlab";\nal.upd';
     const r2 = (await k.request("shell", "complete_request", { code: lib, cursor_pos: lib.length })).reply.content;
     expect(r2.matches).toContain("updateDisplay");
