@@ -44,7 +44,8 @@ export function describeError(e: unknown): CellError {
     // Node prefixes errors from vm scripts with the compiled source line and a caret: drop it.
     const start = lines.findIndex((l) => l.startsWith(String(err.name)));
     if (start > 0) lines = lines.slice(start);
-    const kept = lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).map((l) => l.replace(/evalmachine\.<anonymous>/g, "<cell>"));
+    const kept = lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).map((l) => l.replace(/evalmachine\.<anonymous>(:\d+:\d+)?/g, "<cell>"));
+    // Positions in cell frames are dropped: they count lines of tslab's compiled JavaScript.
     return { ename: err.name || err.constructor?.name || "Error", evalue: String(err.message), traceback: kept };
   }
   const shown = inspect(e, { depth: 2 });

@@ -71,6 +71,7 @@ describe("execute", () => {
     expect(err.content.ename).toBe("RangeError");
     expect(err.content.traceback[0]).toContain("RangeError: too far");
     expect(err.content.traceback.join("\n")).not.toMatch(/node_modules[\\/]tslab/);
+    expect(err.content.traceback.join("\n")).toMatch(/at fail \(<cell>\)/);
     expect(await k.value("a")).toBe("20");
   });
 
