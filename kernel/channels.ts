@@ -6,6 +6,8 @@ import * as zmq from "zeromq";
 import { readFileSync } from "fs";
 import { decode, encode, Signer, WireError, type Message } from "./wire";
 import { log } from "./log";
+import { startHeartbeat } from "./heartbeat";
+import type { Worker } from "worker_threads";
 
 export interface ConnectionInfo {
   transport: string;
@@ -74,13 +76,13 @@ export class Channels {
   private control = new zmq.Router();
   private stdin = new zmq.Router();
   private iopub = new zmq.Publisher();
-  private hb = new zmq.Reply();
+  private hbWorker: Worker | undefined;
   private queues: Record<ChannelName, SendQueue>;
   private closed = false;
 
   constructor(private readonly conn: ConnectionInfo) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 1000;
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.linger = 1000;
     this.queues = {
       shell: new SendQueue(this.shell, "shell"),
       control: new SendQueue(this.control, "control"),
@@ -96,17 +98,8 @@ export class Channels {
       this.control.bind(address(c, c.control_port)),
       this.stdin.bind(address(c, c.stdin_port)),
       this.iopub.bind(address(c, c.iopub_port)),
-      this.hb.bind(address(c, c.hb_port)),
+      startHeartbeat(address(c, c.hb_port)).then((w) => (this.hbWorker = w)),
     ]);
-    void this.heartbeat();
-  }
-
-  private async heartbeat(): Promise<void> {
-    try {
-      for await (const frames of this.hb) await this.hb.send(frames);
-    } catch (e) {
-      if (!this.closed) log(`heartbeat stopped: ${(e as Error).message}`);
-    }
   }
 
   /** Receives on a ROUTER channel forever; malformed or badly signed messages are logged and dropped. */
@@ -151,6 +144,7 @@ export class Channels {
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((q) => q.drain()));
     this.closed = true;
-    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.close();
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    this.hbWorker?.postMessage("close");
   }
 }

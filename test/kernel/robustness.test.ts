@@ -31,6 +31,15 @@ describe("interrupts (SIGINT, interrupt_mode signal)", () => {
     expect(await k.value("keep + 1")).toBe("8");
   });
 
+  test("the heartbeat answers while a cell keeps the main thread busy", async () => {
+    const id = k.send("shell", "execute_request", { code: "while (true) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    await k.waitFor(() => k.iopubLog.some((m) => m.parent_header.msg_id === id && m.header.msg_type === "execute_input"));
+    await sleep(200);
+    expect(await k.heartbeat(2000)).toBe(true);
+    k.interrupt();
+    expect((await k.reply(id, 20000)).content.ename).toBe("Interrupted");
+  });
+
   test("a cell that never returns (pending await)", async () => {
     const { reply } = await interrupted("await new Promise(() => {});");
     expect(reply.content).toMatchObject({ status: "error", ename: "Interrupted" });
