@@ -52,6 +52,38 @@ export function describeError(e: unknown): CellError {
   return { ename: "Uncaught", evalue: shown, traceback: [`Uncaught ${shown}`] };
 }
 
+/**
+ * tslab rewrites references to earlier cells' variables as `exports.name`, but misses
+ * shorthand properties: `{ tokens }` stays as is and throws a ReferenceError at run time.
+ * `{ x }` means `{ x: x }` everywhere (object literals and destructuring assignments), so
+ * when a cell has shorthands and type-checks, it is converted again spelled out; the
+ * diagnostics of the first conversion keep the user's own line and column.
+ */
+function expandShorthands(src: string): string | undefined {
+  const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const edits: { pos: number; text: string }[] = [];
+  const visit = (node: any): void => {
+    if (ts.isShorthandPropertyAssignment(node)) edits.push({ pos: node.name.getEnd(), text: `: ${node.name.text}` });
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  if (edits.length === 0) return undefined;
+  let out = src;
+  for (const e of edits.sort((a, b) => b.pos - a.pos)) out = out.slice(0, e.pos) + e.text + out.slice(e.pos);
+  return out;
+}
+
+function withShorthandFix(conv: Converter): Converter {
+  const convert = conv.convert.bind(conv);
+  conv.convert = (prevDecl: string, src: string) => {
+    const first = convert(prevDecl, src);
+    if (first.diagnostics.length > 0) return first;
+    const expanded = expandShorthands(src);
+    return expanded === undefined ? first : convert(prevDecl, expanded);
+  };
+  return conv;
+}
+
 export class CellExecutor {
   private sink: Sink = { hasValue: false, value: undefined, diagnostics: [], errors: [] };
   private executor: Executor;
@@ -62,8 +94,8 @@ export class CellExecutor {
     const self = this;
     const convs = {
       get node(): Converter {
-        if (!self.node) self.node = createConverter({ isJS: false, isBrowser: false });
-        return self.node;
+        self.warmUp();
+        return self.node!;
       },
       get browser(): Converter {
         throw new Error("browser-mode cells (//%browser) are not supported by attnlab");
@@ -93,7 +125,7 @@ export class CellExecutor {
    * kernel_info_reply so that the reply is not held up by it, and the first cell need not pay it.
    */
   warmUp(): void {
-    if (!this.node) this.node = createConverter({ isJS: false, isBrowser: false });
+    if (!this.node) this.node = withShorthandFix(createConverter({ isJS: false, isBrowser: false }));
   }
 
   /** Variables defined by cells (for tests and inspection). */

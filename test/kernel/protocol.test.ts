@@ -49,6 +49,15 @@ describe("execute", () => {
     expect(await k.value("c.inc() + v")).toBe("51");
   });
 
+  test("shorthand properties and destructuring assignment see earlier cells' variables", async () => {
+    await k.execute("const tokens = ['a', 'b']; let left = 0, right = 0;");
+    expect(await k.value("const o = { tokens, n: tokens.length }; function wrap() { return { tokens }; }\nJSON.stringify([o, wrap()])")).toBe(
+      `'[{"tokens":["a","b"],"n":2},{"tokens":["a","b"]}]'`,
+    );
+    expect(await k.value("({ left, right = 5 } = { left: 3 } as { left: number; right?: number }); [left, right]")).toBe("[ 3, 5 ]");
+    expect(await k.value("function local(tokens: number) { return { tokens }; }\nlocal(9).tokens")).toBe("9");
+  });
+
   test("console.log and console.error become stream messages", async () => {
     const r = await k.execute('console.log("out", 1); console.error("err", 2); process.stdout.write("raw\\n");');
     expect(k.stream(r.iopub, "stdout")).toBe("out 1\nraw\n");
