@@ -28,7 +28,7 @@ export function kernelInfo(): Record<string, unknown> {
       pygments_lexer: "typescript",
     },
     banner: `attnlab ${require(path.join(PROJECT_ROOT, "package.json")).version}: TypeScript ${tsVersion} (tslab ${version("tslab")}) on Node ${process.version}`,
-    help_links: [{ text: "attnlab docs", url: "https://github.com/attnlab/attnlab" }],
+    help_links: [],
     debugger: false,
   };
 }

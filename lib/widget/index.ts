@@ -15,7 +15,8 @@
  * Typed arrays anywhere in the state (e.g. {data: Float32Array, shape}) travel as binary
  * buffers with ipywidgets buffer_paths; incoming buffers keep the typed-array type of the
  * current value. `display(obj)` shows anything with [Symbol.for("attnlab.display")]()
- * (a mime bundle), a widget, a tf.Tensor or plain values; `updateDisplay(id, obj)` replaces it.
+ * (a mime bundle), a widget, a tf.Tensor or plain values; `updateDisplay(id, obj)` replaces it;
+ * `clearOutput({wait})` clears the cell's output. A cell's last expression is shown the same way.
  *
  * Without the kernel (plain node, jest) no transport is registered: widgets are detached
  * (state, get/set, change callbacks work locally) and display()/send() throw a clear error.
