@@ -10,7 +10,7 @@ const CHUNK = 1 << 20;
 export type Publish = (msgType: string, content: Record<string, unknown>, parent: Message | undefined) => void;
 
 export class StreamCapture {
-  private pending: { name: "stdout" | "stderr"; parent: Message | undefined; text: string } | undefined;
+  private pending: { name: "stdout" | "stderr"; parent: Message | undefined; text: string; since: number } | undefined;
   private scheduled = false;
 
   constructor(private readonly publish: Publish) {}
@@ -32,9 +32,10 @@ export class StreamCapture {
     if (text.length === 0) return;
     const parent = currentParent();
     if (this.pending && (this.pending.name !== name || this.pending.parent !== parent)) this.flush();
-    if (!this.pending) this.pending = { name, parent, text: "" };
+    if (!this.pending) this.pending = { name, parent, text: "", since: Date.now() };
     this.pending.text += text;
-    if (this.pending.text.length >= CHUNK) this.flush();
+    // A long synchronous loop never reaches setImmediate: flush from here so progress shows.
+    if (this.pending.text.length >= CHUNK || Date.now() - this.pending.since > 200) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {

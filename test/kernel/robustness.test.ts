@@ -86,6 +86,13 @@ describe("failures do not take the kernel down", () => {
     expect(err).toMatch(/Uncaught exception.*timer boom/s);
   });
 
+  test("output printed during a long synchronous loop arrives before the loop ends", async () => {
+    const id = k.send("shell", "execute_request", { code: "console.log('started'); const t0 = Date.now(); while (Date.now() - t0 < 400) {} console.log('tick'); while (true) {}", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    await k.waitFor(() => k.iopubLog.some((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream" && m.content.text.includes("started")), 10000);
+    k.interrupt();
+    expect((await k.reply(id, 20000)).content.ename).toBe("Interrupted");
+  });
+
   test("10 MB of output arrives and the kernel keeps serving", async () => {
     const r = await k.execute("console.log('x'.repeat(10 * 1024 * 1024)); for (let i = 0; i < 1000; i++) console.log('line', i);");
     expect(r.reply.content.status).toBe("ok");
