@@ -258,7 +258,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
         samples: su.samples, noise: su.noise, noiseScale: opts.noise !== undefined ? null : opts.noiseScale ?? 3,
         noiseStdOver: opts.noise !== undefined ? "given" : opts.noiseStdOver === "vocabulary" ? "all token embeddings (W_E)" : "token embeddings of this prompt's subject tokens",
         embeddingStd: su.embeddingStd, seed: opts.noiseDraws ? null : opts.seed ?? 1, noiseDrawsGiven: !!opts.noiseDraws,
-        window: su.window, kinds: su.kinds, workers, forwardPasses: passes, naiveForwardPasses: 2 + cells.length * P,
+        window: su.window, kinds: su.kinds, workers, forwardPasses: passes, naiveForwardPasses: 1 + cells.length * P,
         shortcutPositions: su.subject[0],
       },
     };
