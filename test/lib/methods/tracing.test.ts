@@ -48,6 +48,14 @@ describe("causal tracing", () => {
     for (const k of ["hidden", "mlp", "attn"] as const) expect(maxAbsDiff(a.grids[k]!.scores, c.grids[k]!.scores)).toBeLessThan(1e-6);
   });
 
+  test("fast path: when only the last token is noised, restoring it at any layer gives back p_clean", async () => {
+    // Every position that differs from the clean run is restored, so each cell must equal p_clean.
+    const r = await causalTrace(model, ids, { subject: [7, 8], samples: 3, workers: 0, kinds: ["hidden"], seed: 9 });
+    expect(Math.abs(r.pClean - r.pCorrupted)).toBeGreaterThan(1e-4);
+    for (let l = 0; l < 6; l++) expect(r.grids.hidden!.scores[7 * 6 + l]).toBeCloseTo(r.pClean, 6);
+    for (let l = 0; l < 6; l++) expect(r.grids.hidden!.scores[0 * 6 + l]).toBeCloseTo(r.pCorrupted, 7); // float32 grid
+  });
+
   test("restoring p at layer l leaves earlier positions unchanged; restoring every position gives back the clean run", () => {
     const S = 2;
     const P = ids.length;
