@@ -20,9 +20,9 @@ CELLS = [
     | Activation patching / ablation | Yes | Whether (and where) an activation changes the output | Depends on the corrupted input or ablation value; answers a question about one input pair |
     | Causal tracing | Yes | Which states carry the information, token × layer | Noise corruption is off-distribution; results depend on noise level and window (notebook 5) |
 
-    **Model:** `brown-gpt`. The prompt repeats a name: the model should predict the surname it saw
-    earlier ("When Mr. Jones came home, his wife told Mr." → " Jones"). The corrupted prompt
-    changes that surname to " Brown".
+    **Model:** `brown-gpt`. The prompt is "The people of the United": the model predicts " States".
+    The corrupted prompt, "The people of the Soviet", changes one token; the metric is
+    logit(" States") − logit(" Union").
     """),
     code("""
     import { loadModel, attentionPattern, probe, patchResidByPos, patchHeadOut, tokenAblation, causalTrace, logitDiff,
@@ -31,24 +31,25 @@ CELLS = [
     const model = await loadModel("brown-gpt");
     const { nLayers, nHeads } = model.config;
     // The models were trained with <|endoftext|> (BOS) at the start of every row: keep it.
-    const CLEAN = "<|endoftext|>When Mr. Jones came home, his wife told Mr.";
-    const CORRUPT = "<|endoftext|>When Mr. Brown came home, his wife told Mr.";
+    const CLEAN = "<|endoftext|>The people of the United";
+    const CORRUPT = "<|endoftext|>The people of the Soviet";
     const tokOf = (s: string) => model.tokenizer!.encode(s, { addSpecialTokens: false }).ids;
-    const answer = tokOf(" Jones")[0];
-    const wrong = tokOf(" Brown")[0];
+    const answer = tokOf(" States")[0];
+    const wrong = tokOf(" Union")[0];
     const tokens = model.toStrTokens(CLEAN);
-    const NAME_POS = tokens.indexOf(" Jones");
+    const NAME_POS = tokens.indexOf(" United");
     const fmt = (x: number) => x.toFixed(3);
     const diffOf = (text: string) => { const lg = model.run(text); const d = logitDiff(lg, answer, wrong)[0]; lg.dispose(); return d; };
     console.log(`tokens: ${tokens.map((t) => JSON.stringify(t)).join(" ")}`);
-    console.log(`" Jones" is one token: ${tokOf(" Jones").length === 1}; it sits at position ${NAME_POS}`);
-    console.log(`logit(" Jones") − logit(" Brown"): clean ${fmt(diffOf(CLEAN))}, corrupted ${fmt(diffOf(CORRUPT))}`);
+    console.log(`" United" is one token: ${tokOf(" United").length === 1}; it sits at position ${NAME_POS}`);
+    console.log(`logit(" States") − logit(" Union"): clean ${fmt(diffOf(CLEAN))}, corrupted ${fmt(diffOf(CORRUPT))}`);
     """),
     md("""
     ## 1. Attention visualisation: a hypothesis
 
-    Which heads, at the last token, look back at " Jones"? A head that does is a *candidate* for
-    moving the name forward. Nothing here says the output depends on it.
+    How much does each head, at the last position, attend to " United" (which is the last token
+    itself)? A head that does is a *candidate* for carrying the word's identity to the prediction.
+    Nothing here says the output depends on it.
     """),
     code("""
     const toName = Array.from({ length: nLayers }, (_, l) => {
@@ -88,7 +89,7 @@ CELLS = [
 
     Run the **corrupted** prompt, and copy in one activation from the **clean** run: the residual
     stream entering layer *L* at position *p*. The map shows how much of the clean logit
-    difference comes back (1 = all of it). Restoring " Jones" at layer 0 is the direct test of
+    difference comes back (1 = all of it). Restoring " United" at layer 0 is the direct test of
     "did this token influence the output?": everything else in the two runs is the same.
     """),
     code("""
@@ -97,6 +98,11 @@ CELLS = [
     console.log(`patching the name position at layer 0 restores ${fmt(patch.data[0 * P + NAME_POS])} of the logit difference`);
     console.log(`patching the last position at layer ${nLayers - 1} restores ${fmt(patch.data[(nLayers - 1) * P + P - 1])}`);
     figure(patch, { title: "Residual stream patching, clean → corrupted" })
+    """),
+    md("""
+    Patching each head's output instead: if no head restores much, the word reaches the
+    prediction mostly through its own residual stream (the embedding and the MLPs at that
+    position), whatever the attention maps suggested.
     """),
     code("""
     const heads = await patchHeadOut(model, CLEAN, CORRUPT, { metric: { answer: answer, wrong: wrong } });
@@ -110,18 +116,18 @@ CELLS = [
     """),
     code("""
     const abl = tokenAblation(model, CLEAN, { answer: answer });
-    console.log(`p(" Jones") with every token: ${fmt(abl.answer.prob)}`);
+    console.log(`p(" States") with every token: ${fmt(abl.answer.prob)}`);
     console.table(abl.tokens.map((t, i) => ({ position: i, token: JSON.stringify(t), "p without it": fmt(abl.ablatedProb[i]), drop: fmt(abl.answer.prob - abl.ablatedProb[i]) })));
     """),
     md("""
     ## 5. Causal tracing: where does the information flow?
 
-    Blur the name with noise, then restore one clean hidden state (token × layer) at a time.
+    Blur " United" with noise, then restore one clean hidden state (token × layer) at a time.
     Notebook 5 does this in depth on a facts model; here, hidden states only, few samples.
     """),
     code("""
-    const trace = await causalTrace(model, CLEAN, { subject: " Jones", answer: answer, samples: 5, kinds: ["hidden"], seed: 0 });
-    console.log(`p(" Jones"): clean ${fmt(trace.pClean)}, corrupted ${fmt(trace.pCorrupted)}`);
+    const trace = await causalTrace(model, CLEAN, { subject: " United", answer: answer, samples: 5, kinds: ["hidden"], seed: 0 });
+    console.log(`p(" States"): clean ${fmt(trace.pClean)}, corrupted ${fmt(trace.pCorrupted)}`);
     figure(trace)
     """),
     md("""
@@ -131,9 +137,9 @@ CELLS = [
     const drops = Array.from(abl.ablatedProb, (p) => abl.answer.prob - p);
     const best = (a: ArrayLike<number>) => Array.from(a).reduce((bi, x, i, arr) => (x > arr[bi] ? i : bi), 0);
     console.table([
-      { method: "attention", causal: "no", "on this prompt": `largest last-token attention to " Jones": ${fmt(Math.max(...toName.flat()))}` },
+      { method: "attention", causal: "no", "on this prompt": `largest last-token attention to " United": ${fmt(Math.max(...toName.flat()))}` },
       { method: "probing", causal: "no", "on this prompt": `best selectivity ${fmt(Math.max(...Array.from(pr.selectivity)))} at layer ${best(pr.selectivity)}` },
-      { method: "activation patching", causal: "yes", "on this prompt": `restoring " Jones" at layer 0 restores ${fmt(patch.data[NAME_POS])} of the logit difference` },
+      { method: "activation patching", causal: "yes", "on this prompt": `restoring " United" at layer 0 restores ${fmt(patch.data[NAME_POS])} of the logit difference` },
       { method: "ablation", causal: "yes", "on this prompt": `largest drop from removing ${JSON.stringify(abl.tokens[best(drops)])} (${fmt(Math.max(...drops))})` },
       { method: "causal tracing", causal: "yes", "on this prompt": `total effect ${fmt(trace.totalEffect)}` },
     ]);
@@ -145,7 +151,7 @@ CELLS = [
     const q = quiz({ title: "Notebook 6: choosing a method", questions: [
       checklistQuestion("causal-method"),
       { kind: "showme", id: "which-token", placeholder: "a token or its position",
-        prompt: `Which token of the prompt makes the model predict " Jones"? The kernel removes it and measures p(" Jones").`,
+        prompt: `Which token of the prompt makes the model predict " States"? The kernel removes it and measures p(" States").`,
         explanation: "Removing a token and measuring the output is an intervention: a large drop is evidence the token causally influenced the prediction. Attention to it alone would not be.",
         check: tokenInfluenceCheck(model, CLEAN, { answer: answer }) },
       { kind: "choice", id: "which-causal", prompt: "Which pair of methods can, by themselves, show that an activation causally affects the output?",
