@@ -35,7 +35,7 @@ CELLS = [
     ];
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
     const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-    console.log(`${model.config.name}: ${nLayers} layers × ${nHeads} heads; studying layer ${LAYER}`);
+    console.log(`brown-gpt: ${nLayers} layers × ${nHeads} heads; studying layer ${LAYER}`);
     """),
     md("""
     ## 1. Does attention agree with other importance measures?

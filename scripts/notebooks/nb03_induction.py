@@ -29,7 +29,7 @@ CELLS = [
     // Heads are named "layer.head", e.g. "1.2" is head 2 of layer 1.
     const headName = (i: number) => `${Math.floor(i / nHeads)}.${i % nHeads}`;
     const argmax = (a: ArrayLike<number>) => Array.from(a).reduce((bi, x, i, arr) => (x > arr[bi] ? i : bi), 0);
-    console.log(`${model.config.name}: ${nLayers} layers × ${nHeads} heads, d_model ${model.config.dModel}, vocabulary ${dVocab}, attention only: ${model.config.attnOnly}`);
+    console.log(`attn-only-2l: ${nLayers} layers × ${nHeads} heads, d_model ${model.config.dModel}, vocabulary ${dVocab}, attention only: ${model.config.attnOnly}`);
     """),
     md("""
     ## 1. In-context learning on repeated random tokens
