@@ -4,11 +4,11 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.test.json", isolatedModules: true }],
+    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.test.json" }],
     // d3 v7 and its dependencies ship ES modules only; transpile them to CommonJS for jest.
     "node_modules/(d3[^/]*|internmap|delaunator|robust-predicates)/.+\\.m?js$": [
       "ts-jest",
-      { tsconfig: { allowJs: true, module: "commonjs", target: "ES2019" }, isolatedModules: true },
+      { tsconfig: { allowJs: true, module: "commonjs", target: "ES2019", isolatedModules: true } },
     ],
   },
   transformIgnorePatterns: ["/node_modules/(?!(d3[^/]*|internmap|delaunator|robust-predicates)/)"],

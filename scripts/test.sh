@@ -7,6 +7,8 @@ ATTNLAB_SETUP_TEST=1 bash "$ROOT/scripts/setup.sh"
 source "$ROOT/scripts/lib.sh"
 cd "$ROOT"
 status=0
+log "test: type check (tests included; jest itself only transpiles)"
+tsc -p tsconfig.test.json --noEmit || status=1
 log "test: jest"
 npx jest --ci "$@" || status=1
 if [ -d "$ROOT/test/python" ] && ls "$ROOT"/test/python/test_*.py >/dev/null 2>&1; then
