@@ -132,7 +132,8 @@ def check_01(nb):
     # Forbidding the sink costs more than emptying it.
     loss = f["loss"]
     assert loss["noAttentionToFirst"] - loss["normal"] > loss["firstValuesZeroed"] - loss["normal"]
-    assert f["gptBest"]["previous_token"] > 0.3
+    # Thresholds measured on the shipped brown-gpt (its best previous-token head scores ~0.2 on this text).
+    assert f["gptBest"]["previous_token"] > 0.15 and f["gptBest"]["sink"] > 0.3
     assert set(f["bertBest"]) >= {"sink", "self", "previous_token", "syntactic"}
     assert feedback(nb, "sink")["correct"] is True
 
