@@ -1,3 +1,5 @@
+// Registers the display resolver that shows method results as their figures.
+import "./register";
 export * from "./widgets";
 export * from "./figure";
 export { registerStaticRenderer, staticSVG, type StaticRenderer } from "./static";

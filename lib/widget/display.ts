@@ -55,7 +55,99 @@ export function toMimeBundle(value: unknown, depth = 0): MimeBundle | undefined 
     return out;
   }
   if (isTensorLike(value)) return { "text/plain": tensorText(value) };
-  return { "text/plain": inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 10000, breakLength: 100 }) };
+  const shown = resolveDisplay(value);
+  if (shown) return toMimeBundle(shown, depth + 1);
+  return { "text/plain": textSummary(value) };
+}
+
+/** Turns a value nothing else knows how to show into a displayable (e.g. a method result into its figure). */
+export type DisplayResolver = (value: unknown) => Displayable | undefined;
+
+// On globalThis, like the transport: lib/figures may be loaded through another copy of this module.
+const RESOLVERS = Symbol.for("attnlab.displayResolvers");
+type ResolverHolder = { [RESOLVERS]?: DisplayResolver[] };
+
+function resolvers(): DisplayResolver[] {
+  const g = globalThis as unknown as ResolverHolder;
+  return (g[RESOLVERS] ??= []);
+}
+
+/**
+ * Registers `fn`, asked (newest first) for every plain object shown as a cell result or with
+ * display(). lib/figures registers one at import time that maps method results to figures;
+ * lib/widget never imports lib/figures. Returns a function that unregisters `fn`.
+ */
+export function registerDisplayResolver(fn: DisplayResolver): () => void {
+  if (typeof fn !== "function") throw new Error(`registerDisplayResolver: fn must be a function (value) => Displayable | undefined, got ${typeof fn}`);
+  const list = resolvers();
+  if (!list.includes(fn)) list.unshift(fn);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The first resolver's displayable for a plain object; a throwing resolver is skipped (the text summary shows instead). */
+function resolveDisplay(value: unknown): Displayable | undefined {
+  if (!isPlainObject(value)) return undefined;
+  for (const fn of [...resolvers()]) {
+    let out: Displayable | undefined;
+    try {
+      out = fn(value);
+    } catch (e) {
+      if (process.env.ATTNLAB_DEBUG_DISPLAY) console.error("attnlab: display resolver failed:", e);
+      continue;
+    }
+    if (out !== undefined && isDisplayable(out)) return out;
+  }
+  return undefined;
+}
+
+const TYPED_NAMES = /^(Float32|Float64|Int8|Int16|Int32|Uint8|Uint8Clamped|Uint16|Uint32|BigInt64|BigUint64)Array$/;
+
+function isTypedArray(v: unknown): v is ArrayBufferView & { length: number } {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && TYPED_NAMES.test(v.constructor.name);
+}
+
+/** Prints as the given text in util.inspect output (no quotes). */
+function label(text: string): object {
+  return { [inspect.custom]: () => text };
+}
+
+/**
+ * A copy of `v` where typed arrays read `Float32Array[4, 4]`: the shape when a sibling
+ * `shape` (or the result's `shape`) accounts for their length, else their length. Method
+ * results hold many large arrays; their values are for figures and code, not for reading.
+ */
+function summariseArrays(v: unknown, shape: number[] | undefined, seen: Set<object>, depth: number): unknown {
+  if (isTypedArray(v)) {
+    const n = shape ? shape.reduce((a, b) => a * b, 1) : -1;
+    return label(`${v.constructor.name}[${n === v.length ? shape!.join(", ") : v.length}]`);
+  }
+  if (v === null || typeof v !== "object" || seen.has(v) || depth > 6) return v;
+  if (!Array.isArray(v) && !isPlainObject(v)) return v;
+  seen.add(v);
+  if (Array.isArray(v)) return v.map((x) => summariseArrays(x, shape, seen, depth + 1));
+  const own = Array.isArray(v.shape) && v.shape.every((x) => typeof x === "number") ? (v.shape as number[]) : shape;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = summariseArrays(x, own, seen, depth + 1);
+  return out;
+}
+
+/**
+ * The text/plain shown for values without a richer display. Objects with a `kind` (method
+ * results) get their typed arrays summarised as `Float32Array[shape]`.
+ */
+export function textSummary(value: unknown): string {
+  const isResult = isPlainObject(value) && typeof value.kind === "string";
+  const shown = isResult ? summariseArrays(value, undefined, new Set(), 0) : value;
+  return inspect(shown, { depth: 4, maxArrayLength: isResult ? 20 : 50, maxStringLength: 10000, breakLength: 100 });
 }
 
 export function newDisplayId(): string {

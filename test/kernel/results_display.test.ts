@@ -1,0 +1,78 @@
+/**
+ * Method results shown as their figures, over real zmq with the compiled kernel: a cell
+ * ending with a result whose kind figure() maps gets the widget view (comm_open sent) and
+ * the static fallback; kinds without a view get a short text summary.
+ */
+import { KernelClient, type Msg } from "./harness";
+
+let k: KernelClient;
+beforeAll(async () => {
+  k = await KernelClient.start();
+  const r = await k.execute(`
+import { createModel, ready, detectHead, attentionPattern, iclScore, figure } from "attnlab";
+await ready();
+const model = createModel({ arch: "gpt2", nLayers: 2, dModel: 16, nHeads: 2, dVocab: 40, nCtx: 16 }, { seed: 3, initStd: 0.2 });
+const ids = [1, 5, 9, 2, 5, 9, 2, 7];`);
+  expect(r.reply.content.status).toBe("ok");
+}, 120000);
+afterAll(async () => {
+  await k?.close();
+});
+
+const of = (ms: Msg[], t: string) => ms.filter((m) => m.header.msg_type === t);
+
+function result(r: { reply: Msg; iopub: Msg[] }): Record<string, any> {
+  if (r.reply.content.status !== "ok") throw new Error(`${r.reply.content.ename}: ${r.reply.content.evalue}\n${k.stream(r.iopub, "stderr")}`);
+  const res = of(r.iopub, "execute_result");
+  expect(res).toHaveLength(1);
+  return res[0].content.data;
+}
+
+test("head-detection scores as the last expression show the head-score widget with SVG and text fallbacks", async () => {
+  const r = await k.execute(`detectHead(model, ids, "previous_token")`);
+  const data = result(r);
+  const view = data["application/vnd.jupyter.widget-view+json"];
+  expect(view).toMatchObject({ version_major: 2, version_minor: 0 });
+  const open = of(r.iopub, "comm_open").find((m) => m.content.comm_id === view.model_id);
+  expect(open).toBeDefined();
+  expect(open!.content.target_name).toBe("jupyter.widget");
+  expect(open!.content.data.state).toMatchObject({ _model_name: "HeadScoresModel", _view_name: "HeadScoresView", _view_module: "attnlab-widgets" });
+  // The scores travel as a binary buffer, not JSON.
+  expect(open!.buffers.length).toBeGreaterThan(0);
+  expect(String(data["image/svg+xml"] ?? data["text/html"])).toMatch(/^<svg/);
+  expect(data["text/plain"]).toMatch(/top head L\dH\d/);
+  expect(data["text/plain"]).not.toMatch(/Float32Array/);
+});
+
+test("the same bundle as figure(r) would give (same view, same text)", async () => {
+  const a = result(await k.execute(`const pat = attentionPattern(model, ids, { layer: 1 }); pat`));
+  const b = result(await k.execute(`figure(pat)`));
+  expect(a["text/plain"]).toBe(b["text/plain"]);
+  // Gradient ids count up per render; the drawing is otherwise the same.
+  const svg = (d: Record<string, any>) => String(d["image/svg+xml"]).replace(/attnlab-grad-\d+/g, "grad");
+  expect(svg(a)).toMatch(/^<svg/);
+  expect(svg(a)).toBe(svg(b));
+  expect(a["text/plain"]).toMatch(/^Attention heatmap/);
+  expect(a["application/vnd.jupyter.widget-view+json"].model_id).not.toBe(b["application/vnd.jupyter.widget-view+json"].model_id);
+});
+
+test("a result whose kind has no view keeps a short text summary with typed arrays as Float32Array[shape]", async () => {
+  const r = await k.execute(`const big = { kind: "my-own-kind", data: new Float32Array(2_000_000), shape: [1000, 2000], note: "hi" }; big`);
+  const data = result(r);
+  expect(Object.keys(data)).toEqual(["text/plain"]);
+  expect(data["text/plain"]).toContain("Float32Array[1000, 2000]");
+  expect(data["text/plain"]).toContain("'my-own-kind'");
+  expect(data["text/plain"].length).toBeLessThan(500);
+  expect(of(r.iopub, "comm_open")).toEqual([]);
+  const icl = result(await k.execute(`iclScore(model, [ids.concat(ids)], { early: 1, late: 10 })`));
+  expect(Object.keys(icl)).toEqual(["text/plain"]);
+  expect(icl["text/plain"]).toMatch(/kind: 'icl-score'/);
+  expect(icl["text/plain"]).toMatch(/Float32Array\[\d+\]/);
+});
+
+test("a mapped kind with data figure() rejects shows the summary and the reason", async () => {
+  const data = result(await k.execute(`({ kind: "head-detection", scores: new Float32Array(3), shape: [2, 2], tokens: [] })`));
+  expect(Object.keys(data)).toEqual(["text/plain"]);
+  expect(data["text/plain"]).toContain("Float32Array[3]");
+  expect(data["text/plain"]).toMatch(/no figure: .*scores/);
+});
