@@ -3,14 +3,14 @@
  * an induction head (layer 1, by K-composition) form. Half of each batch is Brown text, half is
  * random-token segments each followed by its repeat (only the repeats are scored).
  *
- *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--workers 2]
+ *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--nudge-induction 0] [--init DIR] [--workers 2]
  */
 import * as path from "path";
 import type { ModelConfig } from "../../lib/model/types";
 import { brownDataDir, emptyBatch, putRow, readTokens, repeatedRow, textRow } from "../data/lm";
-import { saveHF } from "./checkpoint";
+import { loadHFParams, saveHF } from "./checkpoint";
 import { parseArgs, writeTrainingRecord } from "./cli";
-import type { Batch } from "./forward";
+import type { AuxTarget, Batch } from "./forward";
 import { countParams } from "./params";
 import { Rng } from "./rng";
 import { train } from "./trainer";
@@ -47,6 +47,37 @@ export function makeBatch(stream: Uint16Array, seed: number, step: number, B: nu
   return batch;
 }
 
+/** Every query i >= 1 of every row should attend to key i - 1. */
+export function previousTokenTarget(B: number, T: number, layer: number, head: number): AuxTarget {
+  const target = new Float32Array(B * T * T);
+  for (let b = 0; b < B; b++) for (let i = 1; i < T; i++) target[(b * T + i) * T + i - 1] = 1;
+  return { layer, head, weight: 1, target, norm: B * (T - 1) };
+}
+
+/**
+ * On the repeated-token rows, a query whose token occurred before should attend to the token right
+ * after that earlier occurrence (the latest one), i.e. TransformerLens' induction pattern.
+ */
+export function inductionTarget(b: Batch, share: number, layer: number, head: number): AuxTarget {
+  const [B, T] = b.shape;
+  const target = new Float32Array(B * T * T);
+  let n = 0;
+  for (let r = 0; r < B; r++) {
+    if ((r * share) % 4 >= share) continue;
+    const last = new Map<number, number>();
+    for (let i = 0; i < T; i++) {
+      const tok = b.input[r * T + i];
+      const j = last.get(tok);
+      if (j !== undefined && i > 0 && tok !== BOS) {
+        target[(r * T + i) * T + j + 1] = 1;
+        n++;
+      }
+      last.set(tok, i);
+    }
+  }
+  return { layer, head, weight: 1, target, norm: Math.max(1, n) };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), NAME, { seed: 1 });
   const steps = args.steps ?? 1200;
@@ -59,18 +90,26 @@ async function main(): Promise<void> {
   const share = typeof args.repeat === "number" ? args.repeat : 2;
   const lr = typeof args.lr === "number" ? args.lr : 1e-3;
   const nudge = typeof args.nudge === "number" ? args.nudge : 0;
+  const nudgeInduction = typeof args["nudge-induction"] === "number" ? args["nudge-induction"] : 0;
   console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T} (${share}/4 rows repeated tokens), lr ${lr}, ${args.workers} workers`);
   const files = ["vocab.json", "merges.txt", "tokenizer.json"].map((f) => path.join(data, "bpe", f));
   const save = (p: Record<string, Float32Array>) => saveHF(args.out, CONFIG, p, { tokenizerFiles: files, specialIds: { bos: BOS, eos: BOS } });
+  // --init DIR continues from a saved checkpoint (fresh optimiser state and schedule; use another --seed).
+  const init = typeof args.init === "string" ? loadHFParams(path.resolve(args.init), CONFIG) : undefined;
   const r = await train({
     cfg: CONFIG,
+    init,
     seed: args.seed,
     steps,
     batch: (s) => {
       const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share);
-      // Optional nudge (--nudge STEPS): head 0.0 is pushed towards the previous token for the first
-      // STEPS steps, which shortens the long plateau before the induction circuit forms.
-      if (s < nudge) b.aux = { layer: 0, head: 0, weight: 1, rows: B };
+      // Optional nudges (see the model card): for the first --nudge steps head 0.0 is pushed towards
+      // the previous token; for the first --nudge-induction steps head 1.0 is pushed towards the
+      // induction target on the repeated-token rows. Afterwards only the LM loss trains.
+      const aux: AuxTarget[] = [];
+      if (s < nudge) aux.push(previousTokenTarget(B, T, 0, 0));
+      if (s < nudgeInduction) aux.push(inductionTarget(b, share, 1, 0));
+      if (aux.length) b.aux = aux;
       return b;
     },
     lr,
@@ -85,7 +124,7 @@ async function main(): Promise<void> {
     checkpointEvery: 100,
     onCheckpoint: save,
   });
-  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T] });
+  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --nudge-induction ${nudgeInduction} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
   console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
 }
 

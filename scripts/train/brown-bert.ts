@@ -4,13 +4,13 @@
  * sentences of one document + [SEP], 128 tokens, no padding; 15% of the non-special tokens are
  * chosen, of which 80% become [MASK], 10% a random token and 10% stay (Devlin et al. 2019).
  *
- *   node dist/scripts/train/brown-bert.js [--steps 600] [--batch 16] [--workers 2]
+ *   node dist/scripts/train/brown-bert.js [--steps 600] [--batch 16] [--lr 1e-3] [--init DIR] [--workers 2]
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { ModelConfig } from "../../lib/model/types";
 import { brownDataDir } from "../data/lm";
-import { saveHF } from "./checkpoint";
+import { loadHFParams, saveHF } from "./checkpoint";
 import { parseArgs, writeTrainingRecord } from "./cli";
 import type { Batch } from "./forward";
 import { countParams } from "./params";
@@ -82,12 +82,16 @@ async function main(): Promise<void> {
   console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T}, ${args.workers} workers`);
   const files = ["vocab.txt", "tokenizer.json"].map((f) => path.join(brownDataDir(), "wordpiece", f));
   const save = (p: Record<string, Float32Array>) => saveHF(args.out, CONFIG, p, { tokenizerFiles: files, specialIds: SPECIAL });
+  // --init DIR continues from a saved checkpoint (fresh optimiser state and schedule).
+  const init = typeof args.init === "string" ? loadHFParams(path.resolve(args.init), CONFIG) : undefined;
+  const lr = typeof args.lr === "number" ? args.lr : 1e-3;
   const r = await train({
     cfg: CONFIG,
+    init,
     seed: args.seed,
     steps,
     batch: (s) => mlmBatch(trainDocs, args.seed, s, B, T, CONFIG.dVocab),
-    lr: 1e-3,
+    lr,
     warmup: Math.min(100, Math.floor(steps / 10)),
     minLrFrac: 0.1,
     weightDecay: 0.01,
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
     checkpointEvery: 100,
     onCheckpoint: save,
   });
-  writeTrainingRecord(args.out, `node dist/scripts/train/brown-bert.js --steps ${steps} --batch ${B} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T] });
+  writeTrainingRecord(args.out, `node dist/scripts/train/brown-bert.js --steps ${steps} --batch ${B} --lr ${lr} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
   console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
 }
 

@@ -10,6 +10,14 @@ import { BERT_LINEAR } from "./params";
 
 export type TensorTable = Record<string, tf.Tensor>;
 
+export interface AuxTarget {
+  layer: number;
+  head: number;
+  weight: number;
+  target: Float32Array; // [batch, query, key], each supervised query's row sums to 1, others 0
+  norm: number;
+}
+
 /** A training batch: predict target[b, t] from input[b, 0..t] (GPT) or input[b, :] (BERT). */
 export interface Batch {
   input: Int32Array; // [batch, pos]
@@ -17,11 +25,11 @@ export interface Batch {
   weight: Float32Array; // [batch, pos], 0 = position not scored
   shape: [number, number]; // [batch, pos]
   /**
-   * Optional auxiliary term: weight × mean over rows and positions i >= 1 of −log pattern[i, i−1] of
-   * one head, i.e. a nudge for that head to attend to the previous token. `rows` is the whole
-   * (data-parallel) batch's row count, so the mean is over the whole batch.
+   * Optional auxiliary terms, each weight × Σ over (row, query) of −Σ_key target[row, query, key] ·
+   * log pattern[row, head, query, key], divided by `norm` (the number of supervised queries in the
+   * whole data-parallel batch): a nudge for one head to attend where `target` says.
    */
-  aux?: { layer: number; head: number; weight: number; rows: number };
+  aux?: AuxTarget[];
 }
 
 /**
@@ -199,19 +207,18 @@ export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denomi
     const ce = tokenLosses(bertLogits(p, cfg, batch.input, B, T, {}, r), Int32Array.from(rows, (i) => batch.target[i]));
     return ce.mul(tf.tensor1d(Float32Array.from(rows, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
   }
-  const aux = batch.aux;
-  let auxTerm: tf.Tensor | null = null;
-  const onPattern = aux
+  const aux = batch.aux ?? [];
+  const auxTerms: tf.Tensor[] = [];
+  const onPattern = aux.length
     ? (layer: number, pattern: tf.Tensor4D) => {
-        if (layer !== aux.layer) return;
-        const sub = new Float32Array(T * T);
-        for (let i = 1; i < T; i++) sub[i * T + i - 1] = 1;
-        const head = pattern.slice([0, aux.head, 0, 0], [B, 1, T, T]).reshape([B, T, T]);
-        const prev = head.mul(tf.tensor2d(sub, [T, T])).sum(-1).slice([0, 1], [B, T - 1]); // [B, T-1]
-        auxTerm = tf.log(prev.add(1e-9)).sum().neg().mul(aux.weight / (aux.rows * (T - 1)));
+        for (const a of aux) {
+          if (layer !== a.layer) continue;
+          const head = pattern.slice([0, a.head, 0, 0], [B, 1, T, T]).reshape([B, T, T]);
+          auxTerms.push(tf.log(head.add(1e-9)).mul(tf.tensor3d(a.target, [B, T, T])).sum().neg().mul(a.weight / a.norm));
+        }
       }
     : undefined;
   const ce = tokenLosses(logits(p, cfg, batch.input, B, T, { onPattern }), batch.target);
   const main = ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
-  return (auxTerm ? main.add(auxTerm) : main) as tf.Scalar;
+  return (auxTerms.length ? auxTerms.reduce((x, y) => x.add(y), main) : main) as tf.Scalar;
 }

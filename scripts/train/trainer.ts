@@ -65,7 +65,7 @@ function sliceRows(b: Batch, r0: number, r1: number): Batch {
     target: b.target.slice(r0 * T, r1 * T),
     weight: b.weight.slice(r0 * T, r1 * T),
     shape: [r1 - r0, T],
-    aux: b.aux,
+    aux: b.aux?.map((a) => ({ ...a, target: a.target.slice(r0 * T * T, r1 * T * T) })),
   };
 }
 
