@@ -3,7 +3,12 @@
  * tracing, permutation experiments). A method announces its number of forward passes
  * before starting, reports {done, total, etaSeconds} as it goes, and when its AbortSignal
  * fires it stops at the next unit of work and returns what it has, marked `partial: true`.
+ * Inside the attnlab kernel, a method given no onProgress shows a progressBar (lib/widget)
+ * labelled with its name and announced forward passes; `onProgress: undefined` given
+ * explicitly (or `progressBar: false`) keeps it quiet.
  */
+import { isKernelAttached } from "../widget/transport";
+import { progressBar } from "../widget/progress";
 
 export interface ProgressEvent {
   done: number;
@@ -28,6 +33,8 @@ export interface RunOptions {
    * split their batch to stay under it; caching methods keep only the hooks they need.
    */
   memoryBudgetBytes?: number;
+  /** false: no default progress bar in the kernel when onProgress is not given. */
+  progressBar?: boolean;
 }
 
 export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
@@ -36,10 +43,18 @@ export class WorkProgress {
   private readonly start = Date.now();
   done = 0;
 
-  constructor(readonly total: number, private readonly opts: RunOptions = {}) {}
+  private readonly opts: RunOptions;
+
+  constructor(readonly total: number, opts: RunOptions = {}) {
+    this.opts = withDefaultBar(opts);
+  }
 
   plan(forwardPasses: number, description: string): void {
-    this.opts.onPlan?.({ forwardPasses, units: this.total, description });
+    const e = { forwardPasses, units: this.total, description };
+    this.opts.onPlan?.(e);
+    // A progressBar given as onProgress also shows the plan without being passed as onPlan.
+    const bar = this.opts.onProgress as { onPlan?: unknown } | undefined;
+    if (bar && typeof bar.onPlan === "function" && bar.onPlan !== this.opts.onPlan) (bar.onPlan as (p: PlanEvent) => void)(e);
   }
 
   get aborted(): boolean {
@@ -52,6 +67,24 @@ export class WorkProgress {
     const eta = this.done > 0 ? (elapsed / this.done) * (this.total - this.done) : null;
     this.opts.onProgress?.({ done: this.done, total: this.total, etaSeconds: eta });
   }
+}
+
+/** The calling method's name for the bar's label (e.g. "causalTrace"), from the stack. */
+function callerName(): string {
+  const lines = (new Error().stack ?? "").split("\n").slice(1);
+  for (const l of lines) {
+    const m = /at (?:async )?(?:new )?([A-Za-z_$][\w$.]*)/.exec(l);
+    if (!m) continue;
+    const name = m[1].replace(/^Object\./, "");
+    if (!/^(callerName|withDefaultBar|WorkProgress)$/.test(name)) return name;
+  }
+  return "attnlab";
+}
+
+/** Inside the kernel, no onProgress (not even an explicit undefined) means a progress bar. */
+function withDefaultBar(opts: RunOptions): RunOptions {
+  if (opts.onProgress || "onProgress" in opts || opts.progressBar === false || !isKernelAttached()) return opts;
+  return { ...opts, onProgress: progressBar(callerName(), { signal: opts.signal }) };
 }
 
 /** Number of rows of `bytesPerRow` that fit in the budget (at least 1). */

@@ -17,6 +17,11 @@
  * current value. `display(obj)` shows anything with [Symbol.for("attnlab.display")]()
  * (a mime bundle), a widget, a tf.Tensor or plain values; `updateDisplay(id, obj)` replaces it;
  * `clearOutput({wait})` clears the cell's output. A cell's last expression is shown the same way.
+ * Plain objects are first offered to the resolvers registered with registerDisplayResolver
+ * (lib/figures registers one: method results show as their figure widget); results with no
+ * view print with typed arrays summarised as `Float32Array[shape]`. `progressBar(label)` is
+ * an onProgress callback shown as a bar updated in place (the long methods use one by
+ * default inside the kernel).
  *
  * Without the kernel (plain node, jest) no transport is registered: widgets are detached
  * (state, get/set, change callbacks work locally) and display()/send() throw a clear error.
@@ -25,3 +30,4 @@ export * from "./transport";
 export * from "./buffers";
 export * from "./display";
 export * from "./widget";
+export * from "./progress";

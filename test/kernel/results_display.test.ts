@@ -76,3 +76,84 @@ test("a mapped kind with data figure() rejects shows the summary and the reason"
   expect(data["text/plain"]).toContain("Float32Array[3]");
   expect(data["text/plain"]).toMatch(/no figure: .*scores/);
 });
+
+/* ---- progress bars: display_data under a display_id, then update_display_data in place ---- */
+
+interface BarMsgs {
+  id: string;
+  shown: Msg;
+  updates: Msg[];
+  last: string;
+}
+
+function bars(iopub: Msg[]): BarMsgs[] {
+  const shown = of(iopub, "display_data").filter((m) => String(m.content.data["text/html"] ?? "").includes("attnlab-progress"));
+  return shown.map((s) => {
+    const id = s.content.transient?.display_id;
+    const updates = of(iopub, "update_display_data").filter((m) => m.content.transient?.display_id === id);
+    const last = (updates.length ? updates[updates.length - 1] : s).content.data["text/plain"];
+    return { id, shown: s, updates, last };
+  });
+}
+
+const TRACE = `{ subject: [1, 3] as [number, number], samples: 2, window: 2, seed: 1, workers: 0 }`;
+
+test("a causal trace in a cell shows a progress bar by default, labelled with its forward passes, updated in place to 100%", async () => {
+  const r = await k.execute(`
+import { causalTrace, progressBar } from "attnlab";
+const tm = createModel({ arch: "gpt2", nLayers: 4, dModel: 16, nHeads: 2, dVocab: 40, nCtx: 16 }, { seed: 5, initStd: 0.3 });
+let announced = 0;
+const tr = await causalTrace(tm, ids, { ...${TRACE}, onPlan: (p) => (announced = p.forwardPasses) });
+[tr.partial, announced]`);
+  expect(result(r)["text/plain"]).toMatch(/^\[ false, \d+ \]$/);
+  const announced = Number(/(\d+) \]$/.exec(result(r)["text/plain"])![1]);
+  const [bar, ...more] = bars(r.iopub);
+  expect(more).toEqual([]);
+  expect(bar.id).toMatch(/^[0-9a-f]{16}$/);
+  expect(bar.shown.parent_header.msg_id).toBe(r.id);
+  expect(bar.shown.content.data["text/plain"]).toContain(`causalTrace: ${announced} forward passes`);
+  expect(bar.updates.length).toBeGreaterThanOrEqual(1);
+  expect(bar.updates.every((u) => u.parent_header.msg_id === r.id)).toBe(true);
+  expect(bar.last).toMatch(/done (\d+)\/\1 \(100%\)/);
+  expect(bar.updates[bar.updates.length - 1].content.data["text/html"]).toContain("width:100.0%");
+  // The bar goes out before the result.
+  const order = r.iopub.map((m) => m.header.msg_type);
+  expect(order.indexOf("display_data")).toBeLessThan(order.indexOf("execute_result"));
+});
+
+test("a cancelled run leaves the bar reading partial", async () => {
+  const r = await k.execute(`
+const ac = new AbortController();
+const bar = progressBar("my trace", { signal: ac.signal });
+const part = await causalTrace(tm, ids, { ...${TRACE}, signal: ac.signal, onPlan: bar.onPlan,
+  onProgress: (e) => { bar(e); if (e.done >= 1) ac.abort(); } });
+part.partial`);
+  expect(result(r)["text/plain"]).toBe("true");
+  const [bar] = bars(r.iopub);
+  expect(bar.shown.content.data["text/plain"]).toMatch(/^my trace: \d+ forward passes/);
+  expect(bar.updates.length).toBeGreaterThanOrEqual(1);
+  expect(bar.last).toMatch(/partial: cancelled at \d+\/\d+/);
+  expect(bar.last).not.toMatch(/100%/);
+});
+
+test("updates are throttled to about 5 per second, and the last one is always sent", async () => {
+  const r = await k.execute(`
+const slow = progressBar("busy");
+const t0 = Date.now();
+for (let i = 1; i <= 60; i++) { const until = Date.now() + 20; while (Date.now() < until); slow({ done: i, total: 60, etaSeconds: (60 - i) * 0.02 }); }
+Date.now() - t0`);
+  const ms = Number(result(r)["text/plain"]);
+  const [bar] = bars(r.iopub);
+  // 60 events over ≥ 1.2 s: one display, then at most one update per 200 ms plus the final one.
+  expect(bar.updates.length).toBeGreaterThanOrEqual(3);
+  expect(bar.updates.length).toBeLessThanOrEqual(Math.ceil(ms / 200) + 1);
+  expect(bar.last).toContain("done 60/60 (100%)");
+});
+
+test("no bar with progressBar: false or an explicit onProgress: undefined", async () => {
+  for (const extra of ["progressBar: false", "onProgress: undefined"]) {
+    const r = await k.execute(`(await causalTrace(tm, ids, { ...${TRACE}, ${extra} })).partial`);
+    expect(result(r)["text/plain"]).toBe("false");
+    expect(bars(r.iopub)).toEqual([]);
+  }
+});
