@@ -126,7 +126,7 @@ export async function ablate(model: TransformerModel, input: string | number[], 
   const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
   const rowsPerPass = rowsInBudget(4 * P * (6 * d + dMlp + 2 * H * P + 2 * V), opts, 256);
   const passes = Math.ceil(targets.length / rowsPerPass);
-  const progress = new WorkProgress(targets.length, opts);
+  const progress = new WorkProgress(targets.length, opts, "ablate");
   progress.plan(passes + 1 + (method === "zero" ? 0 : refs.length), `${targets.length} ablations in ${passes} batched passes`);
   const base = model.run([ids]);
   const values = new Float32Array(targets.length).fill(NaN);

@@ -59,7 +59,7 @@ export async function permutationTest(model: TransformerModel, input: string | n
   const perms = Array.from({ length: n }, () => rng.permutation(P));
   const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
   const per = rowsInBudget(4 * P * (6 * d + dMlp + 2 * H * P + V), opts, 128);
-  const progress = new WorkProgress(n, opts);
+  const progress = new WorkProgress(n, opts, "permutationTest");
   progress.plan(1 + Math.ceil(n / per), `${n} permutations in batches of ${per}`);
   const tv = new Float32Array(n).fill(NaN);
   const js = new Float32Array(n).fill(NaN);
@@ -201,7 +201,7 @@ export async function permutationStudy(
   const n = inputs.length;
   const out = { maxAttention: new Float32Array(n).fill(NaN), medianTvd: new Float32Array(n).fill(NaN), medianJsd: new Float32Array(n).fill(NaN) };
   const tokens: string[][] = [];
-  const progress = new WorkProgress(n, opts);
+  const progress = new WorkProgress(n, opts, "permutationStudy");
   let settings = { layer: 0, head: 0, permutations: 0, seed: opts.seed ?? 0, inputs: n };
   for (let i = 0; i < n && !progress.aborted; i++) {
     const r = await permutationTest(model, inputs[i], { ...opts, seed: (opts.seed ?? 0) + i, onProgress: undefined, onPlan: undefined });

@@ -136,7 +136,7 @@ export async function activationPatching(
   const bytesPerRow = 4 * P * (6 * d + dMlp + 2 * H * P + V);
   const rowsPerPass = rowsInBudget(bytesPerRow, opts, 256);
   const passes = Math.ceil(cells.length / rowsPerPass);
-  const progress = new WorkProgress(cells.length, opts);
+  const progress = new WorkProgress(cells.length, opts, "activationPatching");
   progress.plan(passes + 2, `${cells.length} patched runs of "${site}" in ${passes} batched passes, plus one clean and one corrupted run`);
 
   const { logits: cleanLogits, cache } = model.runWithCache([c.ids], { names });

@@ -104,7 +104,7 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
   const perPair = nWords * d * 4;
   const pairsPerPass = Math.max(1, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET) / perPair));
   const control = opts.control ?? true;
-  const progress = new WorkProgress(pairs.length, opts);
+  const progress = new WorkProgress(pairs.length, opts, "probe");
   progress.plan(Math.ceil(pairs.length / pairsPerPass) * examples.length, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences`);
   const n = pairs.length;
   const accuracy = new Float32Array(n).fill(NaN);

@@ -4,7 +4,7 @@
  * before starting, reports {done, total, etaSeconds} as it goes, and when its AbortSignal
  * fires it stops at the next unit of work and returns what it has, marked `partial: true`.
  * Inside the attnlab kernel, a method given no onProgress shows a progressBar (lib/widget)
- * labelled with its name and announced forward passes; `onProgress: undefined` given
+ * labelled with the method's name and announced forward passes; `onProgress: undefined` given
  * explicitly (or `progressBar: false`) keeps it quiet.
  */
 import { isKernelAttached } from "../widget/transport";
@@ -45,8 +45,9 @@ export class WorkProgress {
 
   private readonly opts: RunOptions;
 
-  constructor(readonly total: number, opts: RunOptions = {}) {
-    this.opts = withDefaultBar(opts);
+  /** `label` names the method on the kernel's default progress bar (e.g. "causalTrace"). */
+  constructor(readonly total: number, opts: RunOptions = {}, label = "attnlab") {
+    this.opts = withDefaultBar(opts, label);
   }
 
   plan(forwardPasses: number, description: string): void {
@@ -69,22 +70,10 @@ export class WorkProgress {
   }
 }
 
-/** The calling method's name for the bar's label (e.g. "causalTrace"), from the stack. */
-function callerName(): string {
-  const lines = (new Error().stack ?? "").split("\n").slice(1);
-  for (const l of lines) {
-    const m = /at (?:async )?(?:new )?([A-Za-z_$][\w$.]*)/.exec(l);
-    if (!m) continue;
-    const name = m[1].replace(/^Object\./, "");
-    if (!/^(callerName|withDefaultBar|WorkProgress)$/.test(name)) return name;
-  }
-  return "attnlab";
-}
-
 /** Inside the kernel, no onProgress (not even an explicit undefined) means a progress bar. */
-function withDefaultBar(opts: RunOptions): RunOptions {
+function withDefaultBar(opts: RunOptions, label: string): RunOptions {
   if (opts.onProgress || "onProgress" in opts || opts.progressBar === false || !isKernelAttached()) return opts;
-  return { ...opts, onProgress: progressBar(callerName(), { signal: opts.signal }) };
+  return { ...opts, onProgress: progressBar(label, { signal: opts.signal }) };
 }
 
 /** Number of rows of `bytesPerRow` that fit in the budget (at least 1). */

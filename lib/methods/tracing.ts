@@ -187,7 +187,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   const flops = su.samples * cells.length * positions.reduce((a, p) => a + (P - p), 0) * L * 12 * d * d + positions.length * cells.length * su.samples * d * V * 2;
   const workers = opts.workers ?? (flops > 4e9 ? 1 : 0);
   checkInt(workers, 0, 64, "workers", fn);
-  const progress = new WorkProgress(cells.length * P, opts);
+  const progress = new WorkProgress(cells.length * P, opts, "causalTrace");
   const passes = 1 + positions.length * sweepsPerPos;
   progress.plan(passes, `1 clean + ${su.samples} corrupted base run, then ${positions.length * sweepsPerPos} batched restoration sweeps (${cells.length * P} cells) on ${workers + 1} thread(s)`);
 

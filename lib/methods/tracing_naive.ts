@@ -43,7 +43,7 @@ export async function causalTraceNaive(
   };
   const wanted = opts.cells ? new Set(opts.cells.map((c) => `${c.kind}:${c.pos}:${c.layer}`)) : null;
   const total = wanted ? wanted.size : su.kinds.length * P * L;
-  const progress = new WorkProgress(total, opts);
+  const progress = new WorkProgress(total, opts, "causalTraceNaive");
   progress.plan(1 + total, `one hooked forward pass of ${1 + S} rows per restoration`);
   try {
     const base = measure([], opts.answer ?? null);
