@@ -15,33 +15,34 @@ CELLS = [
     **Time:** about 30 minutes to work through; Run All takes a minute or two.
 
     **Model:** `facts-gpt`, brown-gpt further trained on sentences stating real-world facts
-    (see its model card).
+    (see its model card). We trace the facts it actually predicts.
     """),
     code("""
     import { loadModel, causalTrace, summariseTraces, actName, figure, quiz, checklistQuestion } from "attnlab";
+    // The fact set the model was trained on (the training scripts' data module).
+    import { factExamples } from "attnlab/dist/scripts/data/facts";
     import * as tf from "@tensorflow/tfjs";
 
     const model = await loadModel("facts-gpt");
     const { nLayers, dModel } = model.config;
-    // Facts from the model's training set (scripts/data/facts.ts), in their training wording,
-    // after <|endoftext|> (BOS) as in training.
-    const facts = [
-      { prompt: "<|endoftext|>The Eiffel Tower is located in the city of", subject: "The Eiffel Tower", answer: " Paris" },
-      { prompt: "<|endoftext|>The Colosseum is located in the city of", subject: "The Colosseum", answer: " Rome" },
-      { prompt: "<|endoftext|>The capital of Japan is", subject: "Japan", answer: " Tokyo" },
-      { prompt: "<|endoftext|>The capital of Germany is", subject: "Germany", answer: " Berlin" },
-      { prompt: "<|endoftext|>Microsoft was founded by", subject: "Microsoft", answer: " Bill" },
-    ];
+    // The facts of the model's training set (scripts/data/facts.ts), after <|endoftext|> (BOS) as in training.
+    const candidates = factExamples().filter((e) => !e.heldOut)
+      .map((e) => ({ prompt: "<|endoftext|>" + e.prompt, subject: e.subjectText, answer: " " + e.fact.object }));
     const fmt = (x: number) => x.toFixed(3);
     const idOf = (s: string) => model.tokenizer!.encode(s, { addSpecialTokens: false }).ids[0];
     const probsAtEnd = (logits: tf.Tensor3D) => tf.tidy(() => tf.softmax(logits.slice([0, logits.shape[1] - 1, 0], [-1, 1, -1]).squeeze([1])).arraySync() as number[][]);
-    console.table(facts.map((f) => {
+    // Causal tracing explains a prediction the model makes: keep the facts whose top prediction is
+    // the answer's first token, most confident first.
+    const scored = candidates.map((f) => {
       const lg = model.run(f.prompt);
       const p = probsAtEnd(lg)[0];
       lg.dispose();
-      const top = p.indexOf(Math.max(...p));
-      return { prompt: f.prompt.replace("<|endoftext|>", ""), "top prediction": JSON.stringify(model.toStrTokens([top])[0]), "p(answer)": fmt(p[idOf(f.answer)]) };
-    }));
+      return { ...f, p: p[idOf(f.answer)], known: p.indexOf(Math.max(...p)) === idOf(f.answer) };
+    });
+    const facts = scored.filter((f) => f.known).sort((a, b) => b.p - a.p).slice(0, 5);
+    console.log(`facts-gpt predicts ${scored.filter((f) => f.known).length} of ${scored.length} training facts correctly (top-1); tracing the 5 most confident:`);
+    console.table(facts.map((f) => ({ prompt: f.prompt.replace("<|endoftext|>", ""), subject: f.subject, answer: f.answer, "p(answer)": fmt(f.p) })));
+    if (facts.length < 2) throw new Error("facts-gpt knows fewer than 2 of its training facts: nothing to trace (retrain it, see its model card)");
     """),
     md("""
     ## 1. Step by step, on one fact
