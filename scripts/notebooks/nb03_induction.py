@@ -143,10 +143,12 @@ CELLS = [
       "previous-token": { data: abl.previousToken, shape: abl.shape } } })
     """),
     md("""
-    Two heads should stand out: the induction head *and* the previous-token head. Ablating the
-    previous-token head breaks induction too, although its own pattern says nothing about
-    repeats: the circuit needs both layers. A head with a striking pattern that costs nothing when
-    ablated would be a hypothesis the evidence rejects.
+    In layer 1, one head stands out: the induction head. In layer 0, the previous-token head costs
+    the most, although its own pattern says nothing about repeats: the circuit needs both layers.
+    Other layer-0 heads cost something too, because everything layer 1 reads comes through them
+    (ablation measures all the ways a head is used, not only the one we have a story for). A head
+    with a striking pattern that costs nothing when ablated would be a hypothesis the evidence
+    rejects.
 
     ## 6. Check yourself
 
@@ -197,7 +199,8 @@ CELLS = [
         previousTokenHead: headName(prev), inductionHead: headName(indIdx),
         lossFirstBlock: +ind.lossFirstBlock.toFixed(3), lossRepeats: +ind.lossRepeats.toFixed(3),
         ablationRise: { previousTokenHead: +rise[prev].toFixed(3), inductionHead: +rise[indIdx].toFixed(3),
-                        largestOther: +Math.max(...Array.from(rise).filter((_, i) => i !== prev && i !== indIdx)).toFixed(3) },
+                        largestOtherLayer0: +Math.max(...Array.from(rise.slice(0, nHeads)).filter((_, i) => i !== prev)).toFixed(3),
+                        largestOtherLayer1: +Math.max(...Array.from(rise.slice(nHeads)).filter((_, i) => nHeads + i !== indIdx)).toFixed(3) },
         kCompositionFromPreviousTokenHead: +kFromPrev.toFixed(3),
         kCompositionFromOtherLayer0Heads: Array.from({ length: nHeads }, (_, ha) => ha).filter((ha) => ha !== prev)
           .map((ha) => +kc.scores[((0 * nHeads + ha) * nLayers + 1) * nHeads + (indIdx - nHeads)].toFixed(3)),
