@@ -102,7 +102,9 @@ CELLS = [
     Given the same noise draws, its grid must contain exactly the number we just computed.
     """),
     code("""
-    const trace = await causalTrace(model, F.prompt, { subject: F.subject, answer: answer, samples: S, noiseDraws: draws, seed: 0 });
+    // ROME restores MLP/attention over a window of 10 of GPT-2 XL's 48 layers; with 4 layers, 2 is the same share.
+    const WINDOW = 2;
+    const trace = await causalTrace(model, F.prompt, { subject: F.subject, answer: answer, samples: S, noiseDraws: draws, seed: 0, window: WINDOW });
     const P = trace.shape[0];
     const gridValue = trace.grids.hidden!.scores[t * nLayers + L];
     console.log(`by hand: clean ${fmt(pClean)}, corrupted ${fmt(pCorr)}, restored ${fmt(pRest)}`);
@@ -114,7 +116,8 @@ CELLS = [
 
     Rows are tokens (the subject is marked), columns layers; colour starts at p(corrupted).
     Hidden states (purple), MLP outputs (green) and attention outputs (red), the MLP and attention
-    maps restoring a window of 10 layers around each layer, as ROME does.
+    maps restoring a window of layers around each layer, as ROME does (10 of 48 layers there; 2 of
+    4 here).
     """),
     code("""
     figure(trace)
@@ -128,7 +131,7 @@ CELLS = [
     """),
     code("""
     const traces = [trace];
-    for (const f of facts.slice(1)) traces.push(await causalTrace(model, f.prompt, { subject: f.subject, answer: idOf(f.answer), samples: S, seed: 0 }));
+    for (const f of facts.slice(1)) traces.push(await causalTrace(model, f.prompt, { subject: f.subject, answer: idOf(f.answer), samples: S, seed: 0, window: WINDOW }));
     const summary = summariseTraces(traces);
     // [class, layer] → rows of a table; mean ± 95% interval (1.96·std/√n over the facts).
     const avg = (k: "hidden" | "mlp" | "attn") => summary.classes.map((_, c) => Array.from({ length: nLayers }, (_, l) => summary.effects[k]!.mean[c * nLayers + l]));
@@ -145,7 +148,7 @@ CELLS = [
     ## 4. Limitations
 
     The maps depend on choices. Re-run with a **weaker corruption** (ν = 1 × std instead of 3) and
-    with a **window of 1** layer instead of 10 for the MLP restoration, and compare.
+    with a **window of 1** layer instead of 2 for the MLP restoration, and compare.
     """),
     code("""
     const weak = await causalTrace(model, F.prompt, { subject: F.subject, answer: answer, samples: S, noiseScale: 1, seed: 0, kinds: ["hidden"] });
@@ -155,13 +158,13 @@ CELLS = [
       "noise 3σ (default)": { "p corrupted": fmt(trace.pCorrupted), "total effect": fmt(trace.totalEffect), "largest hidden indirect effect": fmt(maxOf(trace.grids.hidden!.indirect)) },
       "noise 1σ": { "p corrupted": fmt(weak.pCorrupted), "total effect": fmt(weak.totalEffect), "largest hidden indirect effect": fmt(maxOf(weak.grids.hidden!.indirect)) },
     });
-    console.log(`largest MLP indirect effect: window 10 → ${fmt(maxOf(trace.grids.mlp!.indirect))}, window 1 → ${fmt(maxOf(narrow.grids.mlp!.indirect))}`);
+    console.log(`largest MLP indirect effect: window ${WINDOW} → ${fmt(maxOf(trace.grids.mlp!.indirect))}, window 1 → ${fmt(maxOf(narrow.grids.mlp!.indirect))}`);
     figure(narrow, { title: "MLP restoration with a window of 1 layer" })
     """),
     md("""
     With weak noise the corrupted run still half-knows the subject, so there is less to restore.
-    With a window of 1 no single MLP restores much: the effect in the window-10 map is spread
-    over several layers. And noise is not a natural input: the corrupted runs are off the
+    With a window of 1, a single MLP must carry the effect alone; when the computation is spread
+    over consecutive layers, the window hides or reveals it. And noise is not a natural input: the corrupted runs are off the
     distribution the model saw in training, which is why notebook 6 also uses counterfactual
     prompts (activation patching).
 
@@ -175,7 +178,7 @@ CELLS = [
         keywords: [["noise", "gaussian"], ["subject", "embedding", "embeddings"]],
         misconceptions: [{ match: /mask|delete|remove/i, message: "the tokens stay; their embeddings are blurred with noise, so the corrupted run has the same length and positions." }],
         explanation: "Gaussian noise (3 × the standard deviation of the embeddings) is added to the subject tokens' embeddings only." },
-      { kind: "choice", id: "tracing-window", prompt: "Restoring single MLP layers (window 1) shows much smaller effects than a window of 10. What does that suggest?",
+      { kind: "choice", id: "tracing-window", prompt: "In ROME's GPT-2 XL, restoring single MLP layers (window 1) shows much smaller effects than a window of 10. What does that suggest?",
         choices: ["MLPs play no part in recalling the fact.", "The effect is spread over several MLP layers, so restoring any single one recovers little.", "The window-10 map is a bug."],
         answer: 1, why: ["the window-10 map shows MLPs matter together; one alone is not enough.", undefined, "ROME uses the window on purpose, because single layers have small effects."],
         explanation: "Restoring a window lets several consecutive MLPs work together; single-layer effects are small when the computation is distributed. The map depends on that choice." },
@@ -199,7 +202,7 @@ CELLS = [
         mlpLastSubjectMax: +Math.max(...mlp[2]).toFixed(4), mlpFurtherMax: +Math.max(...mlp[4].filter(Number.isFinite), 0).toFixed(4),
         attnLastTokenMax: +Math.max(...attn[5]).toFixed(4),
         weakNoise: { pCorrupted: +weak.pCorrupted.toFixed(3), totalEffect: +weak.totalEffect.toFixed(3) },
-        window: { ten: +maxOf(trace.grids.mlp!.indirect).toFixed(4), one: +maxOf(narrow.grids.mlp!.indirect).toFixed(4) },
+        window: { wide: +maxOf(trace.grids.mlp!.indirect).toFixed(4), one: +maxOf(narrow.grids.mlp!.indirect).toFixed(4) },
       }));
     }
     """, tags=["finding"]),

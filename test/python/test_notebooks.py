@@ -183,7 +183,7 @@ def check_05(nb):
     # MLPs matter at the last subject token more than at later, non-final tokens.
     assert f["mlpLastSubjectMax"] > f["mlpFurtherMax"]
     assert f["weakNoise"]["pCorrupted"] >= f["trace"]["pCorrupted"] - 1e-3
-    assert f["window"]["one"] <= f["window"]["ten"] + 1e-3
+    assert f["window"]["one"] <= f["window"]["wide"] + 1e-3
     assert feedback(nb, "causal-tracing")["correct"] is True
 
 
