@@ -27,11 +27,12 @@ export function factSentenceIds(): { first: number[][]; later: number[][] } {
   };
 }
 
-export function factsBatch(stream: Uint16Array, facts: { first: number[][]; later: number[][] }, seed: number, step: number, B: number, T: number): Batch {
+/** `share` of every 4 rows are fact rows (2 = the odd rows), the rest Brown text. */
+export function factsBatch(stream: Uint16Array, facts: { first: number[][]; later: number[][] }, seed: number, step: number, B: number, T: number, share = 2): Batch {
   const rng = Rng.derive(seed, step);
   const batch = emptyBatch(B, T);
   for (let b = 0; b < B; b++) {
-    if (b % 2 === 0) {
+    if ((b * share) % 4 < 4 - share) {
       putRow(batch, b, textRow(stream, T, rng, BOS));
       continue;
     }
@@ -47,15 +48,21 @@ export function factsBatch(stream: Uint16Array, facts: { first: number[][]; late
 
 if (require.main === module) {
   const facts = factSentenceIds();
+  const shareArg = process.argv.indexOf("--share");
+  const share = shareArg > 0 ? Number(process.argv[shareArg + 1]) : 2;
+  const argv = process.argv.slice(2).filter((_, i, a) => a[i] !== "--share" && a[i - 1] !== "--share");
+  const lrArg = argv.indexOf("--lr");
+  const lr = lrArg >= 0 ? Number(argv[lrArg + 1]) : 1e-3;
+  const rest = argv.filter((_, i, a) => a[i] !== "--lr" && a[i - 1] !== "--lr");
   const valid = () => readTokens(path.join(brownDataDir(), "valid.bpe.u16"));
   trainAndSave({
     name: NAME,
     cfg: CONFIG,
-    argv: process.argv.slice(2),
+    argv: rest,
     defaultSteps: 300,
     seed: 3,
-    lr: 1e-3,
-    batch: (stream, seed, step, B, T) => factsBatch(stream, facts, seed, step, B, T),
+    lr,
+    batch: (stream, seed, step, B, T) => factsBatch(stream, facts, seed, step, B, T, share),
     // Validation stays pure Brown text, to show what the fact training costs the language model.
     evalBatches: (B, T) => [0, 1].map((i) => textBatch(valid(), 999, i, B, T)),
     init: (args) => {
@@ -63,7 +70,7 @@ if (require.main === module) {
       console.log(`[${NAME}] starting from ${dir}`);
       return loadHFParams(dir, CONFIG);
     },
-    extraRecord: { init: "models/brown-gpt" },
+    extraRecord: { init: process.argv[process.argv.indexOf("--init") + 1] ?? "models/brown-gpt", factShare: share, lr },
     script: "facts-gpt",
   }).catch((e) => {
     console.error(e);
