@@ -91,12 +91,49 @@ export function lmSection(name: string, m: Json, t: Json): string {
   return out.join("\n");
 }
 
+export function factsSection(m: Json, t: Json): string {
+  const r = m.recall;
+  const pct = (x: Json) => `${x.recalled}/${x.n} (${(100 * x.rate).toFixed(1)}%)`;
+  const out = [
+    training(t),
+    "",
+    `Measured by \`node dist/scripts/train/measure-facts.js models/facts-gpt\`.`,
+    "",
+    table(
+      ["top-1 recall (greedy, whole object)", "recalled"],
+      [
+        ["trained (fact, template) pairs", pct(r.trained)],
+        ["held-out template (25 facts never seen in that paraphrase)", pct(r.heldOutTemplate)],
+        ["the same 25 facts in their trained templates", pct(r.sameFactsTrainedTemplates)],
+        ...Object.entries(r.byRelation).map(([k, v]) => [`trained, ${k}`, pct(v as Json)]),
+      ],
+    ),
+    "",
+  ];
+  const ct = m.causalTracing;
+  out.push(
+    `Causal tracing over ${ct.prompts.length} recalled facts (template 0, subjects of ≥ 2 tokens): average total effect ${f(ct.averageTotalEffect.mean)} ± ${f(ct.averageTotalEffect.ci95)}. Average indirect effect (p_restored − p_corrupted, ± 95% interval) by token class and layer:`,
+    "",
+  );
+  for (const kind of ["hidden", "mlp", "attn"]) {
+    const g = ct.averageIndirectEffect[kind];
+    const L = g["last"].length;
+    out.push(
+      `${kind === "hidden" ? "Hidden states (block output)" : kind === "mlp" ? "MLP output" : "Attention output"}:`,
+      "",
+      table(["token class", ...Array.from({ length: L }, (_, l) => `layer ${l}`)], Object.entries(g).map(([c, cells]) => [c, ...(cells as Json[]).map((x) => (x.n ? `${f(x.mean)} ± ${f(x.ci95)}` : "–"))])),
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
 function main(): void {
   const dir = path.resolve(process.argv[2]);
   const name = path.basename(dir);
   const m = JSON.parse(fs.readFileSync(path.join(dir, "measurements.json"), "utf8"));
   const t = JSON.parse(fs.readFileSync(path.join(dir, "training.json"), "utf8"));
-  const section = name === "attn-only-2l" ? attnOnlySection(m, t) : lmSection(name, m, t);
+  const section = name === "attn-only-2l" ? attnOnlySection(m, t) : name === "facts-gpt" ? factsSection(m, t) : lmSection(name, m, t);
   const file = path.join(dir, "README.md");
   const old = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# ${name}\n\n${BEGIN}\n${END}\n`;
   if (!old.includes(BEGIN) || !old.includes(END)) throw new Error(`${file} lacks the ${BEGIN} ... ${END} markers`);
