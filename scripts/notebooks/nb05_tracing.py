@@ -145,6 +145,11 @@ CELLS = [
     }
     """),
     md("""
+    Compare with ROME's GPT-2 XL, where MLP outputs at the **last subject token** in middle layers
+    carry much of the effect and attention matters at the **last token** in later layers. A
+    4-layer model trained on a few hundred facts need not do the same: read the tables for what
+    this model does (which class, which layers, MLP or attention), not for the paper's answer.
+
     ## 4. Limitations
 
     The maps depend on choices. Re-run with a **weaker corruption** (ν = 1 × std instead of 3) and
