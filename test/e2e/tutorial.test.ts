@@ -118,3 +118,56 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
     expect(third.state.data.feedback["induction-composition"].correct).toBe(true);
   }, 60_000);
 });
+
+// A show-me question: the student names the induction head and the kernel checks it by ablation.
+const SHOWME = "03-induction-heads.ipynb";
+const cardInductionHead = (): string | null => {
+  const f = path.join(ROOT, "models", "attn-only-2l", "measurements.json");
+  if (!fs.existsSync(f)) return null;
+  const m = JSON.parse(fs.readFileSync(f, "utf8")).bestInduction;
+  return `${m.layer}.${m.head}`;
+};
+
+(SKIP || cardInductionHead() === null ? describe.skip : describe)("tutorial end to end: a show-me question checked by the kernel", () => {
+  let lab: Lab | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-tutorial-e2e-"));
+    execFileSync("python3", [path.join(ROOT, "scripts", "make_student.py"), "--out", dir]);
+    lab = await startLab(dir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${lab.url}/lab/tree/${SHOWME}?token=${lab.token}`);
+    await page.waitForFunction(() => (window as unknown as App).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 120_000 });
+    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("notebook:run-all-cells"));
+    await page.locator('.attnlab-quiz .quiz-q[data-id="induction-head"]').waitFor({ timeout: 180_000 });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("naming the model card's induction head is confirmed with the ablation numbers; another head is not", async () => {
+    const q = page.locator('.attnlab-quiz .quiz-q[data-id="induction-head"]');
+    await q.scrollIntoViewIfNeeded();
+    const input = q.locator("input.quiz-text");
+    await input.fill(cardInductionHead()!);
+    await q.locator("button.quiz-submit").click();
+    await q.locator(".quiz-feedback.correct").waitFor({ timeout: 60_000 });
+    expect(await q.locator(".quiz-verdict").textContent()).toMatch(/^✓ Yes: \d\.\d shows the induction pattern/);
+    const rows = await q.locator(".quiz-details tr").allTextContents();
+    expect(rows.some((r) => /^loss change \(nats\)\d+\.\d{3}$/.test(r))).toBe(true);
+    await q.screenshot({ path: path.join(ARTIFACTS, "e2e-tutorial-showme.png") });
+    const other = cardInductionHead() === "1.1" ? "1.2" : "1.1";
+    await input.fill(other);
+    await input.press("Enter");
+    await q.locator(".quiz-feedback.wrong").waitFor({ timeout: 60_000 });
+    expect(await q.locator(".quiz-verdict").textContent()).toContain(other);
+  }, 120_000);
+});
+
