@@ -3,7 +3,7 @@
  * an induction head (layer 1, by K-composition) form. Half of each batch is Brown text, half is
  * random-token segments each followed by its repeat (only the repeats are scored).
  *
- *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--nudge-induction 0] [--init DIR] [--workers 2]
+ *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--nudge-induction 0] [--score-first 0|1] [--init DIR] [--workers 2]
  */
 import * as path from "path";
 import type { ModelConfig } from "../../lib/model/types";
@@ -35,13 +35,14 @@ export const CONFIG: ModelConfig = {
 };
 
 /** repeatShare of every 4 rows are repeated random tokens, the rest Brown text. */
-export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number, repeatShare = 2): Batch {
+export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number, repeatShare = 2, scoreFirst = false): Batch {
   const rng = Rng.derive(seed, step);
   const batch = emptyBatch(B, T);
   for (let b = 0; b < B; b++) {
     if ((b * repeatShare) % 4 < repeatShare) {
       const { seq, weight } = repeatedRow(T, rng, vocab, BOS, 8, 60);
-      putRow(batch, b, seq, weight);
+      // scoreFirst: also score first occurrences, so the model learns to stay uncertain (not copy) there.
+      putRow(batch, b, seq, scoreFirst ? weight.map(() => 1) : weight);
     } else putRow(batch, b, textRow(stream, T, rng, BOS));
   }
   return batch;
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   const share = typeof args.repeat === "number" ? args.repeat : 2;
   const lr = typeof args.lr === "number" ? args.lr : 1e-3;
   const nudge = typeof args.nudge === "number" ? args.nudge : 0;
+  const scoreFirst = args["score-first"] === 1;
   const nudgeInduction = typeof args["nudge-induction"] === "number" ? args["nudge-induction"] : 0;
   console.log(`[${NAME}] ${countParams(CONFIG)} parameters, ${steps} steps of ${B}x${T} (${share}/4 rows repeated tokens), lr ${lr}, ${args.workers} workers`);
   const files = ["vocab.json", "merges.txt", "tokenizer.json"].map((f) => path.join(data, "bpe", f));
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     seed: args.seed,
     steps,
     batch: (s) => {
-      const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share);
+      const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share, scoreFirst);
       // Optional nudges (see the model card): for the first --nudge steps head 0.0 is pushed towards
       // the previous token; for the first --nudge-induction steps head 1.0 is pushed towards the
       // induction target on the repeated-token rows. Afterwards only the LM loss trains.
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
     checkpointEvery: 100,
     onCheckpoint: save,
   });
-  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --nudge-induction ${nudgeInduction} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
+  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --nudge-induction ${nudgeInduction} --score-first ${scoreFirst ? 1 : 0} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
   console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
 }
 

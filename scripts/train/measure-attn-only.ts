@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loadPretrained } from "../../lib/pretrained";
 import { actName } from "../../lib/hooks/names";
 import { headScores } from "../../lib/methods/patterns";
-import { kComposition, repeatedRandomTokens } from "../../lib/methods/induction";
+import { inductionScores, kComposition, repeatedRandomTokens } from "../../lib/methods/induction";
 import { tokenLosses } from "../../lib/methods/metrics";
 import type { TransformerModel } from "../../lib/model/types";
 import { findRoot } from "../data/lm";
@@ -19,7 +19,11 @@ import { findRoot } from "../data/lm";
 export interface AttnOnlyMeasurements {
   setup: { seqLen: number; rows: number; seed: number; bos: number };
   previousToken: number[][]; // [layer][head]
+  /** detect_head "mul" induction score: over all queries, so at most ~seqLen/(2·seqLen+1) ≈ 0.5 here. */
   induction: number[][];
+  /** Olsson et al.'s prefix matching (attnlab inductionScores): mean attention from repeat tokens to the induction target. */
+  prefixMatching: number[][];
+  copying: number[][];
   bestPrev: { layer: number; head: number; score: number };
   bestInduction: { layer: number; head: number; score: number };
   /** K-composition of each layer-0 head into the best induction head. */
@@ -80,6 +84,7 @@ export async function measureAttnOnly(model: TransformerModel, rowsN = 20, seqLe
   const grid = (g: Float32Array) => Array.from({ length: L }, (_, l) => Array.from(g.subarray(l * H, (l + 1) * H), (x) => +x.toFixed(4)));
   const bestPrev = argmax(hs.scores.previous_token, H, 0);
   const bestInduction = argmax(hs.scores.induction, H, L - 1);
+  const ind = inductionScores(model, { seqLen, batch: rowsN, seed, bos });
   const clean = halfLosses(model, ids, seqLen);
   const abl = halfLosses(model, ids, seqLen, bestInduction);
   // K-composition from each layer-0 head into the induction head: [head in layer 0].
@@ -89,6 +94,8 @@ export async function measureAttnOnly(model: TransformerModel, rowsN = 20, seqLe
     setup: { seqLen, rows: rowsN, seed, bos },
     previousToken: grid(hs.scores.previous_token),
     induction: grid(hs.scores.induction),
+    prefixMatching: grid(ind.prefixMatching),
+    copying: grid(ind.copying),
     bestPrev,
     bestInduction,
     kComposition: kc,
