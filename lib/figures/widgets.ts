@@ -9,21 +9,11 @@ import { Widget, DISPLAY, type MimeBundle, type WidgetSpec } from "../widget";
 import { checkFigureData, type Tensorish, type ViewKind } from "./check";
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
+import { MODULE_NAME, MODULE_VERSION, VIEW_NAMES } from "../../widgets/src/protocol";
 
-export const WIDGETS_MODULE = "attnlab-widgets";
-export const WIDGETS_VERSION = "0.1.0";
-
-const VIEW_NAMES: Record<ViewKind, string> = {
-  heatmap: "Heatmap",
-  thumbnails: "Thumbnails",
-  lines: "Lines",
-  headscores: "HeadScores",
-  probe: "Probe",
-  restoration: "Restoration",
-  patching: "Patching",
-  attribution: "Attribution",
-  lens: "Lens",
-};
+// The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
+export const WIDGETS_MODULE = MODULE_NAME;
+export const WIDGETS_VERSION = MODULE_VERSION;
 
 function specFor(view: ViewKind): WidgetSpec {
   const name = VIEW_NAMES[view];
@@ -51,7 +41,11 @@ export class FigureWidget extends Widget<FigureState> {
   readonly view: ViewKind;
 
   constructor(view: ViewKind, data: object, options: object = {}) {
-    if (!(view in VIEW_NAMES)) throw new Error(`view: expected one of ${Object.keys(VIEW_NAMES).join(", ")}, got ${JSON.stringify(view)}`);
+    // quiz is a view of its own widget (lib/quiz), not a figure.
+    if (!(view in VIEW_NAMES) || (view as string) === "quiz") {
+      const figures = Object.keys(VIEW_NAMES).filter((v) => v !== "quiz");
+      throw new Error(`view: expected one of ${figures.join(", ")}, got ${JSON.stringify(view)}`);
+    }
     checkFigureData(view, data);
     super(specFor(view), { data, options, selected: null });
     this.view = view;

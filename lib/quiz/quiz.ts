@@ -10,14 +10,15 @@
 import { Widget, type WidgetSpec } from "../widget/widget";
 import { checkChoice, checkShort, publicQuestion, validateQuestions, type CheckResult, type Question } from "./check";
 import type { AnswerMessage, QuizFeedback, QuizProgress, QuizData } from "./types";
+import { MODULE_NAME, MODULE_VERSION, VIEW_NAMES } from "../../widgets/src/protocol";
 
 export const QUIZ_SPEC: WidgetSpec = {
-  modelName: "QuizModel",
-  modelModule: "attnlab-widgets",
-  modelModuleVersion: "0.1.0",
-  viewName: "QuizView",
-  viewModule: "attnlab-widgets",
-  viewModuleVersion: "0.1.0",
+  modelName: `${VIEW_NAMES.quiz}Model`,
+  modelModule: MODULE_NAME,
+  modelModuleVersion: MODULE_VERSION,
+  viewName: `${VIEW_NAMES.quiz}View`,
+  viewModule: MODULE_NAME,
+  viewModuleVersion: MODULE_VERSION,
 };
 
 export interface QuizOptions {
