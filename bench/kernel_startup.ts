@@ -1,7 +1,7 @@
 /**
  * Kernel start-up: time from launch to the first kernel_info_reply, to the first trivial
- * cell, and (attnlab only) to a first cell that imports attnlab and builds a small model
- * with createModel. Peer: tslab's own kernel (`tslab kernel`), launched the same way in the
+ * cell, and (attnlab only) to a first cell that imports attnlab and loads a shipped teaching
+ * model (brown-gpt, the tutorials' main model) with loadModel. Peer: tslab's own kernel (`tslab kernel`), launched the same way in the
  * same run. Prints JSON. Usage: node dist/bench/kernel_startup.js [--reps N]
  */
 import { spawn, type ChildProcess } from "child_process";
@@ -14,9 +14,8 @@ import * as zmq from "zeromq";
 import { decode, encode, makeHeader, Signer } from "../kernel/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const MODEL_CELL = `import { ready, createModel } from "attnlab";
-await ready();
-const model = createModel({ arch: "gpt2", nLayers: 2, dModel: 64, nHeads: 4, dVocab: 1000, nCtx: 128 });
+const MODEL_CELL = `import { loadModel } from "attnlab";
+const model = await loadModel("brown-gpt");
 "ok"`;
 
 async function freePort(): Promise<number> {
