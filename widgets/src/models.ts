@@ -5,10 +5,12 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/ba
 import * as views from "./views";
 import type { Tensor } from "./views/common";
 import { ViewHost, type Renderer } from "./views/host";
-import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, toFloat32 } from "./protocol";
+import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, encodeData, toFloat32 } from "./protocol";
 
+// serialize matters when the widget manager saves state into the notebook (saveState).
 const dataSerializer = {
   deserialize: (value: unknown) => decodeData(value),
+  serialize: (value: unknown) => encodeData(value),
 };
 
 function modelClass(kind: ViewKind): typeof DOMWidgetModel {

@@ -53,6 +53,26 @@ export function decodeData<T = unknown>(value: unknown): T {
   return walk(value) as T;
 }
 
+/**
+ * The inverse of decodeData for the widget manager's get_state (saving widget state with
+ * the notebook): binary leaves stay binary, each a copy whose ArrayBuffer is exactly its
+ * bytes, so remove_buffers stores them as base64 buffers. Without this the default
+ * JSON round trip turns a Float32Array into {"0": x, ...}, which cannot be restored.
+ */
+export function encodeData(value: unknown): unknown {
+  if (value instanceof Float32Array) return new Float32Array(value);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return toFloat32(value);
+  if (Array.isArray(value)) return value.map(encodeData);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(value as object)) out[k] = encodeData(x);
+    return out;
+  }
+  // JSON has no NaN/Infinity (as the default serializer would do).
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  return value;
+}
+
 export interface HeadRequest {
   event: "request_head";
   id: number;
