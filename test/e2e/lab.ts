@@ -6,9 +6,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const VENV = path.join(ROOT, ".venv");
+export const ARTIFACTS = path.join(ROOT, "test-artifacts");
 export const CHROMIUM = process.env.ATTNLAB_CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -151,4 +153,42 @@ export function notebook(cells: string[]): string {
     null,
     1,
   );
+}
+
+/** Fails the suite, naming the set-up step for each missing piece; makes the artifacts folder. */
+export function requirePrerequisites(): void {
+  const missing = missingPrerequisites();
+  if (missing.length) throw new Error(`end-to-end prerequisites missing (run scripts/setup.sh, or ATTNLAB_E2E=0 to skip): ${missing.join("; ")}`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+}
+
+/** Turns on the widget manager's saveState (off by default), so saving a notebook keeps its widget state. */
+export async function enableWidgetSaveState(lab: Lab): Promise<void> {
+  const put = await fetch(`${lab.url}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin`, {
+    method: "PUT",
+    headers: { Authorization: `token ${lab.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ raw: JSON.stringify({ saveState: true }) }),
+  });
+  if (!put.ok) throw new Error(`could not turn on saveState: ${put.status} ${await put.text()}`);
+}
+
+/** Launches the system Chromium and opens the lab's notebook `name` in a new page. */
+export async function openNotebook(lab: Lab, name: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(`${lab.url}/lab/tree/${name}?token=${lab.token}`);
+  return { browser, page };
+}
+
+type LabWindow = { jupyterapp?: { shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } }; commands: { execute(id: string): Promise<unknown> } } };
+
+/** Waits until the current notebook's kernel is idle. */
+export async function waitForKernelIdle(page: Page, timeout: number): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as LabWindow).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout });
+}
+
+/** Waits for the notebook's kernel, then runs every cell (it does not wait for them to finish). */
+export async function runAllCells(page: Page): Promise<void> {
+  await waitForKernelIdle(page, 120_000);
+  await page.evaluate(() => (window as unknown as Required<LabWindow>).jupyterapp.commands.execute("notebook:run-all-cells"));
 }

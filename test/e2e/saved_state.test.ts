@@ -8,11 +8,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, missingPrerequisites, notebook, startLab, type Lab } from "./lab";
+import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, enableWidgetSaveState, notebook, openNotebook, requirePrerequisites, runAllCells, startLab, type Lab } from "./lab";
 
 const SKIP = process.env.ATTNLAB_E2E === "0";
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const NB = "saved.ipynb";
 const TOKENS = ["<s>", "The", " cat", " sat", " on", " the", " mat", "."];
 const WIDGET_STATE = "application/vnd.jupyter.widget-state+json";
@@ -57,23 +56,13 @@ type SavedNb = {
   };
 
   beforeAll(async () => {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`end-to-end prerequisites missing (run scripts/setup.sh, or ATTNLAB_E2E=0 to skip): ${missing.join("; ")}`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    requirePrerequisites();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-saved-e2e-"));
     fs.writeFileSync(path.join(dir, NB), notebook(CELLS));
     lab = await startLab(dir);
-    const put = await fetch(`${lab.url}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin`, {
-      method: "PUT",
-      headers: { Authorization: `token ${lab.token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ raw: JSON.stringify({ saveState: true }) }),
-    });
-    if (!put.ok) throw new Error(`could not turn on saveState: ${put.status} ${await put.text()}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${lab.url}/lab/tree/${NB}?token=${lab.token}`);
-    await page.waitForFunction(() => (window as unknown as App).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 120_000 });
-    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("notebook:run-all-cells"));
+    await enableWidgetSaveState(lab);
+    ({ browser, page } = await openNotebook(lab, NB));
+    await runAllCells(page);
     await page.locator(".attnlab-headscores rect.cell").first().waitFor({ timeout: 180_000 });
     await page.locator(".attnlab-heatmap rect.cell").first().waitFor({ timeout: 60_000 });
     await page.waitForFunction(() => (window as unknown as App).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 60_000 });

@@ -7,11 +7,10 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, missingPrerequisites, startLab, type Lab } from "./lab";
+import type { Browser, Locator, Page } from "playwright-core";
+import { ARTIFACTS, ROOT, enableWidgetSaveState, openNotebook, requirePrerequisites, runAllCells, startLab, type Lab } from "./lab";
 
 const SKIP = process.env.ATTNLAB_E2E === "0";
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const NOTEBOOK = "07-checklist.ipynb";
 
 type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } }; commands: { execute(id: string): Promise<unknown> } } };
@@ -23,24 +22,14 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
   let dir: string;
 
   beforeAll(async () => {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`end-to-end prerequisites missing (run scripts/setup.sh, or ATTNLAB_E2E=0 to skip): ${missing.join("; ")}`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    requirePrerequisites();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-tutorial-e2e-"));
     execFileSync("python3", [path.join(ROOT, "scripts", "make_student.py"), "--out", dir]);
     lab = await startLab(dir);
-    // Save widget state with the notebook (off by default in jupyterlab_widgets), so progress is kept.
-    const put = await fetch(`${lab.url}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin`, {
-      method: "PUT",
-      headers: { Authorization: `token ${lab.token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ raw: JSON.stringify({ saveState: true }) }),
-    });
-    if (!put.ok) throw new Error(`could not turn on saveState: ${put.status} ${await put.text()}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${lab.url}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
-    await page.waitForFunction(() => (window as unknown as App).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 120_000 });
-    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("notebook:run-all-cells"));
+    // Save widget state with the notebook, so progress is kept.
+    await enableWidgetSaveState(lab);
+    ({ browser, page } = await openNotebook(lab, NOTEBOOK));
+    await runAllCells(page);
     // The last code cell prints the progress summary: every cell before it has run.
     await page.locator(".jp-OutputArea-output", { hasText: "0 of 12 correct (0 answered)" }).first().waitFor({ timeout: 180_000 });
   }, 300_000);
@@ -138,11 +127,8 @@ const cardInductionHead = (): string | null => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-tutorial-e2e-"));
     execFileSync("python3", [path.join(ROOT, "scripts", "make_student.py"), "--out", dir]);
     lab = await startLab(dir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${lab.url}/lab/tree/${SHOWME}?token=${lab.token}`);
-    await page.waitForFunction(() => (window as unknown as App).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle", undefined, { timeout: 120_000 });
-    await page.evaluate(() => (window as unknown as App).jupyterapp.commands.execute("notebook:run-all-cells"));
+    ({ browser, page } = await openNotebook(lab, SHOWME));
+    await runAllCells(page);
     await page.locator('.attnlab-quiz .quiz-q[data-id="induction-head"]').waitFor({ timeout: 180_000 });
   }, 300_000);
 

@@ -6,11 +6,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, missingPrerequisites, notebook, startLab, type Lab } from "./lab";
+import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, notebook, openNotebook, requirePrerequisites, runAllCells, startLab, type Lab } from "./lab";
 
 const SKIP = process.env.ATTNLAB_E2E === "0";
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
 
 const CELLS = [
   // Object shorthand ({ tokens }) for a variable from another cell fails in the kernel
@@ -74,20 +73,12 @@ const LAST = CELLS.length - 1;
   let dir: string;
 
   beforeAll(async () => {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`end-to-end prerequisites missing (run scripts/setup.sh, or ATTNLAB_E2E=0 to skip): ${missing.join("; ")}`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    requirePrerequisites();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-e2e-"));
     fs.writeFileSync(path.join(dir, "views.ipynb"), notebook(CELLS));
     lab = await startLab(dir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${lab.url}/lab/tree/views.ipynb?token=${lab.token}`);
-    await page.waitForFunction(() => {
-      const app = (window as unknown as { jupyterapp?: { shell: { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string } } } } } } }).jupyterapp;
-      return app?.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle";
-    }, undefined, { timeout: 120_000 });
-    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute("notebook:run-all-cells"));
+    ({ browser, page } = await openNotebook(lab, "views.ipynb"));
+    await runAllCells(page);
     await page.waitForSelector(".attnlab-heatmap canvas.cells-canvas", { timeout: 180_000 });
   }, 300_000);
 
