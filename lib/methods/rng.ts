@@ -3,25 +3,36 @@
  * and reports it, so a teacher can rerun a result exactly.
  */
 
-/** mulberry32: small, fast and good enough for sampling (not for cryptography). */
+/**
+ * mulberry32: small, fast, identical on every platform (unlike tf.randomNormal across versions),
+ * good enough for sampling (not for cryptography). Returns uniforms in [0, 1) from a 32-bit state.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded source of uniforms, integers, normals and permutations (mulberry32 underneath). */
 export class Rng {
-  private state: number;
+  private readonly next: () => number;
   private spare: number | null = null;
   readonly seed: number;
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number; got ${seed}`);
     this.seed = seed;
-    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    this.next = mulberry32(Math.floor(seed) ^ 0x9e3779b9);
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Integer in [0, n). */

@@ -4,18 +4,7 @@ import { assertReady } from "../backend";
 import { resolveConfig, type ModelSpec } from "./config";
 import { HookedTransformer, type WeightsInit } from "./model";
 import type { LayerWeights, Tokenizer } from "./types";
-
-/** mulberry32: tiny, fast, and identical on every platform, unlike tf.randomNormal across versions. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../methods/rng";
 
 /** Standard normal samples by Box-Muller from a seeded uniform source. */
 export function normalArray(n: number, std: number, uniform: () => number): Float32Array {
@@ -49,7 +38,7 @@ export function createModel(spec: ModelSpec, opts: CreateOptions = {}): HookedTr
   }
   const std = opts.initStd ?? 0.02;
   const projStd = cfg.arch === "gpt2" ? std / Math.sqrt(2 * cfg.nLayers) : std;
-  const u = rng(seed);
+  const u = mulberry32(seed);
   const { dModel: d, nHeads: h, dHead: e, dMlp: m, dVocab: v } = cfg;
   const made: tf.Tensor[] = [];
   const track = <T extends tf.Tensor>(t: T): T => (made.push(t), t);

@@ -2,17 +2,10 @@
 // Seeded test data for the renderer tests: no clock, no network, same bytes every run.
 import type { Tensor } from "../../widgets/src/views/common";
 
-/** mulberry32: a tiny deterministic PRNG, enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../lib/methods/rng";
+
+/** The library's seeded PRNG, as `rng(seed)` for test data. */
+export const rng = mulberry32;
 
 /** Causal softmax attention patterns, [layers, heads, n, n], each row summing to 1. */
 export function causalPatterns(layers: number, heads: number, n: number, seed = 1): Tensor {
