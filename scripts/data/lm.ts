@@ -52,24 +52,36 @@ export function textRow(stream: Uint16Array, T: number, rng: Rng, bos: number): 
 
 /**
  * bos, then random segments each followed by an exact repeat, until T+1 tokens. The weights score
- * only the repeats (first occurrences are unpredictable noise).
+ * only the repeats (first occurrences are unpredictable noise). With maxGap > 0, 0..maxGap unscored
+ * random tokens come before each segment and between it and its repeat, so the distance from a
+ * repeat back to its first occurrence varies and only content (induction), not position, finds it.
  */
-export function repeatedRow(T: number, rng: Rng, vocab: number, bos: number, minLen: number, maxLen: number): { seq: number[]; weight: number[] } {
+export function repeatedRow(T: number, rng: Rng, vocab: number, bos: number, minLen: number, maxLen: number, maxGap = 0): { seq: number[]; weight: number[] } {
   const seq = [bos];
   const weight: number[] = [];
+  const draw = () => {
+    let id = rng.int(vocab);
+    while (id === bos) id = rng.int(vocab);
+    return id;
+  };
+  const filler = () => {
+    if (maxGap <= 0) return;
+    for (let n = rng.int(maxGap + 1); n > 0; n--) {
+      weight.push(0);
+      seq.push(draw());
+    }
+  };
   while (seq.length < T + 1) {
     const L = minLen + rng.int(maxLen - minLen + 1);
     const seg: number[] = [];
-    for (let i = 0; i < L; i++) {
-      let id = rng.int(vocab);
-      while (id === bos) id = rng.int(vocab);
-      seg.push(id);
-    }
+    for (let i = 0; i < L; i++) seg.push(draw());
+    filler();
     for (const id of seg) {
       weight.push(0);
       seq.push(id);
     }
-    // The first token of a repeat follows the segment's last token, which never preceded it: unpredictable.
+    filler();
+    // The first token of a repeat follows a token that never preceded it: unpredictable.
     seg.forEach((id, i) => {
       weight.push(i === 0 ? 0 : 1);
       seq.push(id);

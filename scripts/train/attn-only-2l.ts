@@ -3,7 +3,7 @@
  * an induction head (layer 1, by K-composition) form. Half of each batch is Brown text, half is
  * random-token segments each followed by its repeat (only the repeats are scored).
  *
- *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--nudge-induction 0] [--score-first 0|1] [--init DIR] [--workers 2]
+ *   npx tsc -p tsconfig.json && node dist/scripts/train/attn-only-2l.js [--steps 1200] [--batch 16] [--repeat 2] [--lr 1e-3] [--nudge 0] [--nudge-induction 0] [--score-first 0|1] [--ctx 128] [--seg-min 8] [--seg-max 60] [--gap 0] [--init DIR] [--workers 2]
  */
 import * as path from "path";
 import type { ModelConfig } from "../../lib/model/types";
@@ -35,12 +35,12 @@ export const CONFIG: ModelConfig = {
 };
 
 /** repeatShare of every 4 rows are repeated random tokens, the rest Brown text. */
-export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number, repeatShare = 2, scoreFirst = false): Batch {
+export function makeBatch(stream: Uint16Array, seed: number, step: number, B: number, T: number, vocab: number, repeatShare = 2, scoreFirst = false, seg: [number, number] = [8, 60], maxGap = 0): Batch {
   const rng = Rng.derive(seed, step);
   const batch = emptyBatch(B, T);
   for (let b = 0; b < B; b++) {
     if ((b * repeatShare) % 4 < repeatShare) {
-      const { seq, weight } = repeatedRow(T, rng, vocab, BOS, 8, 60);
+      const { seq, weight } = repeatedRow(T, rng, vocab, BOS, seg[0], seg[1], maxGap);
       // scoreFirst: also score first occurrences, so the model learns to stay uncertain (not copy) there.
       putRow(batch, b, seq, scoreFirst ? weight.map(() => 1) : weight);
     } else putRow(batch, b, textRow(stream, T, rng, BOS));
@@ -86,8 +86,15 @@ async function main(): Promise<void> {
   const trainStream = readTokens(path.join(data, "train.bpe.u16"));
   const validStream = readTokens(path.join(data, "valid.bpe.u16"));
   const B = typeof args.batch === "number" ? args.batch : 16;
-  const T = CONFIG.nCtx;
-  const evalBatches = [0, 1].map((i) => makeBatch(validStream, 999, i, 16, T, CONFIG.dVocab));
+  // --ctx: shorter training rows (a curriculum: with fewer keys to choose from, the induction
+  // circuit's first gradients are larger); evaluation always uses the full context.
+  const T = typeof args.ctx === "number" ? args.ctx : CONFIG.nCtx;
+  if (!Number.isInteger(T) || T < 4 || T > CONFIG.nCtx) throw new Error(`--ctx must be an integer in [4, ${CONFIG.nCtx}]; got ${args.ctx}`);
+  const seg: [number, number] = [typeof args["seg-min"] === "number" ? args["seg-min"] : 8, typeof args["seg-max"] === "number" ? args["seg-max"] : 60];
+  if (!(seg[0] >= 1 && seg[1] >= seg[0])) throw new Error(`--seg-min/--seg-max must satisfy 1 <= min <= max; got ${seg}`);
+  const gap = typeof args.gap === "number" ? args.gap : 0;
+  if (!Number.isInteger(gap) || gap < 0) throw new Error(`--gap must be a non-negative integer; got ${args.gap}`);
+  const evalBatches = [0, 1].map((i) => makeBatch(validStream, 999, i, 16, CONFIG.nCtx, CONFIG.dVocab));
   const share = typeof args.repeat === "number" ? args.repeat : 2;
   const lr = typeof args.lr === "number" ? args.lr : 1e-3;
   const nudge = typeof args.nudge === "number" ? args.nudge : 0;
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
     seed: args.seed,
     steps,
     batch: (s) => {
-      const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share, scoreFirst);
+      const b = makeBatch(trainStream, args.seed, s, B, T, CONFIG.dVocab, share, scoreFirst, seg, gap);
       // Optional nudges (see the model card): for the first --nudge steps head 0.0 is pushed towards
       // the previous token; for the first --nudge-induction steps head 1.0 is pushed towards the
       // induction target on the repeated-token rows. Afterwards only the LM loss trains.
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
     checkpointEvery: 100,
     onCheckpoint: save,
   });
-  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --nudge-induction ${nudgeInduction} --score-first ${scoreFirst ? 1 : 0} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
+  writeTrainingRecord(args.out, `node dist/scripts/train/attn-only-2l.js --steps ${steps} --batch ${B} --repeat ${share} --lr ${lr} --nudge ${nudge} --nudge-induction ${nudgeInduction} --score-first ${scoreFirst ? 1 : 0}${T !== CONFIG.nCtx ? ` --ctx ${T}` : ""}${seg[0] !== 8 || seg[1] !== 60 ? ` --seg-min ${seg[0]} --seg-max ${seg[1]}` : ""}${gap ? ` --gap ${gap}` : ""} --workers ${args.workers} --seed ${args.seed}${init ? ` --init ${args.init}` : ""}`, args, r, { batch: [B, T], init: args.init ?? null });
   console.log(`[${NAME}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
 }
 

@@ -78,11 +78,17 @@ export function lmSection(name: string, m: Json, t: Json): string {
   out.push(`**Head scores** (attnlab \`headScores\`, mean over ${hs.sentences} validation sentences):`, "");
   for (const k of ["previous_token", "sink", "self", "duplicate_token"]) if (hs[k]) out.push(`${k}:`, "", gridTable(hs[k], k), "");
   out.push(`Best heads: ${Object.entries(m.bestHeads).map(([k, b]: [string, any]) => `${k} ${b.layer}.${b.head} (${f(b.score)})`).join("; ")}.`, ""); // eslint-disable-line @typescript-eslint/no-explicit-any
-  out.push("**Syntactic score** (mean attention from a dependent word's token to its head word's token; pairs derived from the universal POS tags, see below):", "");
+  out.push(
+    "**Syntactic score** (mean attention from a dependent word's token to its head word's token; pairs derived from the universal POS tags, see below). The positional baseline is the same head's mean attention at the same token offset from every word of the sentence, so a head that only looks a fixed distance away scores at its baseline:",
+    "",
+  );
   out.push(
     table(
-      ["relation", "sentences", "pairs", "best head", "score", "mean over all heads"],
-      Object.entries(m.syntactic).map(([k, s]: [string, any]) => [k, s.sentences, s.pairs, `${s.best.layer}.${s.best.head}`, f(s.best.score), f(s.meanOverHeads)]), // eslint-disable-line @typescript-eslint/no-explicit-any
+      ["relation", "sentences", "pairs", "best head (score)", "head most above its baseline", "its score", "its baseline", "mean over all heads"],
+      Object.entries(m.syntactic).map(([k, s]: [string, any]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        const a = s.bestAboveBaseline ?? { layer: s.best.layer, head: s.best.head, score: s.best.score, baseline: NaN };
+        return [k, s.sentences, s.pairs, `${s.best.layer}.${s.best.head} (${f(s.best.score)})`, `${a.layer}.${a.head}`, f(a.score), f(a.baseline), f(s.meanOverHeads)];
+      }),
     ),
     "",
   );

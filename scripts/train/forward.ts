@@ -127,8 +127,8 @@ function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, B: number, T: number, 
   return z.transpose([0, 2, 1, 3]).reshape([B * T, H * E]);
 }
 
-/** GPT-2 logits [B*T, vocab] for input ids [B, T]. */
-export function gptLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B: number, T: number, opts: ForwardOptions = {}): tf.Tensor2D {
+/** GPT-2 logits [B*T, vocab] for input ids [B, T]; with `rows`, only those flat positions [rows.length, vocab]. */
+export function gptLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B: number, T: number, opts: ForwardOptions = {}, rows?: Int32Array): tf.Tensor2D {
   const d = cfg.dModel;
   const causal = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) causal[i * T + j] = -1e9;
@@ -148,6 +148,7 @@ export function gptLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B
       x = x.add(mm(act, p[pre + "mlp.c_proj.weight"]).add(p[pre + "mlp.c_proj.bias"]));
     }
   }
+  if (rows) x = gatherRows(x, rows);
   x = layerNorm(x, p["transformer.ln_f.weight"], p["transformer.ln_f.bias"], cfg.lnEps);
   return mm(x, tr(wte)) as tf.Tensor2D;
 }
@@ -218,7 +219,21 @@ export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denomi
         }
       }
     : undefined;
-  const ce = tokenLosses(logits(p, cfg, batch.input, B, T, { onPattern }), batch.target);
-  const main = ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
+  // Rows that score few positions (repeated-token rows score only the repeats) skip the unembedding
+  // elsewhere: it is most of a small model's cost.
+  const scored: number[] = [];
+  batch.weight.forEach((w, i) => {
+    if (w > 0) scored.push(i);
+  });
+  if (scored.length === 0) scored.push(0);
+  let main: tf.Scalar;
+  if (scored.length < 0.9 * B * T) {
+    const r = Int32Array.from(scored);
+    const ce = tokenLosses(gptLogits(p, cfg, batch.input, B, T, { onPattern }, r), Int32Array.from(scored, (i) => batch.target[i]));
+    main = ce.mul(tf.tensor1d(Float32Array.from(scored, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
+  } else {
+    const ce = tokenLosses(logits(p, cfg, batch.input, B, T, { onPattern }), batch.target);
+    main = ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
+  }
   return (auxTerms.length ? auxTerms.reduce((x, y) => x.add(y), main) : main) as tf.Scalar;
 }

@@ -3,7 +3,7 @@
  * random tokens (previous-token, induction), K-composition, and zero-ablation of the best induction
  * head (loss on the first block and on the repeat).
  *
- *   node dist/scripts/train/measure-attn-only.js [modelDir=models/attn-only-2l] [--rows 20]
+ *   node dist/scripts/train/measure-attn-only.js [modelDir=models/attn-only-2l] [--seq 50]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -106,7 +106,10 @@ export async function measureAttnOnly(model: TransformerModel, rowsN = 20, seqLe
 async function main(): Promise<void> {
   const dir = process.argv[2] && !process.argv[2].startsWith("--") ? path.resolve(process.argv[2]) : path.join(findRoot(), "models", "attn-only-2l");
   const model = await loadPretrained(dir, { bundled: false });
-  const m = await measureAttnOnly(model);
+  const seqAt = process.argv.indexOf("--seq");
+  const seqLen = seqAt > 0 ? Number(process.argv[seqAt + 1]) : 50;
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`--seq must be an integer >= 2; got ${process.argv[seqAt + 1]}`);
+  const m = await measureAttnOnly(model, 20, seqLen);
   fs.writeFileSync(path.join(dir, "measurements.json"), JSON.stringify(m, null, 2) + "\n");
   console.log(JSON.stringify(m, null, 2));
   model.dispose();

@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadPretrained } from "../../lib/pretrained";
-import { headScores } from "../../lib/methods/patterns";
+import { headScores, runPatterns } from "../../lib/methods/patterns";
+import { alignWords, wordToken } from "../../lib/methods/align";
 import { probe } from "../../lib/methods/probing";
 import { tokenLosses } from "../../lib/methods/metrics";
 import type { TransformerModel } from "../../lib/model/types";
@@ -111,6 +112,53 @@ export function posPairs(s: BrownSentence, kind: "modifier" | "object" | "subjec
   return out;
 }
 
+/**
+ * Syntactic attention of every head on one sentence, with a positional baseline (after Clark et al.
+ * 2019, who compare each relation with a fixed-offset guess): for a pair whose head word sits o
+ * tokens from its dependent, the baseline is the head's mean attention at offset o from every word
+ * token of the sentence. A head scoring above its baseline prefers the syntactic partner over any
+ * token at the same distance; a purely positional head scores at its baseline.
+ */
+export function syntacticWithBaseline(model: TransformerModel, words: string[], pairs: [number, number][], subword: "first" | "last"): { score: Float32Array; baseline: Float32Array; pairs: number } | null {
+  const fn = "syntacticWithBaseline";
+  const { nLayers: L, nHeads: H, arch } = model.config;
+  const al = alignWords(model, words, fn);
+  const inWord = new Set(al.wordTokens.flat());
+  const tp: [number, number][] = [];
+  for (const [d, h] of pairs) {
+    const q = wordToken(al.wordTokens[d], subword);
+    const k = wordToken(al.wordTokens[h], subword);
+    if (arch !== "gpt2" || k <= q) tp.push([q, k]);
+  }
+  if (tp.length === 0) return null;
+  const n = al.ids.length;
+  const pats = runPatterns(model, al.ids, Array.from({ length: L }, (_, l) => l), fn);
+  const score = new Float32Array(L * H);
+  const baseline = new Float32Array(L * H);
+  for (let l = 0; l < L; l++)
+    for (let h = 0; h < H; h++) {
+      const at = (q: number, k: number) => pats[l][h * n * n + q * n + k];
+      let s = 0;
+      let b = 0;
+      for (const [q, k] of tp) {
+        s += at(q, k);
+        let sum = 0;
+        let cnt = 0;
+        for (const q2 of inWord) {
+          const k2 = q2 + (k - q);
+          if (inWord.has(k2)) {
+            sum += at(q2, k2);
+            cnt++;
+          }
+        }
+        b += sum / cnt; // cnt >= 1: the pair's own query counts
+      }
+      score[l * H + h] = s / tp.length;
+      baseline[l * H + h] = b / tp.length;
+    }
+  return { score, baseline, pairs: tp.length };
+}
+
 const grid = (g: Float32Array, L: number, H: number) => Array.from({ length: L }, (_, l) => Array.from(g.subarray(l * H, (l + 1) * H), (x) => +x.toFixed(3)));
 
 function best(g: Float32Array, H: number): { layer: number; head: number; score: number } {
@@ -142,21 +190,34 @@ export async function measureLM(model: TransformerModel, nSentences: number): Pr
   const syn: Record<string, unknown> = {};
   for (const kind of ["modifier", "object", "subject"] as const) {
     const acc = new Float32Array(L * H);
+    const base = new Float32Array(L * H);
     let used = 0;
     let pairs = 0;
     for (const s of sents.slice(0, 200)) {
-      const ps = posPairs(s, kind).filter(([d, h]) => arch !== "gpt2" || h < d);
-      if (ps.length === 0) continue;
-      const r = headScores(model, s.words.join(" "), { detectors: [], syntactic: { words: s.words, pairs: ps, subword: "last" } });
-      r.scores.syntactic.forEach((v, i) => (acc[i] += v));
+      const r = syntacticWithBaseline(model, s.words, posPairs(s, kind), "last");
+      if (!r) continue;
+      r.score.forEach((v, i) => (acc[i] += v));
+      r.baseline.forEach((v, i) => (base[i] += v));
       used++;
-      pairs += r.settings.syntacticPairs;
+      pairs += r.pairs;
       if (used >= 40) break;
     }
     if (used === 0) continue;
     acc.forEach((v, i) => (acc[i] = v / used));
+    base.forEach((v, i) => (base[i] = v / used));
     const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
-    syn[kind] = { sentences: used, pairs, grid: grid(acc, L, H), best: best(acc, H), meanOverHeads: +mean.toFixed(4) };
+    const lift = acc.map((v, i) => v - base[i]);
+    const top = best(lift, H);
+    const k = top.layer * H + top.head;
+    syn[kind] = {
+      sentences: used,
+      pairs,
+      grid: grid(acc, L, H),
+      baseline: grid(base, L, H),
+      best: best(acc, H),
+      bestAboveBaseline: { layer: top.layer, head: top.head, score: +acc[k].toFixed(4), baseline: +base[k].toFixed(4) },
+      meanOverHeads: +mean.toFixed(4),
+    };
   }
   out.syntactic = syn;
   console.log(`head scores done (${Math.round((Date.now() - t0) / 1000)} s)`);

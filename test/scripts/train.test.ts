@@ -10,9 +10,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../lib/model/types";
 import { loadPretrained } from "../../lib/pretrained";
 import { saveHF, loadHFParams } from "../../scripts/train/checkpoint";
-import { gatherRows, mm, type Batch } from "../../scripts/train/forward";
+import { gatherRows, logits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
+import { repeatedRow } from "../../scripts/data/lm";
 import { computeLoss, useWasm } from "../../scripts/train/grads";
-import { initParams } from "../../scripts/train/params";
+import { initParams, paramSpecs } from "../../scripts/train/params";
 import { Rng } from "../../scripts/train/rng";
 import { learningRate, train } from "../../scripts/train/trainer";
 
@@ -65,6 +66,34 @@ describe("custom gradients", () => {
         mine[i].dataSync().forEach((v, j) => expect(v).toBeCloseTo(r[j], 3));
       }
     }
+  });
+});
+
+describe("repeatedRow", () => {
+  test("with gaps, every scored target repeats the token after an earlier occurrence, at varying distances", () => {
+    const rng = new Rng(9);
+    const distances = new Set<number>();
+    for (let r = 0; r < 20; r++) {
+      const { seq, weight } = repeatedRow(96, rng, 500, 0, 4, 12, 6);
+      expect(seq).toHaveLength(97);
+      expect(weight).toHaveLength(96);
+      weight.forEach((w, t) => {
+        if (!w) return;
+        // Position t predicts seq[t+1]: the pair (seq[t], seq[t+1]) occurred before.
+        let found = -1;
+        for (let j = t - 1; j >= 1 && found < 0; j--) if (seq[j] === seq[t] && seq[j + 1] === seq[t + 1]) found = j;
+        expect(found).toBeGreaterThan(0);
+        distances.add(t - found);
+      });
+    }
+    expect(distances.size).toBeGreaterThan(10);
+  });
+
+  test("without gaps the segment's repeat follows it directly, as before", () => {
+    const { seq, weight } = repeatedRow(40, new Rng(2), 500, 0, 20, 20);
+    expect(seq.slice(21, 41)).toEqual(seq.slice(1, 21));
+    expect(weight.slice(0, 21).every((w) => w === 0)).toBe(true);
+    expect(weight.slice(21, 40).every((w) => w === 1)).toBe(true);
   });
 });
 
@@ -125,6 +154,19 @@ describe("training", () => {
     a.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - b[i]))));
     expect(maxDiff).toBeLessThan(1e-5);
     expect(two.history[1].loss).toBeCloseTo(one.history[1].loss, 4);
+  });
+
+  test("batchLoss on the scored rows only equals the loss over every row", () => {
+    const params = initParams(attnOnly, 3);
+    const b = repeatBatch(4);
+    b.weight.forEach((_, i) => (b.weight[i] = i % 3 === 0 ? 1 : 0)); // a third scored: the gathered path
+    const den = 7;
+    const gathered = computeLoss(attnOnly, params, b, den);
+    const full = tf.tidy(() => {
+      const p = Object.fromEntries(paramSpecs(attnOnly).map((sp) => [sp.name, tf.tensor(params[sp.name], sp.shape)]));
+      return tokenLosses(logits(p, attnOnly, b.input, 8, 23), b.target).mul(tf.tensor1d(b.weight)).sum().div(den).dataSync()[0];
+    });
+    expect(gathered).toBeCloseTo(full, 5);
   });
 
   test("bad arguments are named", async () => {
