@@ -26,7 +26,7 @@ function gridTable(grid: number[][], label: string): string {
 function training(t: Json): string {
   const ev = (t.evals ?? []).map((e: Json) => `${e.step}: ${f(e.validLoss)}`).join(", ");
   return [
-    `Trained with \`${t.command}\` (seed ${t.seed}, ${t.steps} steps, batch ${t.batch?.join("×")}, ${t.workers} worker threads, ${Math.round(t.seconds / 60)} min on the shared 2-core machine).`,
+    `Trained with \`${t.command}\` (seed ${t.seed}, ${t.steps} steps, batch ${t.batch?.join("×")}, ${t.workers} worker thread${t.workers === 1 ? "" : "s"}, ${Math.round(t.seconds / 60)} min on the shared 2-core machine).`,
     `Final training loss ${f(t.finalLoss)}; held-out loss by step: ${ev}.`,
   ].join(" ");
 }
@@ -79,15 +79,15 @@ export function lmSection(name: string, m: Json, t: Json): string {
   for (const k of ["previous_token", "sink", "self", "duplicate_token"]) if (hs[k]) out.push(`${k}:`, "", gridTable(hs[k], k), "");
   out.push(`Best heads: ${Object.entries(m.bestHeads).map(([k, b]: [string, any]) => `${k} ${b.layer}.${b.head} (${f(b.score)})`).join("; ")}.`, ""); // eslint-disable-line @typescript-eslint/no-explicit-any
   out.push(
-    "**Syntactic score** (mean attention from a dependent word's token to its head word's token; pairs derived from the universal POS tags, see below). The positional baseline is the same head's mean attention at the same token offset from every word of the sentence, so a head that only looks a fixed distance away scores at its baseline:",
+    "**Syntactic score** (mean attention from a dependent word's token to its head word's token; pairs derived from the universal POS tags, see below). The positional baseline is the same head's mean attention at the same token offset from every word of the sentence, so a head that only looks a fixed distance away scores at its baseline. The head most above its baseline is chosen on every other sentence and measured on the rest (lift = score − baseline, ± 95% interval over those sentences):",
     "",
   );
   out.push(
     table(
-      ["relation", "sentences", "pairs", "best head (score)", "head most above its baseline", "its score", "its baseline", "mean over all heads"],
+      ["relation", "sentences", "pairs", "best head (score, all sentences)", "head most above its baseline", "its score", "its baseline", "lift", "mean over all heads"],
       Object.entries(m.syntactic).map(([k, s]: [string, any]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-        const a = s.bestAboveBaseline ?? { layer: s.best.layer, head: s.best.head, score: s.best.score, baseline: NaN };
-        return [k, s.sentences, s.pairs, `${s.best.layer}.${s.best.head} (${f(s.best.score)})`, `${a.layer}.${a.head}`, f(a.score), f(a.baseline), f(s.meanOverHeads)];
+        const a = s.bestAboveBaseline;
+        return [k, s.sentences, s.pairs, `${s.best.layer}.${s.best.head} (${f(s.best.score)})`, `${a.layer}.${a.head}`, f(a.score), f(a.baseline), `${f(a.lift)} ± ${f(a.ci95)}`, f(s.meanOverHeads)];
       }),
     ),
     "",
