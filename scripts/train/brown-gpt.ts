@@ -50,6 +50,8 @@ export async function trainAndSave(o: {
   name: string;
   cfg: ModelConfig;
   argv: string[];
+  /** Flags the caller parsed out of argv itself, for the record's command. */
+  flags?: string;
   defaultSteps: number;
   seed: number;
   lr: number;
@@ -84,7 +86,9 @@ export async function trainAndSave(o: {
     checkpointEvery: 100,
     onCheckpoint: (p) => saveHF(args.out, o.cfg, p, { tokenizerFiles: bpeFiles(), specialIds: { bos: BOS, eos: BOS } }),
   });
-  writeTrainingRecord(args.out, `node dist/scripts/train/${o.script}.js --steps ${steps} --batch ${B} --workers ${args.workers} --seed ${args.seed}`, args, r, { batch: [B, T], ...(o.extraRecord ?? {}) });
+  // The record's command carries every flag the script was given, so it reproduces the run.
+  const extra = o.argv.filter((a, i, all) => !["--steps", "--batch", "--workers", "--seed", "--out"].includes(a) && !["--steps", "--batch", "--workers", "--seed", "--out"].includes(all[i - 1]));
+  writeTrainingRecord(args.out, [`node dist/scripts/train/${o.script}.js --steps ${steps} --batch ${B}`, ...(o.flags ? [o.flags] : []), ...extra, `--workers ${args.workers} --seed ${args.seed}`].join(" "), args, r, { batch: [B, T], ...(o.extraRecord ?? {}) });
   console.log(`[${o.name}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
   return r;
 }

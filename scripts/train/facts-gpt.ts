@@ -59,6 +59,7 @@ if (require.main === module) {
     name: NAME,
     cfg: CONFIG,
     argv: rest,
+    flags: `--share ${share} --lr ${lr}`,
     defaultSteps: 300,
     seed: 3,
     lr,
