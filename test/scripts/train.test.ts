@@ -12,6 +12,7 @@ import { loadPretrained } from "../../lib/pretrained";
 import { saveHF, loadHFParams } from "../../scripts/train/checkpoint";
 import { gatherRows, logits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
 import { repeatedRow } from "../../scripts/data/lm";
+import { sinusoidalPositions } from "../../scripts/train/brown-bert";
 import { computeLoss, useWasm } from "../../scripts/train/grads";
 import { initParams, paramSpecs } from "../../scripts/train/params";
 import { Rng } from "../../scripts/train/rng";
@@ -94,6 +95,20 @@ describe("repeatedRow", () => {
     expect(seq.slice(21, 41)).toEqual(seq.slice(1, 21));
     expect(weight.slice(0, 21).every((w) => w === 0)).toBe(true);
     expect(weight.slice(21, 40).every((w) => w === 1)).toBe(true);
+  });
+});
+
+describe("sinusoidalPositions", () => {
+  test("has the requested RMS, and each sin/cos pair has the same norm at every position", () => {
+    const T = 128;
+    const d = 32;
+    const p = sinusoidalPositions(T, d, 0.19);
+    const rms = Math.sqrt(p.reduce((a, x) => a + x * x, 0) / p.length);
+    expect(rms).toBeCloseTo(0.19, 2);
+    const pairNorm = (t: number, i: number) => Math.hypot(p[t * d + 2 * i], p[t * d + 2 * i + 1]);
+    for (const t of [0, 5, 127]) for (const i of [0, 7, 15]) expect(pairNorm(t, i)).toBeCloseTo(0.19 * Math.SQRT2, 5);
+    expect(p[0]).toBe(0); // sin(0)
+    expect(p[1 * d]).not.toBe(p[2 * d]); // positions differ
   });
 });
 
