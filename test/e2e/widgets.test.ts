@@ -14,17 +14,7 @@ const SKIP = process.env.ATTNLAB_E2E === "0";
 const CELLS = [
   // Object shorthand ({ tokens }) for a variable from another cell fails in the kernel
   // (ReferenceError), so the cells spell out "tokens: tokens".
-  `import { figure, linkHeads, HeatmapFigure } from "attnlab";
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+  `import { figure, linkHeads, HeatmapFigure, mulberry32 as rng } from "attnlab";
 function patterns(L: number, H: number, n: number, seed: number) {
   const r = rng(seed);
   const data = new Float32Array(L * H * n * n);
