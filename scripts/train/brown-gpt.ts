@@ -87,7 +87,8 @@ export async function trainAndSave(o: {
     onCheckpoint: (p) => saveHF(args.out, o.cfg, p, { tokenizerFiles: bpeFiles(), specialIds: { bos: BOS, eos: BOS } }),
   });
   // The record's command carries every flag the script was given, so it reproduces the run.
-  const extra = o.argv.filter((a, i, all) => !["--steps", "--batch", "--workers", "--seed", "--out"].includes(a) && !["--steps", "--batch", "--workers", "--seed", "--out"].includes(all[i - 1]));
+  const own = ["--steps", "--batch", "--workers", "--seed", "--out"];
+  const extra = o.argv.filter((a, i, all) => !own.includes(a) && !own.includes(all[i - 1]));
   writeTrainingRecord(args.out, [`node dist/scripts/train/${o.script}.js --steps ${steps} --batch ${B}`, ...(o.flags ? [o.flags] : []), ...extra, `--workers ${args.workers} --seed ${args.seed}`].join(" "), args, r, { batch: [B, T], ...(o.extraRecord ?? {}) });
   console.log(`[${o.name}] saved to ${args.out} after ${Math.round(r.seconds)} s`);
   return r;

@@ -194,20 +194,29 @@ export function tokenLosses(lg: tf.Tensor2D, target: Int32Array): tf.Tensor1D {
   return tf.logSoftmax(lg).mul(onehot).sum(1).neg() as tf.Tensor1D;
 }
 
+/**
+ * The weighted loss over a batch's scored positions. When few are scored (masked LM scores ~15%,
+ * repeated-token rows only the repeats), `run` gets those flat positions and computes the output
+ * head on them alone: the unembedding is most of a small model's cost. With nothing scored, row 0
+ * is scored with weight 0, keeping the loss a function of the parameters.
+ */
+function scoredLoss(run: (rows?: Int32Array) => tf.Tensor2D, batch: Batch, denominator: number): tf.Scalar {
+  const [B, T] = batch.shape;
+  const scored: number[] = [];
+  batch.weight.forEach((w, i) => {
+    if (w > 0) scored.push(i);
+  });
+  if (scored.length === 0) scored.push(0);
+  if (scored.length >= 0.9 * B * T) return tokenLosses(run(), batch.target).mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
+  const rows = Int32Array.from(scored);
+  const ce = tokenLosses(run(rows), Int32Array.from(rows, (i) => batch.target[i]));
+  return ce.mul(tf.tensor1d(Float32Array.from(rows, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
+}
+
 /** Weighted loss sum divided by `denominator` (the whole data-parallel batch's weight). */
 export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denominator: number): tf.Scalar {
   const [B, T] = batch.shape;
-  if (cfg.arch === "bert") {
-    const rows: number[] = [];
-    batch.weight.forEach((w, i) => {
-      if (w > 0) rows.push(i);
-    });
-    // No masked position: score row 0 with weight 0, keeping the loss a function of the parameters.
-    if (rows.length === 0) rows.push(0);
-    const r = Int32Array.from(rows);
-    const ce = tokenLosses(bertLogits(p, cfg, batch.input, B, T, {}, r), Int32Array.from(rows, (i) => batch.target[i]));
-    return ce.mul(tf.tensor1d(Float32Array.from(rows, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
-  }
+  if (cfg.arch === "bert") return scoredLoss((rows) => bertLogits(p, cfg, batch.input, B, T, {}, rows), batch, denominator);
   const aux = batch.aux ?? [];
   const auxTerms: tf.Tensor[] = [];
   const onPattern = aux.length
@@ -219,21 +228,6 @@ export function batchLoss(p: TensorTable, cfg: ModelConfig, batch: Batch, denomi
         }
       }
     : undefined;
-  // Rows that score few positions (repeated-token rows score only the repeats) skip the unembedding
-  // elsewhere: it is most of a small model's cost.
-  const scored: number[] = [];
-  batch.weight.forEach((w, i) => {
-    if (w > 0) scored.push(i);
-  });
-  if (scored.length === 0) scored.push(0);
-  let main: tf.Scalar;
-  if (scored.length < 0.9 * B * T) {
-    const r = Int32Array.from(scored);
-    const ce = tokenLosses(gptLogits(p, cfg, batch.input, B, T, { onPattern }, r), Int32Array.from(scored, (i) => batch.target[i]));
-    main = ce.mul(tf.tensor1d(Float32Array.from(scored, (i) => batch.weight[i]))).sum().div(denominator) as tf.Scalar;
-  } else {
-    const ce = tokenLosses(logits(p, cfg, batch.input, B, T, { onPattern }), batch.target);
-    main = ce.mul(tf.tensor1d(batch.weight)).sum().div(denominator) as tf.Scalar;
-  }
+  const main = scoredLoss((rows) => gptLogits(p, cfg, batch.input, B, T, { onPattern }, rows), batch, denominator);
   return (auxTerms.length ? auxTerms.reduce((x, y) => x.add(y), main) : main) as tf.Scalar;
 }
