@@ -20,14 +20,17 @@ import { brownDataDir, readTokens } from "../data/lm";
 import { mlmBatch, readDocs } from "./brown-bert";
 import { parseArgs } from "./cli";
 
-export function validSentences(min = 8, max = 30): BrownSentence[] {
+/** Validation sentences of min..max words, from the prepared sentences.jsonl unless `all` is given (e.g. `readBrown()`). */
+export function validSentences(min = 8, max = 30, all?: BrownSentence[]): BrownSentence[] {
   const file = path.join(brownDataDir(), "sentences.jsonl");
-  return fs
-    .readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as BrownSentence)
-    .filter((s) => s.split === "valid" && s.words.length >= min && s.words.length <= max);
+  const source =
+    all ??
+    fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as BrownSentence);
+  return source.filter((s) => s.split === "valid" && s.words.length >= min && s.words.length <= max);
 }
 
 /** Mean next-token loss over the first maxWindows <bos> + 127-token windows of the validation stream. */
@@ -169,6 +172,60 @@ function best(g: Float32Array, H: number): { layer: number; head: number; score:
   return { layer: Math.floor(k / H), head: k % H, score: +g[k].toFixed(4) };
 }
 
+/**
+ * One relation's syntactic scores over the first 160 sentences that have such pairs: every head's
+ * score and positional baseline, and the head most above its baseline, chosen on half the sentences
+ * and measured on the other half, so picking the best of L×H heads does not inflate its lift.
+ */
+export function syntacticStudy(model: TransformerModel, sents: BrownSentence[], kind: "modifier" | "object" | "subject") {
+  const { nLayers: L, nHeads: H } = model.config;
+  const per: { score: Float32Array; baseline: Float32Array }[] = [];
+  let pairs = 0;
+  for (const s of sents.slice(0, 1000)) {
+    const r = syntacticWithBaseline(model, s.words, posPairs(s, kind), "last");
+    if (!r) continue;
+    per.push(r);
+    pairs += r.pairs;
+    if (per.length >= 160) break;
+  }
+  if (per.length < 4) return null;
+  const meanOf = (rs: typeof per, key: "score" | "baseline") => {
+    const g = new Float32Array(L * H);
+    for (const r of rs) r[key].forEach((v, i) => (g[i] += v / rs.length));
+    return g;
+  };
+  const acc = meanOf(per, "score");
+  const base = meanOf(per, "baseline");
+  const pick = per.filter((_, i) => i % 2 === 0);
+  const held = per.filter((_, i) => i % 2 === 1);
+  const pickBase = meanOf(pick, "baseline");
+  const pickLift = meanOf(pick, "score").map((v, i) => v - pickBase[i]);
+  const top = best(pickLift, H);
+  const k = top.layer * H + top.head;
+  const lifts = held.map((r) => r.score[k] - r.baseline[k]);
+  const lift = lifts.reduce((x, y) => x + y, 0) / lifts.length;
+  const sd = Math.sqrt(lifts.reduce((x, y) => x + (y - lift) ** 2, 0) / Math.max(1, lifts.length - 1));
+  const mean = acc.reduce((x, y) => x + y, 0) / acc.length;
+  return {
+    sentences: per.length,
+    pairs,
+    grid: grid(acc, L, H),
+    baseline: grid(base, L, H),
+    best: best(acc, H),
+    bestAboveBaseline: {
+      layer: top.layer,
+      head: top.head,
+      chosenOn: pick.length,
+      measuredOn: held.length,
+      score: +(held.reduce((x, r) => x + r.score[k], 0) / held.length).toFixed(4),
+      baseline: +(held.reduce((x, r) => x + r.baseline[k], 0) / held.length).toFixed(4),
+      lift: +lift.toFixed(4),
+      ci95: +((1.96 * sd) / Math.sqrt(lifts.length)).toFixed(4),
+    },
+    meanOverHeads: +mean.toFixed(4),
+  };
+}
+
 export async function measureLM(model: TransformerModel, nSentences: number): Promise<Record<string, unknown>> {
   const { nLayers: L, nHeads: H, arch } = model.config;
   const out: Record<string, unknown> = {};
@@ -187,55 +244,10 @@ export async function measureLM(model: TransformerModel, nSentences: number): Pr
   const hs = headScores(model, inputs, { detectors: ["previous_token", "duplicate_token", "induction"] });
   out.headScores = { sentences: few.length, ...Object.fromEntries(Object.entries(hs.scores).map(([k, g]) => [k, grid(g, L, H)])) };
   out.bestHeads = Object.fromEntries(Object.entries(hs.scores).map(([k, g]) => [k, best(g, H)]));
-  // The head "most above its baseline" is chosen on half the sentences and measured on the other
-  // half, so picking the best of L×H heads does not inflate its reported lift.
   const syn: Record<string, unknown> = {};
   for (const kind of ["modifier", "object", "subject"] as const) {
-    const per: { score: Float32Array; baseline: Float32Array }[] = [];
-    let pairs = 0;
-    for (const s of sents.slice(0, 1000)) {
-      const r = syntacticWithBaseline(model, s.words, posPairs(s, kind), "last");
-      if (!r) continue;
-      per.push(r);
-      pairs += r.pairs;
-      if (per.length >= 160) break;
-    }
-    if (per.length < 4) continue;
-    const meanOf = (rs: typeof per, key: "score" | "baseline") => {
-      const g = new Float32Array(L * H);
-      for (const r of rs) r[key].forEach((v, i) => (g[i] += v / rs.length));
-      return g;
-    };
-    const acc = meanOf(per, "score");
-    const base = meanOf(per, "baseline");
-    const pick = per.filter((_, i) => i % 2 === 0);
-    const held = per.filter((_, i) => i % 2 === 1);
-    const pickBase = meanOf(pick, "baseline");
-    const pickLift = meanOf(pick, "score").map((v, i) => v - pickBase[i]);
-    const top = best(pickLift, H);
-    const k = top.layer * H + top.head;
-    const lifts = held.map((r) => r.score[k] - r.baseline[k]);
-    const lift = lifts.reduce((x, y) => x + y, 0) / lifts.length;
-    const sd = Math.sqrt(lifts.reduce((x, y) => x + (y - lift) ** 2, 0) / Math.max(1, lifts.length - 1));
-    const mean = acc.reduce((x, y) => x + y, 0) / acc.length;
-    syn[kind] = {
-      sentences: per.length,
-      pairs,
-      grid: grid(acc, L, H),
-      baseline: grid(base, L, H),
-      best: best(acc, H),
-      bestAboveBaseline: {
-        layer: top.layer,
-        head: top.head,
-        chosenOn: pick.length,
-        measuredOn: held.length,
-        score: +(held.reduce((x, r) => x + r.score[k], 0) / held.length).toFixed(4),
-        baseline: +(held.reduce((x, r) => x + r.baseline[k], 0) / held.length).toFixed(4),
-        lift: +lift.toFixed(4),
-        ci95: +((1.96 * sd) / Math.sqrt(lifts.length)).toFixed(4),
-      },
-      meanOverHeads: +mean.toFixed(4),
-    };
+    const r = syntacticStudy(model, sents, kind);
+    if (r) syn[kind] = r;
   }
   out.syntactic = syn;
   console.log(`head scores done (${Math.round((Date.now() - t0) / 1000)} s)`);
