@@ -8,10 +8,13 @@ Same optimiser as scripts/train/trainer.ts (AdamW 0.9/0.95, decay on matrices, c
 random filler before and after each segment, its repeat). Every 250 steps it prints the best
 layer-0 previous-token score and the best layer-1 prefix-matching score on 20 rows of BOS + 50
 random ids (from the whole vocabulary, as the card measures) + the same 50, and the losses of
-both halves; with --vocab-draw < 4096 also the same on ids from the training subset.
+both halves; with --vocab-draw < 4096 also the same on ids from the training subset. At the end
+it reports where each head attends on those rows (layer 0 by offset back from the query, layer 1
+by offset from the first occurrence of the query's token), so a model that predicts the repeats
+by some other mechanism is told apart from the induction circuit.
 
     .venv/bin/python scripts/train/torch_attn_only_reference.py [--steps 3000] [--lr 1e-3]
-        [--seg 8,40] [--gap 12] [--reps 1] [--vocab-draw 4096] [--pos normal|sin] [--score-first 1]
+        [--seg 8,40] [--gap 12] [--reps 1] [--vocab-draw 4096] [--pos normal|sin] [--score-first 1] [--save FILE] [--load FILE]
 """
 import argparse, math, time
 
@@ -27,6 +30,8 @@ p.add_argument("--vocab-draw", type=int, default=4096, help="draw repeated ids f
 p.add_argument("--pos", choices=["normal", "sin"], default="normal")
 p.add_argument("--score-first", type=int, choices=[0, 1], default=1, help="1: score every position, 0: only the repeats")
 p.add_argument("--seed", type=int, default=0); p.add_argument("--threads", type=int, default=1)
+p.add_argument("--save", help="write the final state_dict here (torch.save)")
+p.add_argument("--load", help="skip training: report on a state_dict saved by --save")
 a = p.parse_args()
 smin, smax = map(int, a.seg.split(","))
 if not (1 <= smin <= smax): p.error("--seg must be MIN,MAX with 1 <= MIN <= MAX")
@@ -98,6 +103,9 @@ def measure(x):
         return f"prev-token {prev:.2f} prefix-matching {induction:.2f} loss first/repeat {nll[:, :50].mean():.2f}/{nll[:, 51:].mean():.2f}"
 
 model = AttnOnly()
+if a.load:
+    model.load_state_dict(torch.load(a.load))
+    a.steps = 0
 mats = [q for q in model.parameters() if q.dim() == 2]; rest = [q for q in model.parameters() if q.dim() < 2]
 opt = torch.optim.AdamW([{"params": mats, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.95))
 def lr_at(s):
@@ -114,3 +122,19 @@ for s in range(a.steps):
     if s % 250 == 0 or s == a.steps - 1:
         shown = " | ".join(f"{k}: {measure(x)}" for k, x in probes.items())
         print(f"step {s} train loss {loss.item():.3f} | {shown} | {time.time() - t0:.0f} s", flush=True)
+if a.load:
+    print(f"{a.load} | " + " | ".join(f"{k}: {measure(x)}" for k, x in probes.items()))
+# Where each head looks on the probe rows, to tell which circuit (if any) predicts the repeats:
+# layer 0 by offset back from the query (0 = itself), layer 1 on the repeat queries by offset from the
+# first occurrence of the query's token (+1 = the token after it, the induction target).
+with torch.no_grad():
+    _, pats = model(probes["all"])
+    q = torch.arange(51, 101)
+    for h in range(H):
+        back = [pats[0][:, h, q, q - o].mean().item() for o in range(4)]
+        print(f"head 0.{h}: attention to offset 0..3 back " + " ".join(f"{x:.2f}" for x in back))
+    for h in range(H):
+        near = [pats[1][:, h, q, q - 50 + d].mean().item() for d in range(-1, 12)]
+        print(f"head 1.{h}: attention to first occurrence -1..+11 " + " ".join(f"{x:.2f}" for x in near))
+if a.save:
+    torch.save(model.state_dict(), a.save)
