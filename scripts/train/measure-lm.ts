@@ -22,11 +22,10 @@ import { parseArgs } from "./cli";
 
 /** Validation sentences of min..max words, from the prepared sentences.jsonl unless `all` is given (e.g. `readBrown()`). */
 export function validSentences(min = 8, max = 30, all?: BrownSentence[]): BrownSentence[] {
-  const file = path.join(brownDataDir(), "sentences.jsonl");
   const source =
     all ??
     fs
-      .readFileSync(file, "utf8")
+      .readFileSync(path.join(brownDataDir(), "sentences.jsonl"), "utf8")
       .split("\n")
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as BrownSentence);

