@@ -140,11 +140,24 @@ export class Channels {
     return this.queues[channel].push(frames);
   }
 
-  /** Waits for queued messages, then closes every socket. */
+  /**
+   * Waits for queued messages, then closes every socket and waits for the heartbeat thread to end.
+   * Exiting while that thread still held its zmq socket was a race: on a loaded machine the kernel
+   * once ended by a signal instead of with exit code 0 after shutdown_request.
+   */
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((q) => q.drain()));
     this.closed = true;
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
-    this.hbWorker?.postMessage("close");
+    const hb = this.hbWorker;
+    if (!hb) return;
+    await new Promise<void>((resolve) => {
+      const late = setTimeout(() => void hb.terminate().finally(resolve), 2000);
+      hb.once("exit", () => {
+        clearTimeout(late);
+        resolve();
+      });
+      hb.postMessage("close");
+    });
   }
 }

@@ -12,7 +12,11 @@ async function serve(address: string): Promise<void> {
   await hb.bind(address);
   parentPort!.postMessage("bound");
   parentPort!.on("message", (m) => {
-    if (m === "close") hb.close();
+    if (m !== "close") return;
+    hb.close();
+    // With the port closed too nothing keeps this thread alive, so it ends by itself, before
+    // the kernel process exits rather than being torn down with its socket mid-close.
+    parentPort!.close();
   });
   try {
     for await (const frames of hb) await hb.send(frames);
