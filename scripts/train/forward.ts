@@ -182,10 +182,6 @@ export function bertLogits(p: TensorTable, cfg: ModelConfig, input: Int32Array, 
   return mm(t, tr(wte)).add(p["cls.predictions.bias"]) as tf.Tensor2D;
 }
 
-export function logits(p: TensorTable, cfg: ModelConfig, input: Int32Array, B: number, T: number, opts: ForwardOptions = {}): tf.Tensor2D {
-  return cfg.arch === "gpt2" ? gptLogits(p, cfg, input, B, T, opts) : bertLogits(p, cfg, input, B, T, opts);
-}
-
 /** Per-position cross-entropy [B*T] in nats. The one-hot product avoids gather's missing gradient. */
 export function tokenLosses(lg: tf.Tensor2D, target: Int32Array): tf.Tensor1D {
   const V = lg.shape[1];

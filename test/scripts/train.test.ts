@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../../lib/model/types";
 import { loadPretrained } from "../../lib/pretrained";
 import { saveHF, loadHFParams } from "../../scripts/train/checkpoint";
-import { gatherRows, logits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
+import { gatherRows, gptLogits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
 import { repeatedRow } from "../../scripts/data/lm";
 import { sinusoidalPositions } from "../../scripts/train/brown-bert";
 import { computeLoss, useWasm } from "../../scripts/train/grads";
@@ -179,7 +179,7 @@ describe("training", () => {
     const gathered = computeLoss(attnOnly, params, b, den);
     const full = tf.tidy(() => {
       const p = Object.fromEntries(paramSpecs(attnOnly).map((sp) => [sp.name, tf.tensor(params[sp.name], sp.shape)]));
-      return tokenLosses(logits(p, attnOnly, b.input, 8, 23), b.target).mul(tf.tensor1d(b.weight)).sum().div(den).dataSync()[0];
+      return tokenLosses(gptLogits(p, attnOnly, b.input, 8, 23), b.target).mul(tf.tensor1d(b.weight)).sum().div(den).dataSync()[0];
     });
     expect(gathered).toBeCloseTo(full, 5);
   });
