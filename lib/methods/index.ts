@@ -5,6 +5,8 @@ export * from "./align";
 export * from "./patterns";
 export * from "./induction";
 export * from "./patching";
+export * from "./logit_attribution";
+export * from "./attribution_patching";
 export * from "./ablation";
 export * from "./trace_engine";
 export * from "./tracing";
