@@ -1,4 +1,7 @@
 /** Jest runs the TypeScript sources directly; tests mirror lib/, kernel/ and widgets/. */
+// Set here, in the parent, so the workers' native TensorFlow sees it at load (a test file's
+// process.env is jest's copy, not the C environment).
+if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],

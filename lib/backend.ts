@@ -1,9 +1,10 @@
 /**
  * Chooses and initialises the TensorFlow.js backend attnlab computes on.
  *
- * Order when nothing is asked for: `tensorflow` (tfjs-node, only if `require` of it works),
- * then `wasm` (the default here), then the pure-JS `cpu` backend as a last resort.
- * `ATTNLAB_BACKEND=wasm|cpu|tensorflow` or `setBackend(name)` forces one.
+ * Order when nothing is asked for: `tensorflow` (tfjs-node: native TensorFlow, multi-threaded;
+ * the set-up builds it, scripts/setup.d/15-tfjs-node.sh), then `wasm` (single-threaded, where
+ * tfjs-node cannot be built; attnlab says once why it fell back), then the pure-JS `cpu` backend
+ * as a last resort. `ATTNLAB_BACKEND=wasm|cpu|tensorflow` or `setBackend(name)` forces one.
  *
  * Everything that creates models calls `assertReady()`, because the wasm backend initialises
  * asynchronously: `await ready()` once before building or running models.
@@ -18,20 +19,36 @@ const KNOWN: BackendName[] = ["tensorflow", "wasm", "cpu"];
 let initialised: BackendName | null = null;
 let pending: Promise<BackendName> | null = null;
 let nodeTried = false;
+let nodeError: string | null = null;
 let wasmPathsSet = false;
 
 /** Registers tfjs-node's backend if the package loads; a missing native library is not an error. */
 function tryNode(): boolean {
   if (!nodeTried) {
     nodeTried = true;
+    // TensorFlow's C++ start-up lines (CPU feature guards, oneDNN notes) are noise in a notebook.
+    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("@tensorflow/tfjs-node");
-    } catch {
-      // Not installed or libtensorflow absent: wasm takes over.
+    } catch (e) {
+      // Not installed or its addon/libtensorflow absent: wasm takes over (ready() says so once).
+      nodeError = String((e as Error)?.message ?? e).split("\n")[0];
     }
   }
-  return tf.findBackendFactory("tensorflow") != null;
+  return nodeError === null && tf.findBackendFactory("tensorflow") != null;
+}
+
+let fallbackSaid = false;
+/** Says once per process which backend runs instead of tfjs-node, and why. */
+function sayFallback(b: BackendName): void {
+  if (fallbackSaid) return;
+  fallbackSaid = true;
+  console.warn(
+    `attnlab: computing on the ${b} backend (slower than native TensorFlow): tfjs-node did not load` +
+      (nodeError ? ` (${nodeError})` : "") +
+      "; `npm run setup` builds it on Linux x86-64 with a C++ compiler",
+  );
 }
 
 /** Points the wasm backend at its binaries inside node_modules, so any cwd works. */
@@ -118,6 +135,7 @@ export function ready(): Promise<BackendName> {
       for (const b of KNOWN) {
         if (await init(b)) {
           if (b === "cpu") console.warn("attnlab: wasm backend unavailable, falling back to the slow cpu backend");
+          else if (b !== "tensorflow") sayFallback(b);
           initialised = b;
           return b;
         }

@@ -6,18 +6,57 @@ describe("backend", () => {
     expect(() => assertReady("createModel")).toThrow(/await ready\(\)/);
   });
 
-  test("ready() picks wasm here (tfjs-node is absent) unless ATTNLAB_BACKEND says otherwise", async () => {
+  // The set-up builds tfjs-node on Linux x86-64 (scripts/setup.d/15-tfjs-node.sh); elsewhere wasm runs.
+  const native = process.platform === "linux" && process.arch === "x64" ? "tensorflow" : "wasm";
+
+  test("ready() picks tensorflow (tfjs-node, built by the set-up) unless ATTNLAB_BACKEND says otherwise", async () => {
     const name = await ready();
-    const expected = process.env.ATTNLAB_BACKEND?.toLowerCase() || "wasm";
+    const expected = process.env.ATTNLAB_BACKEND?.toLowerCase() || native;
     expect(name).toBe(expected);
     expect(activeBackend()).toBe(expected);
     expect(tf.getBackend()).toBe(expected);
     expect(await ready()).toBe(expected); // idempotent
   });
 
-  test("setBackend rejects unknown names and unavailable tfjs-node with clear errors", async () => {
+  test("setBackend rejects unknown names with a clear error", async () => {
     await expect(setBackend("gpu9000")).rejects.toThrow(/backend must be one of tensorflow, wasm, cpu; got "gpu9000"/);
-    await expect(setBackend("tensorflow")).rejects.toThrow(/tfjs-node/);
+  });
+
+  test("without tfjs-node, ready() runs on wasm, says once why, and setBackend('tensorflow') names the package", async () => {
+    const saved = process.env.ATTNLAB_BACKEND;
+    delete process.env.ATTNLAB_BACKEND;
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      let fresh!: typeof import("../../lib/backend");
+      jest.isolateModules(() => {
+        // What a machine where the set-up could not build the addon sees.
+        jest.doMock("@tensorflow/tfjs-node", () => {
+          throw new Error("Cannot find module 'tfjs_binding.node'");
+        });
+        fresh = require("../../lib/backend");
+      });
+      expect(await fresh.ready()).toBe("wasm");
+      expect(await fresh.ready()).toBe("wasm");
+      const said = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("attnlab:"));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/computing on the wasm backend .*tfjs-node did not load \(Cannot find module 'tfjs_binding.node'\)/);
+      await expect(fresh.setBackend("tensorflow")).rejects.toThrow(/needs @tensorflow\/tfjs-node/);
+    } finally {
+      jest.dontMock("@tensorflow/tfjs-node");
+      if (saved !== undefined) process.env.ATTNLAB_BACKEND = saved;
+      warn.mockRestore();
+      await setBackend(native);
+    }
+  });
+
+  test("tfjs-node agrees with wasm on a matmul + softmax", async () => {
+    const a = tf.tensor2d(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [3, 4]);
+    const b = tf.tensor2d(Array.from({ length: 20 }, (_, i) => Math.cos(i)), [4, 5]);
+    const run = () => Array.from(tf.softmax(tf.matMul(a, b)).dataSync());
+    await setBackend("wasm");
+    const onWasm = run();
+    await setBackend(native);
+    run().forEach((v, i) => expect(v).toBeCloseTo(onWasm[i], 6));
   });
 
   test("wasm computes tf.gather's gradient (UnsortedSegmentSum) and sums repeated ids", async () => {
@@ -58,15 +97,17 @@ describe("backend", () => {
     } finally {
       if (saved === undefined) delete process.env.ATTNLAB_BACKEND;
       else process.env.ATTNLAB_BACKEND = saved;
-      await setBackend("wasm");
+      await setBackend(native);
       quiet.mockRestore();
     }
   });
 
-  test("switching to cpu and back works", async () => {
+  test("switching to cpu, wasm and back works", async () => {
     expect(await setBackend("cpu")).toBe("cpu");
     expect(activeBackend()).toBe("cpu");
     expect(await setBackend("wasm")).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
+    expect(await setBackend(native)).toBe(native);
+    expect(tf.getBackend()).toBe(native);
   });
 });
