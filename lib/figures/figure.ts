@@ -7,7 +7,8 @@
  *   "activation-patching"  → patching map ([layer, pos] or [layer, head])
  *   "causal-trace"         → restoration map (hidden / MLP / attention panels, ROME layout)
  *   "probe-results", "attribution", "adversarial-attention", "ablation", "head-detection",
- *   "logit-lens"           → see results.ts (probe, attribution, patching grid, head scores, lens)
+ *   "logit-lens", "logit-attribution", "attribution-patching", "attribution-patching-grid"
+ *                          → see results.ts (probe, attribution, patching grid, head scores, lens)
  * "attention-permutation", "icl-score" and "k-composition" have no view: figure() says so.
  * A tensor {data, shape} of rank 2–4 with `tokens` is a pattern → heatmap. Any object with
  * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
@@ -15,7 +16,7 @@
  */
 import type { Tensorish, ViewKind } from "./check";
 import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
-import { ablationData, adversarialData, attributionData, detectionData, lensData, probeData } from "./results";
+import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
 const VIEWS: ViewKind[] = ["heatmap", "thumbnails", "lines", "headscores", "probe", "restoration", "patching", "attribution", "lens"];
 
@@ -116,6 +117,11 @@ export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOpt
       return new FigureWidget("headscores", detectionData(r, opts.title));
     case "logit-lens":
       return new FigureWidget("lens", lensData(r, opts.title));
+    case "logit-attribution":
+      return new FigureWidget("patching", logitAttributionData(r, opts.title));
+    case "attribution-patching":
+    case "attribution-patching-grid":
+      return new FigureWidget("patching", attributionPatchingData(r, opts.title));
     default:
       if (typeof r.kind === "string" && NO_VIEW[r.kind]) throw new Error(`figure: a "${r.kind}" result has no view: ${NO_VIEW[r.kind]}`);
       throw new Error(

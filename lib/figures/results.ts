@@ -11,6 +11,11 @@
  *   "ablation"               → patching grid: [layer, head] or [layer, module] effects
  *   "head-detection"         → head-score grid with the one detector
  *   "logit-lens"             → lens: layer × position grid of the top prediction
+ *   "logit-attribution"      → patching grid: each head's direct logit attribution [layer, head],
+ *                              with a bar per component (embeddings, each layer's attention and
+ *                              MLP, the frozen bias terms) beside it
+ *   "attribution-patching"   → patching grid of one rank-2 grid (resid by default), with the
+ *   "attribution-patching-grid"  exact activation-patching map beside it when it was compared
  * Not mapped (no view fits; print the numbers): "attention-permutation" (a distribution of
  * output changes), "icl-score" (one number and a loss curve), "k-composition" (a
  * [layer, head, layer, head] tensor).
@@ -158,5 +163,64 @@ export function lensData(r: Result, title?: string): object {
     targetProb: r.targetProb ? { data: r.targetProb, shape: [n, P] } : undefined,
     target: target === null || target === undefined ? undefined : String(target),
     title: title ?? "Logit lens",
+  };
+}
+
+/** Direct logit attribution: heads on the [layer, head] grid, the per-layer decomposition as bars. */
+export function logitAttributionData(r: Result, title?: string): object {
+  need(r, "logit-attribution", ["heads", "headShape", "layers", "bias", "value", "answer"]);
+  const labels = [...(r.layers.labels as string[]), "biases (b_O, norm, b_U)"];
+  const biasSum = (Array.from(r.bias.values as Float32Array) as number[]).reduce((a, b) => a + b, 0);
+  // The per-layer attention bars hold their b_O already; the last bar is the rest of the bias terms.
+  const L = (r.headShape as number[])[0];
+  const rest = biasSum - (Array.from(r.bias.values as Float32Array).slice(0, L) as number[]).reduce((a, b) => a + b, 0);
+  const what = r.against ? `logit(${JSON.stringify(r.answer.token)}) − logit(${JSON.stringify(r.against.token)})` : `logit(${JSON.stringify(r.answer.token)})`;
+  return {
+    values: { data: r.heads, shape: r.headShape },
+    kind: "head",
+    metric: `direct ${r.metric}`,
+    bars: { labels, values: { data: Float32Array.from([...(r.layers.values as Float32Array), rest]), shape: [labels.length] }, title: r.metric },
+    note:
+      `Direct contribution to ${what} at position ${r.pos} (${JSON.stringify(r.tokens[r.pos])}) = ${f3(r.value)}, ` +
+      `through the final norm with its scale frozen at ${f3(r.scale)}. Grid: each head; bars: each component (attention = its heads + b_O). The bars sum to ${f3(r.total)}.`,
+    title: title ?? "Direct logit attribution",
+  };
+}
+
+const GRID_TITLE: Record<string, string> = {
+  resid: "residual stream (resid_pre)",
+  attn_out: "attention output",
+  mlp_out: "MLP output",
+  heads: "each head's output (z, all positions)",
+};
+
+/** One attribution-patching grid (rank 2), with the exact map beside it when compared. */
+export function attributionPatchingData(r: Result, title?: string): object {
+  let g: Result = r;
+  if (r.kind === "attribution-patching") {
+    need(r, "attribution-patching", ["grids"]);
+    const name = ["resid", "heads", "attn_out", "mlp_out"].find((k) => r.grids[k]);
+    if (!name) throw new Error("figure: this attribution-patching result has no rank-2 grid; show r.grids.heads_by_pos per layer yourself, or ask for grids: [\"resid\"] or [\"heads\"]");
+    g = r.grids[name];
+  }
+  need(g, "attribution-patching-grid", ["data", "shape", "grid"]);
+  const shape = g.shape as number[];
+  if (shape.length !== 2) {
+    throw new Error(`figure: the ${g.grid} grid has rank ${shape.length}; the patching map shows [layer, pos] or [layer, head] grids (figure(r.grids.heads) or figure(r.grids.resid))`);
+  }
+  const byHead = g.dims?.[1] === "head";
+  const compared = g.exact instanceof Float32Array;
+  return {
+    values: { data: g.data, shape },
+    exact: compared ? { data: g.exact, shape } : undefined,
+    correlation: compared ? g.correlation : undefined,
+    kind: byHead ? "head" : "position",
+    tokens: byHead ? undefined : g.tokens,
+    metric: `normalised ${g.metric ?? "metric"} (0 corrupted, 1 clean)`,
+    activation: g.site,
+    note: compared
+      ? `Left: attribution patching's first-order estimate; right: exact activation patching. Pearson r = ${f3(g.correlation)}; time ${f3((g.exactMs ?? NaN) / 1000)} s exact.`
+      : "Attribution patching: (clean − corrupted) · ∂metric/∂activation on the corrupted run, as a fraction of the clean − corrupted metric gap.",
+    title: title ?? `Attribution patching of the ${GRID_TITLE[g.grid] ?? g.grid}`,
   };
 }

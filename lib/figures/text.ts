@@ -64,7 +64,8 @@ export function describeFigure(view: ViewKind, data: object): string {
       const i = argmax(v.data);
       const c = i % v.shape[1];
       const col = d.kind === "position" ? `position ${c}` : d.kind === "module" ? (d.columns as string[])[c] : `head ${c}`;
-      return `${d.title ?? "Activation patching"} (${d.metric}): largest ${f3(v.data[i])} at layer ${Math.floor(i / v.shape[1])}, ${col}`;
+      const exact = d.exact ? `; exact map beside it${typeof d.correlation === "number" ? ` (Pearson r = ${f3(d.correlation)})` : ""}` : "";
+      return `${d.title ?? "Activation patching"} (${d.metric}): largest ${f3(v.data[i])} at layer ${Math.floor(i / v.shape[1])}, ${col}${exact}`;
     }
     case "attribution": {
       const taus = Object.entries((d.tau ?? {}) as Record<string, number>).map(([k, t]) => `${k} τ=${f3(t)}`);

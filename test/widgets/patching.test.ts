@@ -32,6 +32,38 @@ describe("patching map", () => {
     expect(got).toEqual(["0.3"]);
   });
 
+  it("attribution patching beside exact patching: two maps on one colour scale, captions, hover gives both (snapshot)", () => {
+    const values = randomMatrix(3, 8, 43, -1, 1);
+    const exact = randomMatrix(3, 8, 44, -2, 2);
+    render(el, { values, exact, kind: "position", tokens: TOKENS, metric: "normalised logit diff", activation: "resid_pre", note: "r = 0.5" });
+    expect(el.querySelectorAll("rect.cell").length).toBe(48);
+    expect(Array.from(el.querySelectorAll(".panel-caption")).map((t) => t.textContent)).toEqual(["attribution patching (estimate)", "activation patching (exact)"]);
+    // One scale for both: the legend spans the larger map's range.
+    const ticks = Array.from(el.querySelectorAll(".legend .tick text")).map((t) => Number(t.textContent!.replace("−", "-")));
+    expect(Math.max(...ticks.map(Math.abs))).toBeGreaterThanOrEqual(1);
+    const cell = Number(el.querySelector("rect.cell")!.getAttribute("width"));
+    mouse(el.querySelector(".panel-exact rect.hit")!, "mousemove", 0.5 * cell, 1.5 * cell);
+    expect(el.querySelector(".attnlab-tooltip")!.textContent).toBe(
+      `layer 1, position 0 (${"<|endoftext|>"})\nnormalised logit diff ${exact.data[8].toFixed(3)}\nestimate ${values.data[8].toFixed(3)}`,
+    );
+    expect(svgOf(el)).toMatchSnapshot();
+    expect(() => render(el, { values, exact: randomMatrix(2, 8), kind: "position", tokens: TOKENS, metric: "m" })).toThrow(/exact: expected shape \[3, 8\]/);
+  });
+
+  it("head × layer grid with a bar per component beside it (direct logit attribution, snapshot)", () => {
+    const values = randomMatrix(2, 4, 45, -1, 1);
+    const labels = ["embed", "pos_embed", "L0 attn", "L0 mlp", "L1 attn", "L1 mlp", "biases"];
+    const bars = { labels, values: { data: Float32Array.from([0.5, -0.2, 1.5, -0.7, 2.5, 0.1, 0.3]), shape: [7] }, title: "logit difference" };
+    render(el, { values, kind: "head", metric: "direct logit attribution", bars });
+    expect(Array.from(el.querySelectorAll(".bar-label")).map((t) => t.textContent)).toEqual(labels);
+    const widths = Array.from(el.querySelectorAll("rect.bar")).map((r) => Number(r.getAttribute("width")));
+    expect(widths[4]).toBeCloseTo(90, 5); // the largest bar reaches the edge of the 180-px axis
+    mouse(el.querySelector("rect.bar-hit")!, "mousemove", 10, 2.5 * 14);
+    expect(el.querySelector(".attnlab-tooltip")!.textContent).toBe("L0 attn\nlogit difference 1.500");
+    expect(svgOf(el)).toMatchSnapshot();
+    expect(() => render(el, { values, kind: "head", metric: "m", bars: { ...bars, labels: ["a"] } })).toThrow(/bars.labels: expected 7 labels, got 1/);
+  });
+
   it("position maps need one token per column", () => {
     expect(() => render(el, { values: randomMatrix(2, 3), kind: "position", tokens: ["a"], metric: "m" })).toThrow(/tokens: kind "position" needs 3/);
   });

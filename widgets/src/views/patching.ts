@@ -1,7 +1,10 @@
 // Activation patching results: the patching metric over (layer, position) or (layer, head),
 // on a diverging scale centred at zero (blue helps, red hurts) so the sign reads at once.
+// Optionally a second map of the same shape beside it on the same scale (`exact`: attribution
+// patching's estimate on the left, exact activation patching on the right), and a bar chart of
+// labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -18,6 +21,12 @@ export interface PatchingData {
   /** e.g. "resid_pre", "attn_out", "z". */
   activation?: string;
   title?: string;
+  /** A second map, same shape, drawn to the right on the same colour scale. */
+  exact?: Tensor;
+  /** Captions under the two maps when `exact` is given. */
+  panels?: [string, string];
+  /** Bars to the right: one per label, on their own diverging scale. */
+  bars?: { labels: string[]; values: Tensor; title: string };
 }
 
 export interface PatchingOptions {
@@ -49,7 +58,24 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const colLabels = data.kind === "position" ? data.tokens!.map(showToken) : data.kind === "module" ? data.columns!.map(String) : range(nCols).map(String);
   const labelH = data.kind === "position" ? Math.min(110, 10 + 6.5 * (d3.max(colLabels, (l) => l.length) ?? 2)) : 16;
   const m = { left: 60, top: labelH + 8, right: 110, bottom: 40 };
-  const a = Math.max(1e-6, d3.max(t.data, (v) => Math.abs(v)) ?? 1);
+  const ex = data.exact == null ? null : checkTensor("exact", data.exact, [2]);
+  if (ex && (ex.shape[0] !== nLayers || ex.shape[1] !== nCols)) throw new Error(`exact: expected shape [${nLayers}, ${nCols}] like values, got [${ex.shape.join(", ")}]`);
+  const bars = data.bars == null ? null : data.bars;
+  let bv: Tensor | null = null;
+  if (bars) {
+    bv = checkTensor("bars.values", bars.values, [1]);
+    if (!Array.isArray(bars.labels) || bars.labels.length !== bv.shape[0]) throw new Error(`bars.labels: expected ${bv.shape[0]} labels, got ${Array.isArray(bars.labels) ? bars.labels.length : "none"}`);
+  }
+  const maps = ex ? [t, ex] : [t];
+  const gap = 30;
+  const mapsW = maps.length * pw + (maps.length - 1) * gap;
+  const barRow = 14;
+  const barW = 180;
+  const barLabelW = 80;
+  const barsH = bv ? bv.shape[0] * barRow : 0;
+  const barsX = mapsW + 110 + barLabelW;
+  const bottom = m.bottom + (ex ? 16 : 0);
+  const a = Math.max(1e-6, ...maps.map((x) => d3.max(x.data, (v) => Math.abs(v)) ?? 1));
   // RdBu runs red → blue; negative (hurts) red, positive (helps) blue.
   const color = d3.scaleDiverging(d3.interpolateRdBu).domain([-a, 0, a]);
   const host = el.ownerDocument.createElement("div");
@@ -59,63 +85,118 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
     .select(host)
     .append("svg")
     .attr("xmlns", "http://www.w3.org/2000/svg")
-    .attr("width", m.left + pw + m.right)
-    .attr("height", m.top + ph + m.bottom)
+    .attr("width", m.left + mapsW + m.right + (bv ? barLabelW + barW + 20 : 0))
+    .attr("height", m.top + Math.max(ph, barsH) + bottom)
     .attr("role", "img")
     .attr("aria-label", `patching map, ${nLayers} layers × ${nCols} ${data.kind}s`)
     .style("position", "relative");
   const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
   const mode = nLayers * nCols > 128 * 128 ? (options.raster ? "raster" : "canvas") : "svg";
-  paintMatrix(mode, g, host, { left: m.left, top: m.top }, { rows: nLayers, cols: nCols, width: pw, height: ph, value: (l, c) => t.data[l * nCols + c], color }, options.raster);
-  g.append("rect").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
   const step = Math.max(1, Math.ceil(10 / cell));
-  g.append("g")
-    .selectAll("text")
-    .data(range(nCols).filter((c) => c % step === 0))
-    .join("text")
-    .attr("class", "col-label")
-    .attr("transform", (c) => (data.kind === "position" ? `translate(${(c + 0.5) * cell},-4) rotate(-90)` : `translate(${(c + 0.5) * cell},-4)`))
-    .attr("dy", data.kind === "position" ? "0.35em" : 0)
-    .attr("text-anchor", data.kind === "position" ? "start" : "middle")
-    .attr("font-size", 10)
-    .text((c) => colLabels[c]);
-  g.append("g")
-    .selectAll("text")
-    .data(range(nLayers).filter((l) => l % step === 0))
-    .join("text")
-    .attr("class", "row-label")
-    .attr("x", -4)
-    .attr("y", (l) => (l + 0.5) * cell)
-    .attr("dy", "0.35em")
-    .attr("text-anchor", "end")
-    .attr("font-size", 10)
-    .text((l) => l);
-  axisLabel(g, "Layer", -36, ph / 2, true);
-  axisLabel(g, colName, pw / 2, ph + 24);
-  colorLegend(g, color, { x: pw + 40, y: 0, height: Math.min(Math.max(ph, 80), 200), title: data.metric });
-  const hover = g.append("rect").attr("class", "hover-cell").attr("display", "none").attr("fill", "none").attr("width", cell).attr("height", cell).style("stroke", THEME.fg).style("pointer-events", "none");
-  const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent");
-  const at = (event: MouseEvent): [number, number] | null => {
-    const [px, py] = d3.pointer(event, hit.node());
-    const l = Math.floor(py / cell);
-    const c = Math.floor(px / cell);
-    return l >= 0 && c >= 0 && l < nLayers && c < nCols ? [l, c] : null;
-  };
-  hit
-    .on("mousemove", (event: MouseEvent) => {
-      const p = at(event);
-      if (!p) return;
-      hover.attr("display", null).attr("x", p[1] * cell).attr("y", p[0] * cell);
-      const where = data.kind === "position" ? `position ${p[1]} (${colLabels[p[1]]})` : data.kind === "module" ? colLabels[p[1]] : `head ${p[1]}`;
-      frame.tip.show([`layer ${p[0]}, ${where}`, `${data.metric} ${fmt(t.data[p[0] * nCols + p[1]])}`], event);
-    })
-    .on("mouseleave", () => {
-      hover.attr("display", "none");
-      frame.tip.hide();
-    })
-    .on("click", (event: MouseEvent) => {
-      const p = at(event);
-      if (p) options.onSelect?.(p[0], p[1]);
-    });
+  const panels = maps.map((x, i) => {
+    const pg = i === 0 ? g : g.append("g").attr("class", "panel-exact").attr("transform", `translate(${i * (pw + gap)},0)`);
+    paintMatrix(mode, pg, host, { left: m.left + i * (pw + gap), top: m.top }, { rows: nLayers, cols: nCols, width: pw, height: ph, value: (l, c) => x.data[l * nCols + c], color }, options.raster);
+    pg.append("rect").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
+    pg.append("g")
+      .selectAll("text")
+      .data(range(nCols).filter((c) => c % step === 0))
+      .join("text")
+      .attr("class", "col-label")
+      .attr("transform", (c) => (data.kind === "position" ? `translate(${(c + 0.5) * cell},-4) rotate(-90)` : `translate(${(c + 0.5) * cell},-4)`))
+      .attr("dy", data.kind === "position" ? "0.35em" : 0)
+      .attr("text-anchor", data.kind === "position" ? "start" : "middle")
+      .attr("font-size", 10)
+      .text((c) => colLabels[c]);
+    if (i === 0) {
+      pg.append("g")
+        .selectAll("text")
+        .data(range(nLayers).filter((l) => l % step === 0))
+        .join("text")
+        .attr("class", "row-label")
+        .attr("x", -4)
+        .attr("y", (l) => (l + 0.5) * cell)
+        .attr("dy", "0.35em")
+        .attr("text-anchor", "end")
+        .attr("font-size", 10)
+        .text((l) => l);
+      axisLabel(g, "Layer", -36, ph / 2, true);
+    }
+    axisLabel(pg, colName, pw / 2, ph + 24);
+    if (ex) {
+      const caption = (data.panels ?? ["attribution patching (estimate)", "activation patching (exact)"])[i];
+      pg.append("text").attr("class", "panel-caption").attr("x", pw / 2).attr("y", ph + 42).attr("text-anchor", "middle").attr("font-size", 11).style("fill", THEME.fg).text(caption);
+    }
+    return { pg, x };
+  });
+  colorLegend(g, color, { x: mapsW + 40, y: 0, height: Math.min(Math.max(ph, 80), 200), title: data.metric });
+  if (bv && bars) {
+    const bmax = Math.max(1e-6, d3.max(bv.data, (v) => Math.abs(v)) ?? 1);
+    const bx = d3.scaleLinear().domain([-bmax, bmax]).range([0, barW]);
+    const bcolor = d3.scaleDiverging(d3.interpolateRdBu).domain([-bmax, 0, bmax]);
+    const bg = g.append("g").attr("class", "bars").attr("transform", `translate(${barsX},0)`);
+    bg.append("g")
+      .selectAll("rect")
+      .data(range(bv.shape[0]))
+      .join("rect")
+      .attr("class", "bar")
+      .attr("x", (i) => Math.min(bx(0), bx(bv!.data[i])))
+      .attr("y", (i) => i * barRow + 2)
+      .attr("width", (i) => Math.abs(bx(bv!.data[i]) - bx(0)))
+      .attr("height", barRow - 4)
+      .attr("fill", (i) => bcolor(bv!.data[i]));
+    bg.append("g")
+      .selectAll("text")
+      .data(range(bv.shape[0]))
+      .join("text")
+      .attr("class", "bar-label")
+      .attr("x", -4)
+      .attr("y", (i) => (i + 0.5) * barRow)
+      .attr("dy", "0.35em")
+      .attr("text-anchor", "end")
+      .attr("font-size", 10)
+      .text((i) => bars.labels[i]);
+    bg.append("line").attr("x1", bx(0)).attr("x2", bx(0)).attr("y1", 0).attr("y2", barsH).style("stroke", THEME.fg);
+    const ax = bg.append("g").attr("transform", `translate(0,${barsH})`).call(d3.axisBottom(bx).ticks(4, ".2f"));
+    styleAxis(ax);
+    axisLabel(bg, bars.title, barW / 2, barsH + 30);
+    bg.append("rect")
+      .attr("class", "bar-hit")
+      .attr("width", barW)
+      .attr("height", barsH)
+      .attr("fill", "transparent")
+      .on("mousemove", (event: MouseEvent) => {
+        const i = Math.floor(d3.pointer(event, bg.node())[1] / barRow);
+        if (i >= 0 && i < bv!.shape[0]) frame.tip.show([bars.labels[i], `${bars.title} ${fmt(bv!.data[i])}`], event);
+      })
+      .on("mouseleave", () => frame.tip.hide());
+  }
+  for (const { pg, x } of panels) {
+    const hover = pg.append("rect").attr("class", "hover-cell").attr("display", "none").attr("fill", "none").attr("width", cell).attr("height", cell).style("stroke", THEME.fg).style("pointer-events", "none");
+    const hit = pg.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent");
+    const at = (event: MouseEvent): [number, number] | null => {
+      const [px, py] = d3.pointer(event, hit.node());
+      const l = Math.floor(py / cell);
+      const c = Math.floor(px / cell);
+      return l >= 0 && c >= 0 && l < nLayers && c < nCols ? [l, c] : null;
+    };
+    hit
+      .on("mousemove", (event: MouseEvent) => {
+        const p = at(event);
+        if (!p) return;
+        hover.attr("display", null).attr("x", p[1] * cell).attr("y", p[0] * cell);
+        const where = data.kind === "position" ? `position ${p[1]} (${colLabels[p[1]]})` : data.kind === "module" ? colLabels[p[1]] : `head ${p[1]}`;
+        const lines = [`layer ${p[0]}, ${where}`, `${data.metric} ${fmt(x.data[p[0] * nCols + p[1]])}`];
+        if (ex) lines.push(`${x === t ? "exact" : "estimate"} ${fmt((x === t ? ex : t).data[p[0] * nCols + p[1]])}`);
+        frame.tip.show(lines, event);
+      })
+      .on("mouseleave", () => {
+        hover.attr("display", "none");
+        frame.tip.hide();
+      })
+      .on("click", (event: MouseEvent) => {
+        const p = at(event);
+        if (p) options.onSelect?.(p[0], p[1]);
+      });
+  }
   return () => frame.dispose();
 }
