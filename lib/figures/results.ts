@@ -216,11 +216,13 @@ export function attributionPatchingData(r: Result, title?: string): object {
     correlation: compared ? g.correlation : undefined,
     kind: byHead ? "head" : "position",
     tokens: byHead ? undefined : g.tokens,
-    metric: `normalised ${g.metric ?? "metric"} (0 corrupted, 1 clean)`,
+    metric: `normalised ${g.metric ?? "metric"}`,
     activation: g.site,
-    note: compared
-      ? `Left: attribution patching's first-order estimate; right: exact activation patching. Pearson r = ${f3(g.correlation)}; time ${f3((g.exactMs ?? NaN) / 1000)} s exact.`
-      : "Attribution patching: (clean − corrupted) · ∂metric/∂activation on the corrupted run, as a fraction of the clean − corrupted metric gap.",
+    note:
+      (compared
+        ? `Left: attribution patching's first-order estimate; right: exact activation patching (${f3((g.exactMs ?? NaN) / 1000)} s). Pearson r = ${f3(g.correlation)}. `
+        : "Attribution patching: (clean − corrupted) · ∂metric/∂activation on the corrupted run. ") +
+      "Colour: the change in the metric as a fraction of clean − corrupted (0 = no change, 1 = the clean value).",
     title: title ?? `Attribution patching of the ${GRID_TITLE[g.grid] ?? g.grid}`,
   };
 }

@@ -19,6 +19,8 @@ CELLS = [
     | Probing classifier | No | Whether a property can be decoded from a layer | Decodable is not used; a strong probe learns the task itself (notebook 4) |
     | Activation patching / ablation | Yes | Whether (and where) an activation changes the output | Depends on the corrupted input or ablation value; answers a question about one input pair |
     | Causal tracing | Yes | Which states carry the information, token × layer | Noise corruption is off-distribution; results depend on noise level and window (notebook 5) |
+    | Direct logit attribution | No (direct effect only) | Which heads and MLPs write the answer's logit, through the final norm | Misses effects through later layers; the final norm's scale is held fixed |
+    | Attribution patching | Approximates patching | Every patch at once from one forward and one backward pass | First-order estimate: wrong where the metric is far from linear in the activation |
 
     **Model:** `brown-gpt`. The prompt is "The people of the United": the model predicts " States".
     The corrupted prompt, "The people of the Soviet", changes one token; the metric is
@@ -26,7 +28,7 @@ CELLS = [
     """),
     code("""
     import { loadModel, attentionPattern, probe, patchResidByPos, patchHeadOut, tokenAblation, causalTrace, logitDiff,
-             figure, quiz, checklistQuestion, tokenInfluenceCheck } from "attnlab";
+             logitAttribution, attributionPatching, pearson, figure, quiz, checklistQuestion, tokenInfluenceCheck } from "attnlab";
 
     const model = await loadModel("brown-gpt");
     const { nLayers, nHeads } = model.config;
@@ -145,7 +147,61 @@ CELLS = [
     ]);
     """),
     md("""
-    ## 7. Check yourself
+    ## 7. Which heads write the answer? Direct logit attribution
+
+    The last residual stream is a sum: token and position embeddings, every head's output, every
+    MLP's output (and some biases). The final LayerNorm is not linear, but with its scale held at
+    the value this run computed, each part can be read through the unembedding on its own: its
+    **direct** contribution to logit(" States") − logit(" Union"). The parts plus the bias terms
+    add up to the model's logit difference; the first line below checks that on this prompt.
+    Direct means direct: a head whose output is used by a later MLP gets no credit here.
+    """),
+    code("""
+    const dla = logitAttribution(model, CLEAN, { answer: answer, against: wrong });
+    const sumOf = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0);
+    console.log(`logit difference ${fmt(dla.value)}; components + frozen bias terms ${fmt(dla.total)} (|gap| ${Math.abs(dla.total - dla.value).toExponential(1)})`);
+    const part = (re: RegExp) => sumOf(dla.components.values.filter((_, i) => re.test(dla.components.labels[i])));
+    console.log(`all heads together ${fmt(part(/H/))}, all MLPs ${fmt(part(/mlp/))}, embeddings ${fmt(part(/embed/))}, bias terms ${fmt(sumOf(dla.bias.values))}`);
+    const byHead = Array.from(dla.heads.keys()).sort((x, y) => Math.abs(dla.heads[y]) - Math.abs(dla.heads[x]));
+    console.log("heads with the largest direct effect: " + byHead.slice(0, 3).map((i) => `L${Math.floor(i / nHeads)}H${i % nHeads} ${fmt(dla.heads[i])}`).join(", "));
+    console.log(`per-head DLA against the head-patching map of section 3: Pearson r = ${fmt(pearson(dla.heads, heads.data))}`);
+    console.table(dla.accumulated.labels.map((l, i) => ({ "read after": l, "logit diff (logit lens)": fmt(dla.accumulated.lens[i]) })));
+    figure(dla)
+    """),
+    md("""
+    ## 8. Does attribution patching find what activation patching finds, at what cost?
+
+    Activation patching needs one forward pass per patched activation (batched, but still one row
+    each). Attribution patching (Nanda, 2023) estimates them all at once: the change a patch makes
+    is approximately (clean activation − corrupted activation) · ∂metric/∂activation, with the
+    gradient taken on the corrupted run. One forward pass of each prompt and one backward pass give
+    every cell of every map. Below, the estimate and the exact maps side by side, their
+    correlation, and the time each took on this machine.
+    """),
+    code("""
+    const ap = await attributionPatching(model, CLEAN, CORRUPT, { metric: { answer: answer, wrong: wrong }, grids: ["resid", "attn_out", "mlp_out", "heads"], compare: true });
+    const grids = Object.values(ap.grids).map((g) => g!);
+    const worst = (g: (typeof grids)[number]) => g.data.reduce((bi, v, i) => (Math.abs(v - g.exact![i]) > Math.abs(g.data[bi] - g.exact![bi]) ? i : bi), 0);
+    console.table(grids.map((g) => {
+      const i = worst(g);
+      const cell = g.dims[1] === "head" ? `L${Math.floor(i / g.shape[1])}H${i % g.shape[1]}` : `layer ${Math.floor(i / g.shape[1])}, ${JSON.stringify(tokens[i % g.shape[1]])}`;
+      return { grid: g.grid, cells: g.data.length, "Pearson r": fmt(g.correlation!), "exact patching (ms)": g.exactMs!.toFixed(0),
+               "largest gap at": cell, estimate: fmt(g.data[i]), exact: fmt(g.exact![i]) };
+    }));
+    console.log(`attribution patching, all ${grids.length} maps: ${ap.timing.attributionMs.toFixed(0)} ms (2 forward + 1 backward pass); ` +
+                `exact activation patching of the same maps: ${ap.timing.exactMs!.toFixed(0)} ms (${(ap.timing.exactMs! / ap.timing.attributionMs).toFixed(1)}× the time)`);
+    figure(ap.grids.resid!)
+    """),
+    md("""
+    The estimate is a straight line through the corrupted run. Where a patch moves the model far
+    (a whole token's residual stream, a saturated softmax), the line misses; the "largest gap"
+    column shows where it missed most on this prompt. Compare the two times printed above: exact
+    patching's cost grows with the number of cells (layers × positions, × heads), the estimate's
+    stays at two forward passes and one backward pass (`docs/benchmarks.md` measures both on a
+    GPT-2-small-sized model).
+    """),
+    md("""
+    ## 9. Check yourself
     """),
     code("""
     const q = quiz({ title: "Notebook 6: choosing a method", questions: [
@@ -175,6 +231,9 @@ CELLS = [
       biggestAblationDrop: { pos: best(drops), token: abl.tokens[best(drops)], drop: +Math.max(...drops).toFixed(3) },
       nameDrop: +drops[NAME_POS].toFixed(3), traceTotalEffect: +trace.totalEffect.toFixed(3),
       probeBestSelectivity: +Math.max(...Array.from(pr.selectivity)).toFixed(3),
+      dlaValue: dla.value, dlaTotal: dla.total, dlaVsHeadPatching: +pearson(dla.heads, heads.data).toFixed(3),
+      attributionPatching: Object.fromEntries(grids.map((g) => [g.grid, { r: g.correlation, exactMs: Math.round(g.exactMs!) }])),
+      attributionMs: Math.round(ap.timing.attributionMs), exactMs: Math.round(ap.timing.exactMs!),
     }));
     """, tags=["finding"]),
 ]

@@ -71,7 +71,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const mapsW = maps.length * pw + (maps.length - 1) * gap;
   const barRow = 14;
   const barW = 180;
-  const barLabelW = 80;
+  const barLabelW = 130;
   const barsH = bv ? bv.shape[0] * barRow : 0;
   const barsX = mapsW + 110 + barLabelW;
   const bottom = m.bottom + (ex ? 16 : 0);
