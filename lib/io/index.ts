@@ -2,3 +2,4 @@ export * from "./half";
 export * from "./safetensors";
 export * from "./hub";
 export * from "./bundled";
+export * from "./gguf";

@@ -20,6 +20,27 @@ export interface BpeOptions {
   template?: Template;
   /** Apply transformers' clean_up_tokenization in decode. Default false (GPT-2). */
   cleanUpSpaces?: boolean;
+  /**
+   * Cut every numeric character (Unicode N) into a piece of its own before the GPT-2 regex runs,
+   * as HF's `Digits(individual_digits=True)` pre-tokenizer does ahead of ByteLevel (SmolLM2,
+   * StarCoder). Default false.
+   */
+  individualDigits?: boolean;
+}
+
+const DIGIT = /\p{N}/gu;
+
+/** [start, end) pieces of `text`: each numeric character alone, the runs between them whole. */
+function digitPieces(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  let cursor = 0;
+  for (const m of text.matchAll(DIGIT)) {
+    if (m.index! > cursor) out.push([cursor, m.index!]);
+    out.push([m.index!, m.index! + m[0].length]);
+    cursor = m.index! + m[0].length;
+  }
+  if (cursor < text.length) out.push([cursor, text.length]);
+  return out;
 }
 
 const PAIR_SEP = "\u0000";
@@ -34,6 +55,8 @@ export class BpeTokenizer extends BaseTokenizer {
   constructor(opts: BpeOptions) {
     super(opts.vocab, opts.added ?? [], opts.specialIds ?? {});
     if (!(opts.vocab instanceof Map) || opts.vocab.size === 0) throw new Error("BpeTokenizer: vocab must be a non-empty Map");
+    // HF's ByteLevel adds its prefix space to every piece an earlier pre-tokenizer made; nothing uses that.
+    if (opts.individualDigits && opts.addPrefixSpace) throw new Error("BpeTokenizer: individualDigits with addPrefixSpace is not supported");
     opts.merges.forEach(([a, b], rank) => {
       const key = a + PAIR_SEP + b;
       if (!this.ranks.has(key)) this.ranks.set(key, rank);
@@ -83,7 +106,9 @@ export class BpeTokenizer extends BaseTokenizer {
       if (isEnd) return pos === 1 ? firstUnits : Math.max(pos - 1, firstUnits);
       return Math.max(0, pos - 1);
     };
-    for (const m of src.matchAll(GPT2_SPLIT_REGEX)) {
+    const pieces = this.opts.individualDigits ? digitPieces(src) : [[0, src.length] as [number, number]];
+    for (const [ps, pe] of pieces) for (const m of src.slice(ps, pe).matchAll(GPT2_SPLIT_REGEX)) {
+      const at = ps + m.index!; // where the piece starts in `src`
       const piece = m[0];
       const { bytes, spanStart, spanEnd } = utf8WithSpans(piece);
       let word = "";
@@ -93,8 +118,8 @@ export class BpeTokenizer extends BaseTokenizer {
         const id = this.vocab.get(sym);
         if (id === undefined) throw new Error(`BpeTokenizer: byte-level symbol "${sym}" is not in the vocabulary (incomplete vocab.json?)`);
         const n = sym.length; // byte-level characters are single UTF-16 units, one per byte
-        let start = toOrig(m.index! + spanStart[byteAt], false);
-        let end = toOrig(m.index! + spanEnd[byteAt + n - 1], true);
+        let start = toOrig(at + spanStart[byteAt], false);
+        let end = toOrig(at + spanEnd[byteAt + n - 1], true);
         if (this.opts.trimOffsets) {
           const lead = /^Ġ*/.exec(sym)![0].length;
           const trail = lead === n ? 0 : /Ġ*$/.exec(sym)![0].length;

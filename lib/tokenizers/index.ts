@@ -5,3 +5,4 @@ export * from "./bert_normalizer";
 export * from "./wordpiece";
 export * from "./load";
 export * from "./batch";
+export * from "./gguf";

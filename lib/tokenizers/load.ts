@@ -109,6 +109,24 @@ function vocabMap(obj: Json, where: string): Map<string, number> {
   return m;
 }
 
+/**
+ * The byte-level BPE pre-tokenizers supported: ByteLevel with the GPT-2 regex (GPT-2), or
+ * Sequence[Digits(individual_digits=true), ByteLevel] (SmolLM2, StarCoder).
+ */
+function byteLevelPreTokenizer(pre: Json, where: string): { addPrefixSpace: boolean; individualDigits: boolean } {
+  const unsupported = () =>
+    new Error(`${where}: only byte-level BPE is supported, with pre_tokenizer ByteLevel (use_regex) or Sequence[Digits(individual_digits), ByteLevel]; got pre_tokenizer ${JSON.stringify(pre ?? null).slice(0, 200)}`);
+  const byteLevel = (p: Json) => p && p.type === "ByteLevel" && p.use_regex !== false;
+  if (byteLevel(pre)) return { addPrefixSpace: Boolean(pre.add_prefix_space), individualDigits: false };
+  if (pre?.type === "Sequence" && Array.isArray(pre.pretokenizers) && pre.pretokenizers.length === 2) {
+    const [digits, bl] = pre.pretokenizers;
+    if (digits?.type === "Digits" && digits.individual_digits === true && byteLevel(bl) && !bl.add_prefix_space) {
+      return { addPrefixSpace: false, individualDigits: true };
+    }
+  }
+  throw unsupported();
+}
+
 /** From the parsed contents of tokenizer.json (and optionally tokenizer_config.json). */
 export function tokenizerFromJson(json: Json, config: TokenizerConfig = {}, where = "tokenizer.json"): AnyTokenizer {
   if (!json || typeof json !== "object" || !json.model) throw new Error(`${where}: not a tokenizer.json (no "model" field)`);
@@ -122,10 +140,7 @@ export function tokenizerFromJson(json: Json, config: TokenizerConfig = {}, wher
   const post = templateFrom(json.post_processor, lookup, where);
   const cleanUp = typeof config.clean_up_tokenization_spaces === "boolean" ? config.clean_up_tokenization_spaces : undefined;
   if (model.type === "BPE") {
-    const pre = json.pre_tokenizer;
-    if (!pre || pre.type !== "ByteLevel" || pre.use_regex === false) {
-      throw new Error(`${where}: only byte-level BPE (GPT-2 style, pre_tokenizer ByteLevel with its regex) is supported; got pre_tokenizer ${JSON.stringify(pre?.type ?? null)}`);
-    }
+    const pre = byteLevelPreTokenizer(json.pre_tokenizer, where);
     if (json.normalizer) throw new Error(`${where}: a normalizer (${json.normalizer.type}) on a byte-level BPE tokenizer is not supported`);
     if (model.dropout) throw new Error(`${where}: BPE dropout is not supported`);
     const eot = lookup("<|endoftext|>");
@@ -134,7 +149,7 @@ export function tokenizerFromJson(json: Json, config: TokenizerConfig = {}, wher
       specialIds.eos ??= eot;
     }
     return new BpeTokenizer({
-      vocab, merges: parseMerges(model.merges, where), added, specialIds, addPrefixSpace: Boolean(pre.add_prefix_space),
+      vocab, merges: parseMerges(model.merges, where), added, specialIds, addPrefixSpace: pre.addPrefixSpace, individualDigits: pre.individualDigits,
       trimOffsets: post.trimOffsets ?? false, template: post.template, cleanUpSpaces: cleanUp ?? false,
     });
   }

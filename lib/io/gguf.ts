@@ -1,0 +1,518 @@
+/**
+ * GGUF, llama.cpp's single-file checkpoint format (version 3, little-endian; versions 2 and 3 share
+ * the layout read here):
+ *
+ *   "GGUF" magic, u32 version, u64 tensor count, u64 metadata count,
+ *   metadata: key (u64 length + UTF-8), u32 value type, value  (types 0-12 below; arrays are
+ *             u32 element type + u64 count + elements),
+ *   tensor infos: name, u32 n_dims, u64 dims innermost-first (dims[0] = row length), u32 ggml type,
+ *             u64 offset into the data section,
+ *   padding to `general.alignment` (default 32), then the data section.
+ *
+ * `tensor(name)` returns float32 in row-major order with the shape outermost-first, so a tensor
+ * stored with dims [576, 192] (192 rows of 576) comes back with shape [192, 576], the layout
+ * PyTorch and gguf-py use. Quantized types are dequantized block by block along each row with
+ * float32 arithmetic in the order gguf-py's numpy code uses, so the values equal gguf-py's
+ * `dequantize` bit for bit (test/lib/io/gguf.test.ts checks that on files gguf-py writes).
+ *
+ * For the Llama loader: llama.cpp's converter permutes the rows of `attn_q` and `attn_k` so its
+ * RoPE can rotate adjacent pairs (2i, 2i+1) instead of HF's halves (i, i + d_head/2). For a weight
+ * W of shape [n_head * d_head, d_model] (n_head = KV heads for attn_k) it stores
+ *   W.reshape(n_head, 2, d_head/2, d_model).swapaxes(1, 2).reshape(W.shape),
+ * i.e. file row h*d_head + 2i + j holds HF row h*d_head + j*(d_head/2) + i (j in {0, 1}). This reader
+ * returns the rows as stored; undo it with reshape(n_head, d_head/2, 2, d_model).swapaxes(1, 2)
+ * (as transformers' GGUF loader does) before using rotate-half RoPE.
+ *
+ * The header is read in chunks and each tensor's bytes only when asked for, so a file larger than
+ * memory can be opened; parseGguf() does the same on bytes already in memory.
+ */
+import * as fs from "fs";
+import { f16BitsToFloat } from "./half";
+
+/** Metadata value: integers as number (64-bit ones as bigint when beyond 2^53), arrays as arrays. */
+export type GgufValue = number | bigint | boolean | string | GgufValue[];
+
+export interface GgufTensorInfo {
+  name: string;
+  /** Dimensions as stored: innermost first (dims[0] is the length of a row). */
+  dims: number[];
+  /** ggml type name: "F32", "F16", "Q4_1", "Q8_0", ... */
+  type: string;
+  /** Byte offset of the tensor's data from the start of the data section. */
+  offset: number;
+}
+
+export interface GgufTensor {
+  data: Float32Array;
+  /** Outermost first (the reverse of GgufTensorInfo.dims), row-major. */
+  shape: number[];
+}
+
+export interface GgufFile {
+  version: number;
+  metadata: Record<string, GgufValue>;
+  tensors: GgufTensorInfo[];
+  /** Dequantized to float32; throws naming the tensor and type when the type cannot be read. */
+  tensor(name: string): GgufTensor;
+}
+
+/** ggml type id -> name, block length (values) and block size (bytes). */
+interface TypeInfo {
+  name: string;
+  block: number;
+  bytes: number;
+}
+
+const TYPES: Record<number, TypeInfo> = {
+  0: { name: "F32", block: 1, bytes: 4 },
+  1: { name: "F16", block: 1, bytes: 2 },
+  2: { name: "Q4_0", block: 32, bytes: 18 },
+  3: { name: "Q4_1", block: 32, bytes: 20 },
+  6: { name: "Q5_0", block: 32, bytes: 22 },
+  7: { name: "Q5_1", block: 32, bytes: 24 },
+  8: { name: "Q8_0", block: 32, bytes: 34 },
+  9: { name: "Q8_1", block: 32, bytes: 36 },
+  10: { name: "Q2_K", block: 256, bytes: 84 },
+  11: { name: "Q3_K", block: 256, bytes: 110 },
+  12: { name: "Q4_K", block: 256, bytes: 144 },
+  13: { name: "Q5_K", block: 256, bytes: 176 },
+  14: { name: "Q6_K", block: 256, bytes: 210 },
+  15: { name: "Q8_K", block: 256, bytes: 292 },
+  16: { name: "IQ2_XXS", block: 256, bytes: 66 },
+  17: { name: "IQ2_XS", block: 256, bytes: 74 },
+  18: { name: "IQ3_XXS", block: 256, bytes: 98 },
+  19: { name: "IQ1_S", block: 256, bytes: 50 },
+  20: { name: "IQ4_NL", block: 32, bytes: 18 },
+  21: { name: "IQ3_S", block: 256, bytes: 110 },
+  22: { name: "IQ2_S", block: 256, bytes: 82 },
+  23: { name: "IQ4_XS", block: 256, bytes: 136 },
+  24: { name: "I8", block: 1, bytes: 1 },
+  25: { name: "I16", block: 1, bytes: 2 },
+  26: { name: "I32", block: 1, bytes: 4 },
+  27: { name: "I64", block: 1, bytes: 8 },
+  28: { name: "F64", block: 1, bytes: 8 },
+  29: { name: "IQ1_M", block: 256, bytes: 56 },
+  30: { name: "BF16", block: 1, bytes: 2 },
+  34: { name: "TQ1_0", block: 256, bytes: 54 },
+  35: { name: "TQ2_0", block: 256, bytes: 66 },
+};
+const TYPE_BY_NAME = new Map(Object.values(TYPES).map((t) => [t.name, t]));
+
+/** One row of `n` values of a type from `src` at byte `at` into `out` at `o`. */
+type RowDecoder = (src: DataView, at: number, n: number, out: Float32Array, o: number) => void;
+
+const f32 = Math.fround;
+const half = (v: DataView, at: number) => f16BitsToFloat(v.getUint16(at, true));
+
+const DECODERS: Record<string, RowDecoder> = {
+  F32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getFloat32(at + 4 * i, true); },
+  F16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = half(v, at + 2 * i); },
+  BF16: (v, at, n, out, o) => {
+    const bits = new Uint32Array(out.buffer, out.byteOffset + 4 * o, n);
+    for (let i = 0; i < n; i++) bits[i] = v.getUint16(at + 2 * i, true) << 16;
+  },
+  F64: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getFloat64(at + 8 * i, true); },
+  I8: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt8(at + i); },
+  I16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt16(at + 2 * i, true); },
+  I32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt32(at + 4 * i, true); },
+  // Q8_0: f16 d, 32 x i8; x = d * q.
+  Q8_0: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 32, at += 34) {
+      const d = half(v, at);
+      for (let j = 0; j < 32; j++) out[o + b + j] = d * v.getInt8(at + 2 + j);
+    }
+  },
+  // Q4_0: f16 d, 16 bytes; low nibbles are values 0-15 of the block, high nibbles 16-31; x = d * (q - 8).
+  Q4_0: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 32, at += 18) {
+      const d = half(v, at);
+      for (let j = 0; j < 16; j++) {
+        const q = v.getUint8(at + 2 + j);
+        out[o + b + j] = d * ((q & 15) - 8);
+        out[o + b + j + 16] = d * ((q >> 4) - 8);
+      }
+    }
+  },
+  // Q4_1: f16 d, f16 m, 16 bytes; x = d * q + m.
+  Q4_1: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 32, at += 20) {
+      const d = half(v, at);
+      const m = half(v, at + 2);
+      for (let j = 0; j < 16; j++) {
+        const q = v.getUint8(at + 4 + j);
+        out[o + b + j] = f32(d * (q & 15)) + m;
+        out[o + b + j + 16] = f32(d * (q >> 4)) + m;
+      }
+    }
+  },
+  // Q5_0: f16 d, u32 of fifth bits (bit j for value j), 16 bytes of nibbles; x = d * (q - 16).
+  Q5_0: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 32, at += 22) {
+      const d = half(v, at);
+      const qh = v.getUint32(at + 2, true);
+      for (let j = 0; j < 16; j++) {
+        const q = v.getUint8(at + 6 + j);
+        out[o + b + j] = d * (((q & 15) | (((qh >>> j) & 1) << 4)) - 16);
+        out[o + b + j + 16] = d * (((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16);
+      }
+    }
+  },
+  // Q5_1: f16 d, f16 m, u32 of fifth bits, 16 bytes; x = d * q + m.
+  Q5_1: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 32, at += 24) {
+      const d = half(v, at);
+      const m = half(v, at + 2);
+      const qh = v.getUint32(at + 4, true);
+      for (let j = 0; j < 16; j++) {
+        const q = v.getUint8(at + 8 + j);
+        out[o + b + j] = f32(d * ((q & 15) | (((qh >>> j) & 1) << 4))) + m;
+        out[o + b + j + 16] = f32(d * ((q >> 4) | (((qh >>> (j + 16)) & 1) << 4))) + m;
+      }
+    }
+  },
+  // Q2_K: 16 bytes of 4-bit scale|min pairs, 64 bytes of 2-bit values, f16 d, f16 dmin; 16 groups of 16.
+  // Value i is bits 2*((i % 128) >> 5) of byte 32*(i >> 7) + i % 32: x = d*scale*q - dmin*min.
+  Q2_K: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 256, at += 84) {
+      const d = half(v, at + 80);
+      const dmin = half(v, at + 82);
+      for (let g = 0; g < 16; g++) {
+        const s = v.getUint8(at + g);
+        const dl = f32(d * (s & 15));
+        const ml = f32(dmin * (s >> 4));
+        for (let k = 0; k < 16; k++) {
+          const i = 16 * g + k;
+          const q = (v.getUint8(at + 16 + 32 * (i >> 7) + (i & 31)) >> (2 * ((i & 127) >> 5))) & 3;
+          out[o + b + i] = f32(dl * q) - ml;
+        }
+      }
+    }
+  },
+  // Q3_K: 32 bytes of high-bit masks, 64 bytes of 2-bit values, 12 bytes packing sixteen 6-bit
+  // scales (stored +32), f16 d. A value is (low 2 bits) - 4 when its mask bit is clear.
+  Q3_K: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 256, at += 110) {
+      const d = half(v, at + 108);
+      const sc = at + 96;
+      for (let g = 0; g < 16; g++) {
+        const low = (v.getUint8(sc + (g & 7)) >> (4 * (g >> 3))) & 15;
+        const high = (v.getUint8(sc + 8 + (g & 3)) >> (2 * (g >> 2))) & 3;
+        const dl = f32(d * ((low | (high << 4)) - 32));
+        for (let k = 0; k < 16; k++) {
+          const i = 16 * g + k;
+          const l = i & 31;
+          const ql = (v.getUint8(at + 32 + 32 * (i >> 7) + l) >> (2 * ((i & 127) >> 5))) & 3;
+          const hm = (v.getUint8(at + l) >> (i >> 5)) & 1;
+          out[o + b + i] = dl * (ql - (hm ? 0 : 4));
+        }
+      }
+    }
+  },
+  Q4_K: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 256, at += 144) kBlock(v, at, out, o + b, 4);
+  },
+  Q5_K: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 256, at += 176) kBlock(v, at, out, o + b, 5);
+  },
+  // Q6_K: 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 i8 scales, f16 d; 16 groups of 16.
+  Q6_K: (v, at, n, out, o) => {
+    for (let b = 0; b < n; b += 256, at += 210) {
+      const d = half(v, at + 208);
+      const y = o + b;
+      for (let half128 = 0; half128 < 2; half128++) {
+        const ql = at + 64 * half128;
+        const qh = at + 128 + 32 * half128;
+        const sc = at + 192 + 8 * half128;
+        const base = y + 128 * half128;
+        for (let l = 0; l < 32; l++) {
+          const is = l >> 4;
+          const a = v.getUint8(ql + l);
+          const c = v.getUint8(ql + l + 32);
+          const h = v.getUint8(qh + l);
+          const q1 = ((a & 15) | ((h & 3) << 4)) - 32;
+          const q2 = ((c & 15) | (((h >> 2) & 3) << 4)) - 32;
+          const q3 = ((a >> 4) | (((h >> 4) & 3) << 4)) - 32;
+          const q4 = ((c >> 4) | (((h >> 6) & 3) << 4)) - 32;
+          out[base + l] = f32(d * v.getInt8(sc + is)) * q1;
+          out[base + l + 32] = f32(d * v.getInt8(sc + is + 2)) * q2;
+          out[base + l + 64] = f32(d * v.getInt8(sc + is + 4)) * q3;
+          out[base + l + 96] = f32(d * v.getInt8(sc + is + 6)) * q4;
+        }
+      }
+    }
+  },
+};
+
+/**
+ * Q4_K / Q5_K super-block of 256: f16 d, f16 dmin, 12 bytes packing eight 6-bit scales and mins,
+ * (Q5_K: 32 bytes of fifth bits,) 128 bytes of nibbles. Sub-block k of 32 values is
+ * x = (d * scale_k) * q - (dmin * min_k); pairs of sub-blocks share 32 bytes (low, then high nibbles).
+ */
+function kBlock(v: DataView, at: number, out: Float32Array, y: number, bits: 4 | 5): void {
+  const d = half(v, at);
+  const dmin = half(v, at + 2);
+  const sc = at + 4;
+  const qh = at + 16;
+  const qs = bits === 4 ? at + 16 : at + 48;
+  for (let k = 0; k < 8; k++) {
+    let scale: number;
+    let min: number;
+    if (k < 4) {
+      scale = v.getUint8(sc + k) & 63;
+      min = v.getUint8(sc + k + 4) & 63;
+    } else {
+      scale = (v.getUint8(sc + k + 4) & 15) | ((v.getUint8(sc + k - 4) >> 6) << 4);
+      min = (v.getUint8(sc + k + 4) >> 4) | ((v.getUint8(sc + k) >> 6) << 4);
+    }
+    const ds = f32(d * scale);
+    const dm = f32(dmin * min);
+    const q = qs + 32 * (k >> 1);
+    const shift = 4 * (k & 1);
+    for (let l = 0; l < 32; l++) {
+      let nib = (v.getUint8(q + l) >> shift) & 15;
+      if (bits === 5) nib |= ((v.getUint8(qh + l) >> k) & 1) << 4;
+      out[y + 32 * k + l] = f32(ds * nib) - dm;
+    }
+  }
+}
+
+/** ggml type names this reader can dequantize. */
+export const GGUF_READABLE_TYPES: readonly string[] = Object.keys(DECODERS);
+
+/** Bytes a tensor of `type` with innermost-first `dims` takes. */
+export function ggufTensorBytes(type: string, dims: number[]): number {
+  const t = TYPE_BY_NAME.get(type);
+  if (!t) throw new Error(`gguf: unknown ggml type "${type}"`);
+  const n = dims.reduce((a, b) => a * b, 1);
+  return (n / t.block) * t.bytes;
+}
+
+/** Random access to the bytes of a file or buffer. */
+interface Source {
+  size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+function bufferSource(bytes: Uint8Array): Source {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+/** Reads from the file on each call (open, read, close), so nothing stays open between calls. */
+function fileSource(path: string): Source {
+  const size = fs.statSync(path).size;
+  return {
+    size,
+    read(offset, length) {
+      const buf = Buffer.allocUnsafe(length);
+      const fd = fs.openSync(path, "r");
+      try {
+        let got = 0;
+        while (got < length) {
+          const n = fs.readSync(fd, buf, got, length - got, offset + got);
+          if (n === 0) throw new Error(`gguf ${path}: truncated file: unexpected end of file at byte ${offset + got} (the file changed after it was opened?)`);
+          got += n;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      return buf;
+    },
+  };
+}
+
+const VALUE_TYPES = ["u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"];
+const decoder = new TextDecoder("utf-8");
+
+/** Sequential little-endian reader over a Source, pulling the header in chunks as it goes. */
+class HeaderReader {
+  pos = 0;
+  private chunk = new Uint8Array(0);
+  private view = new DataView(this.chunk.buffer);
+  private chunkStart = 0;
+
+  constructor(private readonly src: Source, private readonly where: string) {}
+
+  private need(n: number, what: string): number {
+    if (this.pos + n > this.src.size) {
+      throw new Error(`gguf ${this.where}: truncated file: ${what} at byte ${this.pos} needs ${n} bytes but the file ends at ${this.src.size}`);
+    }
+    const rel = this.pos - this.chunkStart;
+    if (rel + n <= this.chunk.length) return rel;
+    const len = Math.min(this.src.size - this.pos, Math.max(n, 1 << 20));
+    const bytes = this.src.read(this.pos, len);
+    this.chunk = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.chunkStart = this.pos;
+    return 0;
+  }
+
+  u8(what: string): number { const r = this.need(1, what); this.pos += 1; return this.view.getUint8(r); }
+  i8(what: string): number { const r = this.need(1, what); this.pos += 1; return this.view.getInt8(r); }
+  u16(what: string): number { const r = this.need(2, what); this.pos += 2; return this.view.getUint16(r, true); }
+  i16(what: string): number { const r = this.need(2, what); this.pos += 2; return this.view.getInt16(r, true); }
+  u32(what: string): number { const r = this.need(4, what); this.pos += 4; return this.view.getUint32(r, true); }
+  i32(what: string): number { const r = this.need(4, what); this.pos += 4; return this.view.getInt32(r, true); }
+  f32(what: string): number { const r = this.need(4, what); this.pos += 4; return this.view.getFloat32(r, true); }
+  f64(what: string): number { const r = this.need(8, what); this.pos += 8; return this.view.getFloat64(r, true); }
+  u64(what: string): number | bigint {
+    const r = this.need(8, what);
+    this.pos += 8;
+    const v = this.view.getBigUint64(r, true);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+  i64(what: string): number | bigint {
+    const r = this.need(8, what);
+    this.pos += 8;
+    const v = this.view.getBigInt64(r, true);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+  }
+  /** A u64 that must be a count or offset within the file. */
+  size(what: string): number {
+    const v = this.u64(what);
+    if (typeof v !== "number" || v > this.src.size) {
+      throw new Error(`gguf ${this.where}: ${what} at byte ${this.pos - 8} is ${v}, more than the file's ${this.src.size} bytes: the file is corrupt or truncated`);
+    }
+    return v;
+  }
+  string(what: string): string {
+    const n = this.size(`length of ${what}`);
+    const r = this.need(n, what);
+    this.pos += n;
+    return decoder.decode(this.chunk.subarray(r, r + n));
+  }
+  value(type: number, what: string): GgufValue {
+    switch (type) {
+      case 0: return this.u8(what);
+      case 1: return this.i8(what);
+      case 2: return this.u16(what);
+      case 3: return this.i16(what);
+      case 4: return this.u32(what);
+      case 5: return this.i32(what);
+      case 6: return this.f32(what);
+      case 7: {
+        const b = this.u8(what);
+        if (b > 1) throw new Error(`gguf ${this.where}: ${what} is a bool stored as ${b} (expected 0 or 1)`);
+        return b === 1;
+      }
+      case 8: return this.string(what);
+      case 9: {
+        const elType = this.u32(`element type of ${what}`);
+        if (elType >= VALUE_TYPES.length) {
+          throw new Error(`gguf ${this.where}: ${what} is an array of unknown value type ${elType} (known: 0-12, ${VALUE_TYPES.join(", ")})`);
+        }
+        const n = this.size(`length of ${what}`);
+        const out: GgufValue[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = this.value(elType, `${what}[${i}]`);
+        return out;
+      }
+      case 10: return this.u64(what);
+      case 11: return this.i64(what);
+      case 12: return this.f64(what);
+      default:
+        throw new Error(`gguf ${this.where}: ${what} has unknown value type ${type} (known: 0-12, ${VALUE_TYPES.join(", ")})`);
+    }
+  }
+}
+
+const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
+
+function parse(src: Source, where: string): GgufFile {
+  const r = new HeaderReader(src, where);
+  if (src.size < 4) throw new Error(`gguf ${where}: truncated file: ${src.size} bytes, too short for the "GGUF" magic`);
+  const magic = r.u32("magic");
+  if (magic !== MAGIC) {
+    const bytes = [magic & 255, (magic >> 8) & 255, (magic >> 16) & 255, magic >>> 24];
+    const shown = bytes.map((b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
+    throw new Error(`gguf ${where}: bad magic "${shown}": not a GGUF file (expected the bytes "GGUF")`);
+  }
+  const version = r.u32("version");
+  if (version !== 2 && version !== 3) {
+    throw new Error(`gguf ${where}: unsupported version ${version} (this reader reads GGUF versions 2 and 3${version === 1 ? "; version 1 files predate 64-bit sizes, convert them with llama.cpp" : ""})`);
+  }
+  const nTensors = r.size("tensor count");
+  const nKv = r.size("metadata count");
+  const metadata: Record<string, GgufValue> = {};
+  for (let i = 0; i < nKv; i++) {
+    const key = r.string(`metadata key ${i}`);
+    const type = r.u32(`value type of "${key}"`);
+    metadata[key] = r.value(type, `metadata "${key}"`);
+  }
+  const tensors: GgufTensorInfo[] = [];
+  for (let i = 0; i < nTensors; i++) {
+    const name = r.string(`name of tensor ${i}`);
+    const nDims = r.u32(`dimension count of tensor "${name}"`);
+    if (nDims > 8) throw new Error(`gguf ${where}: tensor "${name}" has ${nDims} dimensions (ggml allows at most 4)`);
+    const dims: number[] = [];
+    for (let k = 0; k < nDims; k++) {
+      const d = r.u64(`dimension ${k} of tensor "${name}"`);
+      if (typeof d !== "number") throw new Error(`gguf ${where}: tensor "${name}" dimension ${k} is ${d}, too large`);
+      dims.push(d);
+    }
+    const typeId = r.u32(`type of tensor "${name}"`);
+    const info = TYPES[typeId];
+    if (!info) {
+      throw new Error(`gguf ${where}: tensor "${name}" has unknown ggml type ${typeId} (known: ${Object.entries(TYPES).map(([id, t]) => `${id} ${t.name}`).join(", ")})`);
+    }
+    if ((dims[0] ?? 1) % info.block !== 0) {
+      throw new Error(`gguf ${where}: tensor "${name}" (${info.name}) has rows of ${dims[0]} values, not a multiple of the type's block of ${info.block}`);
+    }
+    const offset = r.size(`data offset of tensor "${name}"`);
+    tensors.push({ name, dims, type: info.name, offset });
+  }
+  const alignRaw = metadata["general.alignment"] ?? 32;
+  if (typeof alignRaw !== "number" || !Number.isInteger(alignRaw) || alignRaw <= 0 || (alignRaw & (alignRaw - 1)) !== 0) {
+    throw new Error(`gguf ${where}: general.alignment must be a positive power of two; got ${String(alignRaw)}`);
+  }
+  const dataStart = Math.ceil(r.pos / alignRaw) * alignRaw;
+  const byName = new Map<string, GgufTensorInfo>();
+  for (const t of tensors) {
+    if (byName.has(t.name)) throw new Error(`gguf ${where}: tensor "${t.name}" appears twice`);
+    byName.set(t.name, t);
+    if (t.offset % alignRaw !== 0) {
+      throw new Error(`gguf ${where}: tensor "${t.name}" data offset ${t.offset} is not a multiple of general.alignment ${alignRaw}`);
+    }
+    const end = dataStart + t.offset + ggufTensorBytes(t.type, t.dims);
+    if (end > src.size) {
+      throw new Error(`gguf ${where}: truncated file: tensor "${t.name}" (${t.type} [${t.dims.join(", ")}]) ends at byte ${end} but the file has ${src.size}`);
+    }
+  }
+  return {
+    version,
+    metadata,
+    tensors,
+    tensor(name: string): GgufTensor {
+      const t = byName.get(name);
+      if (!t) {
+        const names = tensors.map((x) => x.name);
+        throw new Error(`gguf ${where}: no tensor named ${JSON.stringify(name)} (the file has ${names.length}: ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", ..." : ""})`);
+      }
+      const decode = DECODERS[t.type];
+      if (!decode) {
+        throw new Error(`gguf ${where}: tensor "${name}" has type ${t.type}, which this reader cannot dequantize (readable: ${GGUF_READABLE_TYPES.join(", ")})`);
+      }
+      const bytes = src.read(dataStart + t.offset, ggufTensorBytes(t.type, t.dims));
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const n = t.dims.reduce((a, b) => a * b, 1);
+      const rowLen = t.dims[0] ?? 1;
+      const rows = rowLen === 0 ? 0 : n / rowLen;
+      const rowBytes = (rowLen / TYPE_BY_NAME.get(t.type)!.block) * TYPE_BY_NAME.get(t.type)!.bytes;
+      const data = new Float32Array(n);
+      for (let i = 0; i < rows; i++) decode(view, i * rowBytes, rowLen, data, i * rowLen);
+      return { data, shape: [...t.dims].reverse() };
+    },
+  };
+}
+
+/** Parses GGUF bytes already in memory (`where` names them in errors). */
+export function parseGguf(bytes: Uint8Array, where = "<bytes>"): GgufFile {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`parseGguf: bytes must be a Uint8Array; got ${typeof bytes}`);
+  return parse(bufferSource(bytes), where);
+}
+
+/** Opens a GGUF file: reads the header now and each tensor's bytes when `tensor(name)` asks for them. */
+export function openGguf(path: string): GgufFile {
+  if (typeof path !== "string" || path === "") throw new Error(`openGguf: path must be a file path; got ${JSON.stringify(path)}`);
+  if (!fs.existsSync(path)) throw new Error(`openGguf: no such file ${path}`);
+  if (!fs.statSync(path).isFile()) throw new Error(`openGguf: ${path} is not a file`);
+  return parse(fileSource(path), path);
+}
