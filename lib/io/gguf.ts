@@ -321,7 +321,7 @@ function fileSource(path: string): Source {
 }
 
 const VALUE_TYPES = ["u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"];
-const decoder = new TextDecoder("utf-8");
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // keep a leading U+FEFF in strings
 
 /** Sequential little-endian reader over a Source, pulling the header in chunks as it goes. */
 class HeaderReader {

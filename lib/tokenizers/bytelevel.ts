@@ -25,7 +25,8 @@ export const BYTE_TO_CHAR: string[] = (() => {
 export const CHAR_TO_BYTE: Map<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: false });
+// ignoreBOM keeps a leading U+FEFF in the text, as HF does (TextDecoder would drop it).
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /**
  * UTF-8 bytes of `text` with, per byte, the UTF-16 span [start, end) of the character it

@@ -6,8 +6,9 @@
  *
  * It matches HF `tokenizers` built from the same tokens and merges with the pre-tokenizer `pre`
  * names (for "smollm": Sequence[Digits(individual_digits=True), ByteLevel(add_prefix_space=False)])
- * and a ByteLevel decoder. transformers' own GGUF tokenizer (GGUFGPTConverter) leaves the digit
- * split out, so "2024" becomes one token there and four here, as in the original tokenizer.json.
+ * and a ByteLevel decoder. transformers' own GGUF tokenizer (4.57) leaves the digit split out: ASCII
+ * digits still come out one by one (the merges hold none of them), but numerals such as "½" or "١"
+ * and whitespace before a digit tokenize differently (8 of the 175 fixture texts).
  *
  * Control and user-defined tokens are matched whole in the text, as llama.cpp does with special
  * parsing on and HF does with added tokens; control tokens count as special (skipSpecialTokens).
