@@ -244,6 +244,12 @@ export function logitAttribution(model: TransformerModel, input: string | number
     biasLabels.push("ln_final bias", "unembed bias");
     biasValues.push(normBias, unembedBias);
     const total = compValues.reduce((a, b) => a + b, 0) + biasValues.reduce((a, b) => a + b, 0);
+    // A block that adds something the hooks do not show (a parallel branch, a scaled embedding)
+    // would leave the parts short of the logit: refuse rather than return a wrong decomposition.
+    const size = [...compValues, ...biasValues].reduce((a, b) => a + Math.abs(b), 0);
+    if (!(Math.abs(total - value) <= 1e-3 * (1 + size))) {
+      throw new Error(`${fn}: the embeddings, head outputs (hook_z · W_O), b_O and MLP outputs of this model add up to ${total} at the logit, not the model's ${value}; its residual stream has parts these hooks do not show`);
+    }
 
     // Accumulated residual: resid_pre of each layer, then the final resid_post.
     const accNames: HookName[] = [...Array.from({ length: L }, (_, l) => actName("resid_pre", l)), actName("resid_post", L - 1)];

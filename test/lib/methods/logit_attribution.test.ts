@@ -3,6 +3,7 @@
  * PyTorch computation from the same weights (scripts/make_attribution_fixture.py).
  */
 import * as fs from "fs";
+import * as tf from "@tensorflow/tfjs";
 import * as path from "path";
 import { loadPretrained } from "../../../lib/pretrained";
 import { accumulatedResid, logitAttribution } from "../../../lib/methods/logit_attribution";
@@ -58,6 +59,15 @@ describe("logitAttribution on a random model", () => {
     expect(() => logitAttribution(model, ids, { answer: 50 })).toThrow(/answer must be an integer in \[0, 49\]/);
     expect(() => logitAttribution(model, ids, { answer: 1, pos: 7 })).toThrow(/pos must be in \[-7, 6\]/);
     expect(() => logitAttribution(model, ids, { answer: "x" })).toThrow(/no tokenizer/);
+  });
+
+  test("a residual stream with a part the hooks do not show is refused, not decomposed wrongly", () => {
+    // The same model, but something (here a hook) adds a vector to resid_mid of layer 1 that no
+    // embedding, head or MLP hook accounts for.
+    const shifted = Object.create(model) as TransformerModel;
+    shifted.runWithCache = (input, opts) =>
+      model.runWithHooks(input, [{ name: "blocks.1.hook_resid_mid", fn: (x) => x.add(tf.fill([32], 0.5).mul(tf.range(0, 32).div(32))) }], opts) as ReturnType<TransformerModel["runWithCache"]>;
+    expect(() => logitAttribution(shifted, ids, { answer: 7, against: 11 })).toThrow(/add up to .* not the model's .*parts these hooks do not show/);
   });
 
   test("an attention-only model has no MLP components and still adds up", () => {
