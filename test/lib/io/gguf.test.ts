@@ -145,6 +145,9 @@ describe("GGUF errors name what is wrong", () => {
       new DataView(b.buffer).setUint32(4, v, true);
       expect(() => parseGguf(b)).toThrow(new RegExp(`unsupported version ${v}`));
     }
+    const b = copy();
+    new DataView(b.buffer).setUint32(4, 3, false);
+    expect(() => parseGguf(b)).toThrow(/unsupported version 50331648 .*big-endian GGUF file/);
   });
 
   test("truncated file: in the magic, in the header, in the metadata, in the tensor data", () => {

@@ -108,9 +108,11 @@ describe("tokenizerFromGguf errors", () => {
     "tokenizer.ggml.tokens": ["a", "b", "ab", "<s>"], "tokenizer.ggml.merges": ["a b"], "tokenizer.ggml.token_type": [1, 1, 1, 3],
   };
 
-  test("a tiny vocabulary works, with its control token", () => {
-    const tok = tokenizerFromGguf(fake(base));
+  test("a tiny vocabulary works: control tokens are special, user-defined ones are matched whole but kept", () => {
+    const tok = tokenizerFromGguf(fake({ ...base, "tokenizer.ggml.tokens": ["a", "b", "ab", "<s>", "ba"], "tokenizer.ggml.token_type": [1, 1, 1, 3, 4] }));
     expect(tok.encode("ab<s>a").ids).toEqual([2, 3, 0]);
+    expect(tok.encode("bab").ids).toEqual([4, 1]);
+    expect(tok.decode([2, 3, 4], { skipSpecialTokens: true })).toBe("abba");
   });
 
   test("names the missing or unsupported metadata", () => {
