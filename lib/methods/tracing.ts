@@ -15,7 +15,9 @@
  * exactly and are not recomputed. The rest runs in TraceEngine, split over worker threads.
  */
 import { Worker } from "worker_threads";
+import { activeBackend } from "../backend";
 import type { TransformerModel } from "../model/types";
+import { architecture } from "../model/architectures";
 import { checkInt, prepareSingle } from "./common";
 import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
@@ -86,7 +88,8 @@ export interface TraceSetup {
 
 /** Validates the options and draws the noise; shared by the fast and the naive path. */
 export function traceSetup(model: TransformerModel, prompt: string | number[], opts: CausalTraceOptions, fn: string): TraceSetup {
-  if (model.config.arch !== "gpt2") throw new Error(`${fn}: causal tracing needs a GPT-2-style (causal) model`);
+  const arch = architecture(model.config);
+  if (!arch.causal) throw new Error(`${fn}: causal tracing needs a causal (decoder) model; ${arch.label} is not`);
   const { ids, tokens } = prepareSingle(model, prompt, fn);
   const P = ids.length;
   const subject = resolveSubject(model, prompt, ids, opts.subject, fn);
@@ -205,7 +208,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
     // A shared queue, most expensive (earliest) positions first: whichever thread is free takes the next.
     const queue = [...positions].sort((x, y) => x - y);
     const job: WorkerJob = {
-      kind: "attnlab-trace", weights: packWeights(model), answer: base.answer, cells, cellsPerSweep,
+      kind: "attnlab-trace", weights: packWeights(model), answer: base.answer, cells, cellsPerSweep, backend: activeBackend() ?? "wasm",
       input: { ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window },
     };
     const done: Promise<void>[] = Array.from({ length: Math.min(workers, Math.max(0, positions.length - 1)) }, () => new Promise<void>((resolve, reject) => {

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loadPretrained } from "../../lib/pretrained";
 import { readSafetensors, writeSafetensors, TensorToWrite } from "../../lib/io";
 import { startHubServer, HubServer } from "./helpers/hub_server";
+import { onBackend, PARITY_BACKENDS } from "./helpers/backends";
 
 const PRE = path.join(__dirname, "../fixtures/pretrained");
 const GPT2 = path.join(PRE, "tiny-gpt2");
@@ -63,9 +64,13 @@ function rewriteWeights(dir: string, change: (t: Map<string, TensorToWrite>) => 
   writeSafetensors(file, out);
 }
 
-describe("local folders", () => {
+describe.each(PARITY_BACKENDS)("local folders, on %s", (backend) => {
+  onBackend(backend);
   test("tiny GPT-2 logits match transformers", () => checkAgainstHF(GPT2, "tiny-gpt2"));
   test("tiny BERT (masked LM) logits match transformers", () => checkAgainstHF(BERT, "tiny-bert"));
+});
+
+describe("local folders", () => {
   test("tokenizer: false loads the model alone", async () => {
     const m = await loadPretrained(GPT2, { tokenizer: false });
     expect(m.tokenizer).toBeUndefined();

@@ -1,6 +1,6 @@
-/** Gradients through the whole model on the default (wasm) backend, checked by finite differences. */
+/** Gradients through the whole model on the default backend (tfjs-node where built, else wasm), checked by finite differences. */
 import * as tf from "@tensorflow/tfjs";
-import { ready } from "../../../lib/backend";
+import { activeBackend, ready } from "../../../lib/backend";
 import { createModel } from "../../../lib/model/init";
 import { HookedTransformer } from "../../../lib/model/model";
 import { nextTokenLoss, TINY_ATTN_ONLY, TINY_BERT, TINY_GPT2, weightList } from "./tiny";
@@ -38,7 +38,7 @@ describe.each<[string, ModelSpec]>([
     const m = createModel(spec, { seed: 3, initStd: 0.3 });
     const ws = weightList(m).map(([, t]) => t);
     const grads = tf.grads((...xs: tf.Tensor[]) => nextTokenLoss(m.run(IDS), IDS))(ws);
-    expect(tf.getBackend()).toBe(process.env.ATTNLAB_BACKEND || "wasm");
+    expect(tf.getBackend()).toBe(activeBackend());
     grads.forEach((g, i) => {
       expect(g.shape).toEqual(ws[i].shape);
       expect(Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0])).toBe(true);

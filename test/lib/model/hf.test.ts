@@ -4,6 +4,7 @@ import { ready } from "../../../lib/backend";
 import { actName } from "../../../lib/hooks/names";
 import { configFromHF, modelFromHF, type HFTensor } from "../../../lib/model/hf";
 import { fixtureIndex, loadCheckpoint, loadReference, maskedMaxDiff } from "./fixtures";
+import { onBackend, PARITY_BACKENDS } from "../helpers/backends";
 
 beforeAll(async () => {
   await ready();
@@ -12,47 +13,51 @@ beforeAll(async () => {
 const index = fixtureIndex();
 const TOL = index.tolerance;
 
-describe.each(index.models.map((m) => [m.name, m] as const))("HF parity: %s", (name, fx) => {
-  test.each(fx.cases)("case %s: logits, every hidden state and every attention pattern within 1e-4", (caseName) => {
-    const { config, tensors } = loadCheckpoint(name);
-    const model = modelFromHF(config, tensors);
-    const ref = loadReference(name, fx.arch, caseName);
-    const n = model.config.nLayers;
-    const names = [
-      ...Array.from({ length: n }, (_, l) => actName("resid_pre", l)),
-      ...Array.from({ length: n }, (_, l) => actName("pattern", l)),
-      actName("resid_post", n - 1),
-      ...(fx.arch === "gpt2" ? [actName("ln_final_normalized")] : []),
-    ];
-    const { logits, cache } = model.runWithCache(ref.batch, { names });
-    const mask = ref.batch.attentionMask;
-    const dl = maskedMaxDiff(logits, ref.logits, mask);
-    if (process.env.ATTNLAB_SHOW_DIFFS) console.log(name, caseName, "logits max diff", dl, "max |logit|", tf.max(tf.abs(ref.logits)).dataSync()[0]);
-    expect(dl).toBeLessThanOrEqual(TOL);
-    for (let l = 0; l < n; l++) {
-      const h = tf.squeeze(tf.slice(ref.hidden, [l], [1]), [0]);
-      expect(maskedMaxDiff(cache.get(actName("resid_pre", l)), h, mask)).toBeLessThanOrEqual(TOL);
-      const a = tf.squeeze(tf.slice(ref.attn, [l], [1]), [0]);
-      expect(maskedMaxDiff(cache.get(actName("pattern", l)), a, mask, 2)).toBeLessThanOrEqual(TOL);
-    }
-    // HF's last hidden state: GPT-2 applies ln_f to it; BERT's is the last block's output.
-    const last = tf.squeeze(tf.slice(ref.hidden, [n], [1]), [0]);
-    const ours =
-      fx.arch === "gpt2"
-        ? tf.add(tf.mul(cache.get(actName("ln_final_normalized")), model.weights.ln_final_w!), model.weights.ln_final_b!)
-        : cache.get(actName("resid_post", n - 1));
-    expect(maskedMaxDiff(ours, last, mask)).toBeLessThanOrEqual(TOL);
-    // Padded keys get exactly zero attention.
-    if (mask.includes(0)) {
-      const pat = cache.get(actName("pattern", 0)).arraySync() as number[][][][];
-      const p = ref.batch.shape[1];
-      for (let b = 0; b < ref.batch.shape[0]; b++) {
-        for (let k = 0; k < p; k++) if (mask[b * p + k] === 0) expect(pat[b][0][0][k]).toBe(0);
+describe.each(PARITY_BACKENDS)("on %s", (backend) => {
+  onBackend(backend);
+  describe.each(index.models.map((m) => [m.name, m] as const))("HF parity: %s", (name, fx) => {
+    test.each(fx.cases)("case %s: logits, every hidden state and every attention pattern within 1e-4", (caseName) => {
+      expect(tf.getBackend()).toBe(backend);
+      const { config, tensors } = loadCheckpoint(name);
+      const model = modelFromHF(config, tensors);
+      const ref = loadReference(name, fx.arch, caseName);
+      const n = model.config.nLayers;
+      const names = [
+        ...Array.from({ length: n }, (_, l) => actName("resid_pre", l)),
+        ...Array.from({ length: n }, (_, l) => actName("pattern", l)),
+        actName("resid_post", n - 1),
+        ...(fx.arch === "gpt2" ? [actName("ln_final_normalized")] : []),
+      ];
+      const { logits, cache } = model.runWithCache(ref.batch, { names });
+      const mask = ref.batch.attentionMask;
+      const dl = maskedMaxDiff(logits, ref.logits, mask);
+      if (process.env.ATTNLAB_SHOW_DIFFS) console.log(name, caseName, "logits max diff", dl, "max |logit|", tf.max(tf.abs(ref.logits)).dataSync()[0]);
+      expect(dl).toBeLessThanOrEqual(TOL);
+      for (let l = 0; l < n; l++) {
+        const h = tf.squeeze(tf.slice(ref.hidden, [l], [1]), [0]);
+        expect(maskedMaxDiff(cache.get(actName("resid_pre", l)), h, mask)).toBeLessThanOrEqual(TOL);
+        const a = tf.squeeze(tf.slice(ref.attn, [l], [1]), [0]);
+        expect(maskedMaxDiff(cache.get(actName("pattern", l)), a, mask, 2)).toBeLessThanOrEqual(TOL);
       }
-    }
-    cache.dispose();
-    logits.dispose();
-    model.dispose();
+      // HF's last hidden state: GPT-2 applies ln_f to it; BERT's is the last block's output.
+      const last = tf.squeeze(tf.slice(ref.hidden, [n], [1]), [0]);
+      const ours =
+        fx.arch === "gpt2"
+          ? tf.add(tf.mul(cache.get(actName("ln_final_normalized")), model.weights.ln_final_w!), model.weights.ln_final_b!)
+          : cache.get(actName("resid_post", n - 1));
+      expect(maskedMaxDiff(ours, last, mask)).toBeLessThanOrEqual(TOL);
+      // Padded keys get exactly zero attention.
+      if (mask.includes(0)) {
+        const pat = cache.get(actName("pattern", 0)).arraySync() as number[][][][];
+        const p = ref.batch.shape[1];
+        for (let b = 0; b < ref.batch.shape[0]; b++) {
+          for (let k = 0; k < p; k++) if (mask[b * p + k] === 0) expect(pat[b][0][0][k]).toBe(0);
+        }
+      }
+      cache.dispose();
+      logits.dispose();
+      model.dispose();
+    });
   });
 });
 
