@@ -99,27 +99,42 @@ const TYPES: Record<number, TypeInfo> = {
 const TYPE_BY_NAME = new Map(Object.values(TYPES).map((t) => [t.name, t]));
 
 /** One row of `n` values of a type from `src` at byte `at` into `out` at `o`. */
-type RowDecoder = (src: DataView, at: number, n: number, out: Float32Array, o: number) => void;
+type RowDecoder = (src: Bytes, at: number, n: number, out: Float32Array, o: number) => void;
+
+/** One tensor's bytes, seen as unsigned and signed bytes and through a little-endian DataView. */
+interface Bytes {
+  u8: Uint8Array;
+  i8: Int8Array;
+  view: DataView;
+}
 
 const f32 = Math.fround;
-const half = (v: DataView, at: number) => f16BitsToFloat(v.getUint16(at, true));
+let f16Table: Float32Array | null = null;
+/** The f16 at byte `at` (scales sit at unaligned offsets), through a 65536-entry table built once. */
+function half(v: Bytes, at: number): number {
+  if (!f16Table) {
+    f16Table = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) f16Table[i] = f16BitsToFloat(i);
+  }
+  return f16Table[v.u8[at] | (v.u8[at + 1] << 8)];
+}
 
 const DECODERS: Record<string, RowDecoder> = {
-  F32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getFloat32(at + 4 * i, true); },
+  F32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getFloat32(at + 4 * i, true); },
   F16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = half(v, at + 2 * i); },
   BF16: (v, at, n, out, o) => {
     const bits = new Uint32Array(out.buffer, out.byteOffset + 4 * o, n);
-    for (let i = 0; i < n; i++) bits[i] = v.getUint16(at + 2 * i, true) << 16;
+    for (let i = 0; i < n; i++) bits[i] = v.view.getUint16(at + 2 * i, true) << 16;
   },
-  F64: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getFloat64(at + 8 * i, true); },
-  I8: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt8(at + i); },
-  I16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt16(at + 2 * i, true); },
-  I32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.getInt32(at + 4 * i, true); },
+  F64: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getFloat64(at + 8 * i, true); },
+  I8: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.i8[at + i]; },
+  I16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getInt16(at + 2 * i, true); },
+  I32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getInt32(at + 4 * i, true); },
   // Q8_0: f16 d, 32 x i8; x = d * q.
   Q8_0: (v, at, n, out, o) => {
     for (let b = 0; b < n; b += 32, at += 34) {
       const d = half(v, at);
-      for (let j = 0; j < 32; j++) out[o + b + j] = d * v.getInt8(at + 2 + j);
+      for (let j = 0; j < 32; j++) out[o + b + j] = d * v.i8[at + 2 + j];
     }
   },
   // Q4_0: f16 d, 16 bytes; low nibbles are values 0-15 of the block, high nibbles 16-31; x = d * (q - 8).
@@ -127,7 +142,7 @@ const DECODERS: Record<string, RowDecoder> = {
     for (let b = 0; b < n; b += 32, at += 18) {
       const d = half(v, at);
       for (let j = 0; j < 16; j++) {
-        const q = v.getUint8(at + 2 + j);
+        const q = v.u8[at + 2 + j];
         out[o + b + j] = d * ((q & 15) - 8);
         out[o + b + j + 16] = d * ((q >> 4) - 8);
       }
@@ -139,9 +154,13 @@ const DECODERS: Record<string, RowDecoder> = {
       const d = half(v, at);
       const m = half(v, at + 2);
       for (let j = 0; j < 16; j++) {
-        const q = v.getUint8(at + 4 + j);
-        out[o + b + j] = f32(d * (q & 15)) + m;
-        out[o + b + j + 16] = f32(d * (q >> 4)) + m;
+        const q = v.u8[at + 4 + j];
+        // Storing d*q first rounds it to float32, as numpy's (d * q) + m does, without Math.fround.
+        const k = o + b + j;
+        out[k] = d * (q & 15);
+        out[k] += m;
+        out[k + 16] = d * (q >> 4);
+        out[k + 16] += m;
       }
     }
   },
@@ -149,9 +168,9 @@ const DECODERS: Record<string, RowDecoder> = {
   Q5_0: (v, at, n, out, o) => {
     for (let b = 0; b < n; b += 32, at += 22) {
       const d = half(v, at);
-      const qh = v.getUint32(at + 2, true);
+      const qh = v.view.getUint32(at + 2, true);
       for (let j = 0; j < 16; j++) {
-        const q = v.getUint8(at + 6 + j);
+        const q = v.u8[at + 6 + j];
         out[o + b + j] = d * (((q & 15) | (((qh >>> j) & 1) << 4)) - 16);
         out[o + b + j + 16] = d * (((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16);
       }
@@ -162,9 +181,9 @@ const DECODERS: Record<string, RowDecoder> = {
     for (let b = 0; b < n; b += 32, at += 24) {
       const d = half(v, at);
       const m = half(v, at + 2);
-      const qh = v.getUint32(at + 4, true);
+      const qh = v.view.getUint32(at + 4, true);
       for (let j = 0; j < 16; j++) {
-        const q = v.getUint8(at + 8 + j);
+        const q = v.u8[at + 8 + j];
         out[o + b + j] = f32(d * ((q & 15) | (((qh >>> j) & 1) << 4))) + m;
         out[o + b + j + 16] = f32(d * ((q >> 4) | (((qh >>> (j + 16)) & 1) << 4))) + m;
       }
@@ -177,12 +196,12 @@ const DECODERS: Record<string, RowDecoder> = {
       const d = half(v, at + 80);
       const dmin = half(v, at + 82);
       for (let g = 0; g < 16; g++) {
-        const s = v.getUint8(at + g);
+        const s = v.u8[at + g];
         const dl = f32(d * (s & 15));
         const ml = f32(dmin * (s >> 4));
         for (let k = 0; k < 16; k++) {
           const i = 16 * g + k;
-          const q = (v.getUint8(at + 16 + 32 * (i >> 7) + (i & 31)) >> (2 * ((i & 127) >> 5))) & 3;
+          const q = (v.u8[at + 16 + 32 * (i >> 7) + (i & 31)] >> (2 * ((i & 127) >> 5))) & 3;
           out[o + b + i] = f32(dl * q) - ml;
         }
       }
@@ -195,14 +214,14 @@ const DECODERS: Record<string, RowDecoder> = {
       const d = half(v, at + 108);
       const sc = at + 96;
       for (let g = 0; g < 16; g++) {
-        const low = (v.getUint8(sc + (g & 7)) >> (4 * (g >> 3))) & 15;
-        const high = (v.getUint8(sc + 8 + (g & 3)) >> (2 * (g >> 2))) & 3;
+        const low = (v.u8[sc + (g & 7)] >> (4 * (g >> 3))) & 15;
+        const high = (v.u8[sc + 8 + (g & 3)] >> (2 * (g >> 2))) & 3;
         const dl = f32(d * ((low | (high << 4)) - 32));
         for (let k = 0; k < 16; k++) {
           const i = 16 * g + k;
           const l = i & 31;
-          const ql = (v.getUint8(at + 32 + 32 * (i >> 7) + l) >> (2 * ((i & 127) >> 5))) & 3;
-          const hm = (v.getUint8(at + l) >> (i >> 5)) & 1;
+          const ql = (v.u8[at + 32 + 32 * (i >> 7) + l] >> (2 * ((i & 127) >> 5))) & 3;
+          const hm = (v.u8[at + l] >> (i >> 5)) & 1;
           out[o + b + i] = dl * (ql - (hm ? 0 : 4));
         }
       }
@@ -226,17 +245,17 @@ const DECODERS: Record<string, RowDecoder> = {
         const base = y + 128 * half128;
         for (let l = 0; l < 32; l++) {
           const is = l >> 4;
-          const a = v.getUint8(ql + l);
-          const c = v.getUint8(ql + l + 32);
-          const h = v.getUint8(qh + l);
+          const a = v.u8[ql + l];
+          const c = v.u8[ql + l + 32];
+          const h = v.u8[qh + l];
           const q1 = ((a & 15) | ((h & 3) << 4)) - 32;
           const q2 = ((c & 15) | (((h >> 2) & 3) << 4)) - 32;
           const q3 = ((a >> 4) | (((h >> 4) & 3) << 4)) - 32;
           const q4 = ((c >> 4) | (((h >> 6) & 3) << 4)) - 32;
-          out[base + l] = f32(d * v.getInt8(sc + is)) * q1;
-          out[base + l + 32] = f32(d * v.getInt8(sc + is + 2)) * q2;
-          out[base + l + 64] = f32(d * v.getInt8(sc + is + 4)) * q3;
-          out[base + l + 96] = f32(d * v.getInt8(sc + is + 6)) * q4;
+          out[base + l] = f32(d * v.i8[sc + is]) * q1;
+          out[base + l + 32] = f32(d * v.i8[sc + is + 2]) * q2;
+          out[base + l + 64] = f32(d * v.i8[sc + is + 4]) * q3;
+          out[base + l + 96] = f32(d * v.i8[sc + is + 6]) * q4;
         }
       }
     }
@@ -248,7 +267,7 @@ const DECODERS: Record<string, RowDecoder> = {
  * (Q5_K: 32 bytes of fifth bits,) 128 bytes of nibbles. Sub-block k of 32 values is
  * x = (d * scale_k) * q - (dmin * min_k); pairs of sub-blocks share 32 bytes (low, then high nibbles).
  */
-function kBlock(v: DataView, at: number, out: Float32Array, y: number, bits: 4 | 5): void {
+function kBlock(v: Bytes, at: number, out: Float32Array, y: number, bits: 4 | 5): void {
   const d = half(v, at);
   const dmin = half(v, at + 2);
   const sc = at + 4;
@@ -258,19 +277,19 @@ function kBlock(v: DataView, at: number, out: Float32Array, y: number, bits: 4 |
     let scale: number;
     let min: number;
     if (k < 4) {
-      scale = v.getUint8(sc + k) & 63;
-      min = v.getUint8(sc + k + 4) & 63;
+      scale = v.u8[sc + k] & 63;
+      min = v.u8[sc + k + 4] & 63;
     } else {
-      scale = (v.getUint8(sc + k + 4) & 15) | ((v.getUint8(sc + k - 4) >> 6) << 4);
-      min = (v.getUint8(sc + k + 4) >> 4) | ((v.getUint8(sc + k) >> 6) << 4);
+      scale = (v.u8[sc + k + 4] & 15) | ((v.u8[sc + k - 4] >> 6) << 4);
+      min = (v.u8[sc + k + 4] >> 4) | ((v.u8[sc + k] >> 6) << 4);
     }
     const ds = f32(d * scale);
     const dm = f32(dmin * min);
     const q = qs + 32 * (k >> 1);
     const shift = 4 * (k & 1);
     for (let l = 0; l < 32; l++) {
-      let nib = (v.getUint8(q + l) >> shift) & 15;
-      if (bits === 5) nib |= ((v.getUint8(qh + l) >> k) & 1) << 4;
+      let nib = (v.u8[q + l] >> shift) & 15;
+      if (bits === 5) nib |= ((v.u8[qh + l] >> k) & 1) << 4;
       out[y + 32 * k + l] = f32(ds * nib) - dm;
     }
   }
@@ -499,7 +518,10 @@ function parse(src: Source, where: string): GgufFile {
         throw new Error(`gguf ${where}: tensor "${name}" has type ${t.type}, which this reader cannot dequantize (readable: ${GGUF_READABLE_TYPES.join(", ")})`);
       }
       const bytes = src.read(dataStart + t.offset, ggufTensorBytes(t.type, t.dims));
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const view: Bytes = {
+        u8: bytes, i8: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      };
       const n = t.dims.reduce((a, b) => a * b, 1);
       const rowLen = t.dims[0] ?? 1;
       const rows = rowLen === 0 ? 0 : n / rowLen;
