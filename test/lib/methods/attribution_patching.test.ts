@@ -3,6 +3,7 @@
  * first-order term (scripts/make_attribution_fixture.py), and against exact activation patching.
  */
 import * as fs from "fs";
+import * as tf from "@tensorflow/tfjs";
 import * as path from "path";
 import { loadPretrained } from "../../../lib/pretrained";
 import { attributionPatching, pearson } from "../../../lib/methods/attribution_patching";
@@ -60,6 +61,14 @@ describe("attributionPatching on a random model", () => {
     expect(Number.isFinite(r.grids.heads!.correlation!)).toBe(true);
     expect(r.timing.exactMs).toBeGreaterThan(0);
     expect(r.settings.backwardPasses).toBe(1);
+  });
+
+  test("leaves no tensors behind (caches, kept activations and gradients are freed)", async () => {
+    await attributionPatching(model, clean, corrupted, { metric, grids: ["resid", "heads"] }); // warm-up
+    const before = tf.memory().numTensors;
+    await attributionPatching(model, clean, corrupted, { metric });
+    await attributionPatching(model, clean, corrupted, { metric, grids: ["heads"], compare: true });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test("a batch of pairs averages the per-pair normalised maps", async () => {

@@ -54,6 +54,14 @@ describe("logitAttribution on a random model", () => {
     expect(Math.abs(acc.frozen[0] - (r.components.values[0] + r.components.values[1]))).toBeLessThan(1e-4);
   });
 
+  test("leaves no tensors behind", () => {
+    logitAttribution(model, ids, { answer: 7, against: 11 });
+    const before = tf.memory().numTensors;
+    logitAttribution(model, ids, { answer: 7, against: 11, pos: 3 });
+    accumulatedResid(model, ids, { answer: 7 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   test("bad arguments name what was expected", () => {
     expect(() => logitAttribution(model, ids, {} as never)).toThrow(/opts.answer is required/);
     expect(() => logitAttribution(model, ids, { answer: 50 })).toThrow(/answer must be an integer in \[0, 49\]/);
