@@ -2,6 +2,7 @@
  * Entry checks for figure data, done in the kernel so a bad argument fails in the cell
  * that made it (with its name) rather than as a broken view in the browser.
  */
+import { isFloat32 } from "../../widgets/src/protocol";
 export type ViewKind = "heatmap" | "thumbnails" | "lines" | "headscores" | "probe" | "restoration" | "patching" | "attribution" | "lens";
 
 export interface Tensorish {
@@ -11,7 +12,7 @@ export interface Tensorish {
 
 export function checkTensor(name: string, t: unknown, ranks: number[]): Tensorish {
   const v = t as Tensorish;
-  if (!v || !(v.data instanceof Float32Array) || !Array.isArray(v.shape)) {
+  if (!v || !isFloat32(v.data) || !Array.isArray(v.shape)) {
     throw new Error(`${name}: expected {data: Float32Array, shape: number[]}, got ${t === null ? "null" : typeof t}`);
   }
   if (!ranks.includes(v.shape.length)) throw new Error(`${name}: expected rank ${ranks.join(" or ")}, got shape [${v.shape.join(", ")}]`);
@@ -55,7 +56,7 @@ export function checkFigureData(view: ViewKind, data: object): void {
       if (!Array.isArray(d.layers) || !Array.isArray(d.properties)) throw new Error("probe: expected {layers: number[], properties: [...]}");
       break;
     case "restoration": {
-      const kinds = ["hidden", "mlp", "attn"].filter((k) => d[k] !== undefined);
+      const kinds = ["hidden", "mlp", "attn"].filter((k) => d[k] != null);
       if (kinds.length === 0) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
       for (const k of kinds) checkTensor(k, d[k], [2]);
       checkStrings("tokens", d.tokens, (d[kinds[0]] as Tensorish).shape[0]);
@@ -81,7 +82,7 @@ export function checkFigureData(view: ViewKind, data: object): void {
       const t = checkTensor("top", d.top, [3]);
       checkStrings("tokens", d.tokens, t.shape[1]);
       checkStrings("layers", d.layers, t.shape[0]);
-      if (d.targetProb !== undefined) checkTensor("targetProb", d.targetProb, [2]);
+      if (d.targetProb != null) checkTensor("targetProb", d.targetProb, [2]);
       break;
     }
   }

@@ -15,6 +15,7 @@
  * attribution, lens) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
  */
 import type { Tensorish, ViewKind } from "./check";
+import { isFloat32 } from "../../widgets/src/protocol";
 import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
 import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
@@ -28,7 +29,7 @@ const NO_VIEW: Record<string, string> = {
 };
 
 function isTensor(x: unknown): x is Tensorish {
-  return !!x && typeof x === "object" && (x as Tensorish).data instanceof Float32Array && Array.isArray((x as Tensorish).shape);
+  return !!x && typeof x === "object" && isFloat32((x as Tensorish).data) && Array.isArray((x as Tensorish).shape);
 }
 
 export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOptions, options: HeatmapFigureOptions = {}): FigureWidget {

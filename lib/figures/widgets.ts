@@ -9,7 +9,7 @@ import { Widget, DISPLAY, type MimeBundle, type WidgetSpec } from "../widget";
 import { checkFigureData, type Tensorish, type ViewKind } from "./check";
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
-import { MODULE_NAME, MODULE_VERSION, VIEW_NAMES } from "../../widgets/src/protocol";
+import { FIGURE_MIME, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
 
 // The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
 export const WIDGETS_MODULE = MODULE_NAME;
@@ -69,8 +69,17 @@ export class FigureWidget extends Widget<FigureState> {
     return describeFigure(this.view, this.get("data"));
   }
 
+  /**
+   * The view under attnlab's own mime type (see FIGURE_MIME in widgets/src/protocol.ts),
+   * not ipywidgets' widget-view type, beside the static SVG: JupyterLab draws the live
+   * view while the model exists and the saved or static figure when it does not, and
+   * nbconvert, GitHub and other front ends show the SVG whether or not widget state is saved.
+   */
   [DISPLAY](): MimeBundle {
     const bundle = super[DISPLAY]();
+    const ref = bundle[WIDGET_VIEW_MIME] as object;
+    delete bundle[WIDGET_VIEW_MIME];
+    bundle[FIGURE_MIME] = { ...ref, view: this.view };
     bundle["text/plain"] = this.toString();
     const svg = staticSVG(this.view, this.get("data"), this.get("options"));
     if (svg !== undefined) bundle["image/svg+xml"] = svg;
@@ -162,7 +171,7 @@ export class HeatmapFigure extends FigureWidget {
 }
 
 function asRank4(t: Tensorish): Tensorish {
-  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+  if (!t || !isFloat32(t.data) || !Array.isArray(t.shape)) {
     throw new Error("HeatmapFigure: pattern must be {data: Float32Array, shape}");
   }
   const s = t.shape;

@@ -7,7 +7,7 @@ import type { QuizDetail, QuestionView } from "./types";
 interface Base {
   id: string;
   prompt: string;
-  /** Shown after any answer: why the right answer is right. */
+  /** Shown after a right answer, or when the student asks to reveal it: why the right answer is right. */
   explanation: string;
   source?: string;
 }
@@ -133,7 +133,7 @@ export function checkChoice(q: ChoiceQuestion, value: unknown): CheckResult {
   }
   if (i === q.answer) return { correct: true, message: "Correct." };
   const why = q.why?.[i];
-  return { correct: false, message: why ? `Not quite: ${why}` : "Not quite. Read the explanation and try again." };
+  return { correct: false, message: why ? `Not quite: ${why}` : "Not quite. Try again." };
 }
 
 export function checkShort(q: ShortQuestion, value: unknown): CheckResult {
@@ -153,5 +153,5 @@ export function checkShort(q: ShortQuestion, value: unknown): CheckResult {
   }
   if (q.accept?.some((a) => matches(text, a))) return { correct: true, message: "Correct." };
   if (q.keywords?.length && q.keywords.every((group) => group.some((w) => containsWord(text, w)))) return { correct: true, message: "Correct." };
-  return { correct: false, message: "Not quite. Read the explanation and try again." };
+  return { correct: false, message: "Not quite. Try again." };
 }

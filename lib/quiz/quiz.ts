@@ -7,10 +7,13 @@
  *   q                                   // show it (last expression of the cell)
  *   await q.answer("induction", "1.4")  // answer from code: the same path as a click
  */
-import { Widget, type WidgetSpec } from "../widget/widget";
+import { Widget, WIDGET_VIEW_MIME, type WidgetSpec } from "../widget/widget";
+import { DISPLAY } from "../widget/display";
+import type { MimeBundle } from "../widget/transport";
+import { quizHTML } from "./html";
 import { checkChoice, checkShort, publicQuestion, validateQuestions, type CheckResult, type Question } from "./check";
 import type { AnswerMessage, QuizFeedback, QuizProgress, QuizData } from "./types";
-import { MODULE_NAME, MODULE_VERSION, VIEW_NAMES } from "../../widgets/src/protocol";
+import { FIGURE_MIME, MODULE_NAME, MODULE_VERSION, VIEW_NAMES } from "../../widgets/src/protocol";
 
 export const QUIZ_SPEC: WidgetSpec = {
   modelName: `${VIEW_NAMES.quiz}Model`,
@@ -52,6 +55,14 @@ export class Quiz extends Widget<QuizState> {
     if (this.attached) {
       this.onMsg((content) => {
         const m = content as Partial<AnswerMessage>;
+        if (m?.event === "reveal") {
+          try {
+            this.reveal(String(m.id));
+          } catch (e) {
+            console.error(`quiz: revealing "${m.id}" failed:`, e);
+          }
+          return;
+        }
         if (m?.event !== "answer") return;
         this.answer(String(m.id), m.value as string | number).catch((e) => console.error(`quiz: checking "${m.id}" failed:`, e));
       });
@@ -77,6 +88,37 @@ export class Quiz extends Widget<QuizState> {
     const run = this.queue.then(() => this.check(q, value));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * attnlab's view type (as figures, lib/figures/widgets.ts) carrying the questions, so a
+   * reopened notebook without the model draws them, plus the quiz as static HTML for
+   * nbconvert and other front ends, in place of "QuizModel(<id>)".
+   */
+  [DISPLAY](): MimeBundle {
+    const bundle = super[DISPLAY]();
+    const ref = bundle[WIDGET_VIEW_MIME] as object;
+    delete bundle[WIDGET_VIEW_MIME];
+    const data = this.get("data");
+    bundle[FIGURE_MIME] = { ...ref, view: "quiz", data: { ...data, pending: [] } };
+    bundle["text/html"] = quizHTML(data);
+    bundle["text/plain"] = `${data.title}: ${data.questions.length} questions (${data.progress.correct} of ${data.progress.total} correct)`;
+    return bundle;
+  }
+
+  /**
+   * Shows the explanation (and with it the answer) of a question the student gives up on;
+   * progress still counts only right answers. The view's "Reveal the answer" button sends this.
+   */
+  reveal(id: string): QuizFeedback {
+    const q = this.questions.get(id);
+    if (!q) throw new Error(`quiz.reveal: no question with id ${JSON.stringify(id)}; ids are ${[...this.questions.keys()].join(", ")}`);
+    const prev = this.get("data").feedback[id];
+    const fb: QuizFeedback = prev
+      ? { ...prev, explanation: q.explanation, revealed: true }
+      : { correct: false, message: "Revealed without an answer.", explanation: q.explanation, answer: "", attempts: 0, scored: null, revealed: true };
+    this.update((d) => ({ ...d, feedback: { ...d.feedback, [id]: fb } }));
+    return fb;
   }
 
   /** Forgets every answer. */
@@ -105,14 +147,16 @@ export class Quiz extends Widget<QuizState> {
     const fb: QuizFeedback = {
       correct: r.correct,
       message: r.message,
-      // A malformed answer gets no explanation yet: the student has not really tried.
-      explanation: r.invalid ? "" : q.explanation,
+      // The explanation gives the answer away: only after a right answer, or once the
+      // student asks for it (reveal). A wrong answer gets the misconception hint only.
+      explanation: r.correct || prev?.revealed ? q.explanation : "",
       answer: value,
       attempts: (prev?.attempts ?? 0) + (r.invalid ? 0 : 1),
       scored: r.invalid ? prev?.scored ?? null : r.correct,
     };
     if (r.details?.length) fb.details = r.details.map((x) => ({ label: String(x.label), value: typeof x.value === "number" && !Number.isFinite(x.value) ? String(x.value) : x.value }));
     if (r.invalid) fb.invalid = true;
+    if (prev?.revealed) fb.revealed = true;
     this.update((d) => {
       const feedback = { ...d.feedback, [q.id]: fb };
       const done = Object.values(feedback).filter((f) => f.scored !== null);

@@ -4,7 +4,7 @@
  * questions, and each question's feedback once it has been answered.
  *
  * Traits of QuizModel: data = QuizData, options = {}.
- * Custom messages, view → kernel: {event: "answer", id, value}.
+ * Custom messages, view → kernel: {event: "answer", id, value} and {event: "reveal", id}.
  */
 
 export type QuestionKind = "choice" | "short" | "showme";
@@ -32,7 +32,7 @@ export interface QuizFeedback {
   correct: boolean;
   /** One sentence: right or wrong, and for a wrong choice why that option is wrong. */
   message: string;
-  /** The full explanation, shown once the question is answered. */
+  /** The full explanation: after a right answer or a reveal, else "" (it would give the answer away). */
   explanation: string;
   /** The answer as given (choice index or text). */
   answer: string | number;
@@ -41,6 +41,8 @@ export interface QuizFeedback {
   details?: QuizDetail[];
   /** True when the answer could not be checked (bad format, computation failed). */
   invalid?: boolean;
+  /** The student asked to see the explanation (view → kernel {event: "reveal", id}). */
+  revealed?: boolean;
   /** The result of the latest answer that could be checked (null: none yet); progress counts this. */
   scored: boolean | null;
 }
@@ -62,9 +64,9 @@ export interface QuizData {
   progress: QuizProgress;
 }
 
-/** View → kernel. */
+/** View → kernel: an answer, or a request to reveal a question's explanation (no value). */
 export interface AnswerMessage {
-  event: "answer";
+  event: "answer" | "reveal";
   id: string;
-  value: string | number;
+  value?: string | number;
 }

@@ -54,8 +54,8 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-/** Starts `jupyter lab` on 127.0.0.1 with a random port and token, serving `dir`. */
-export async function startLab(dir: string): Promise<Lab> {
+/** Starts `jupyter lab` on 127.0.0.1 with a random port and token, serving `dir`; `extraArgs` go to jupyter-lab. */
+export async function startLab(dir: string, extraArgs: string[] = []): Promise<Lab> {
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "attnlab-lab-home-"));
@@ -77,6 +77,7 @@ export async function startLab(dir: string): Promise<Lab> {
       "--LabApp.expose_app_in_browser=True",
       "--LabApp.news_url=None",
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+      ...extraArgs,
     ],
     {
       cwd: dir,
@@ -191,4 +192,40 @@ export async function waitForKernelIdle(page: Page, timeout: number): Promise<vo
 export async function runAllCells(page: Page): Promise<void> {
   await waitForKernelIdle(page, 120_000);
   await page.evaluate(() => (window as unknown as Required<LabWindow>).jupyterapp.commands.execute("notebook:run-all-cells"));
+}
+
+/** Waits until Run All has finished: the kernel is idle and no cell shows "[*]". */
+export async function waitForRunAll(page: Page, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const k = (window as unknown as LabWindow).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status;
+      const prompts = Array.from(document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")).map((e) => e.textContent ?? "");
+      return k === "idle" && prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
+    },
+    undefined,
+    { timeout, polling: 500 },
+  );
+}
+
+/** Saves the current notebook and shuts down every session and kernel of the lab. */
+export async function saveAndShutDown(lab: Lab, page: Page, nbPath: string, until: (nb: { metadata: Record<string, unknown> }) => boolean = () => true): Promise<void> {
+  const before = fs.statSync(nbPath).mtimeMs;
+  await page.evaluate(() => (window as unknown as Required<LabWindow>).jupyterapp.commands.execute("docmanager:save"));
+  for (let i = 0; i < 150; i++) {
+    if (fs.statSync(nbPath).mtimeMs !== before) {
+      try {
+        if (until(JSON.parse(fs.readFileSync(nbPath, "utf8")))) break;
+      } catch {
+        // being written
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const api = async (p: string, method = "GET") => {
+    const r = await fetch(`${lab.url}${p}`, { method, headers: { Authorization: `token ${lab.token}` } });
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+    return r.status === 204 ? null : r.json();
+  };
+  for (const s of (await api("/api/sessions")) as { id: string }[]) await api(`/api/sessions/${s.id}`, "DELETE");
+  for (const k of (await api("/api/kernels")) as { id: string }[]) await api(`/api/kernels/${k.id}`, "DELETE");
 }

@@ -93,7 +93,7 @@ type SavedNb = {
   it("the saved notebook holds the heatmap's and the head grid's models, tensors as base64 buffers", () => {
     expect(saved.cells.map((c) => c.execution_count)).toEqual([1, 2, 3]);
     const state = saved.metadata.widgets?.[WIDGET_STATE]?.state ?? {};
-    const viewIds = saved.cells.flatMap((c) => c.outputs.map((o) => o.data?.["application/vnd.jupyter.widget-view+json"]?.model_id)).filter(Boolean) as string[];
+    const viewIds = saved.cells.flatMap((c) => c.outputs.map((o) => o.data?.["application/vnd.attnlab.widget-view+json"]?.model_id)).filter(Boolean) as string[];
     expect(viewIds.length).toBe(2);
     const [heatmapId, gridId] = viewIds;
     expect(state[heatmapId]?.model_name).toBe("HeatmapModel");

@@ -53,7 +53,7 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
     expect(await page.locator(".attnlab-error").count()).toBe(0);
   }, 60_000);
 
-  it("a wrong choice gets the kernel's reason and the explanation; the right one is accepted and counted", async () => {
+  it("a wrong choice gets the kernel's reason and a try-again, no solution text; the right one is accepted, counted and explained", async () => {
     const q = question("sink");
     await q.scrollIntoViewIfNeeded();
     await q.locator(".quiz-choice input").nth(0).check();
@@ -62,12 +62,16 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
     await fb.waitFor({ timeout: 30_000 });
     expect(await fb.getAttribute("class")).toBe("quiz-feedback wrong");
     expect(await fb.locator(".quiz-verdict").textContent()).toMatch(/^✗ Not quite: the sink appears even when position 0 holds a meaningless token/);
-    expect(await fb.locator(".quiz-explanation").textContent()).toContain("Xiao et al. 2023");
+    // No solution text after a wrong answer: neither the explanation nor the right option's wording.
+    expect(await fb.locator(".quiz-explanation").count()).toBe(0);
+    expect(await q.textContent()).not.toContain("Xiao et al. 2023");
+    expect(await fb.locator(".quiz-retry").textContent()).toMatch(/^Try again/);
     await q.locator(".quiz-choice input").nth(1).check();
     await q.locator("button.quiz-submit").click();
     // Each update redraws the view, so wait through the locator (not an element handle).
     await q.locator(".quiz-feedback.correct").waitFor({ timeout: 30_000 });
     expect(await q.locator(".quiz-verdict").textContent()).toBe("✓ Correct.");
+    expect(await q.locator(".quiz-explanation").textContent()).toContain("Xiao et al. 2023");
     expect(await q.locator(".quiz-attempts").textContent()).toBe("attempt 2");
     const quiz = page.locator(".attnlab-quiz").first();
     expect(await quiz.locator(".quiz-progress-text").textContent()).toBe("1 of 2 correct, 1 answered");

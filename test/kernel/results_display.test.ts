@@ -31,8 +31,10 @@ function result(r: { reply: Msg; iopub: Msg[] }): Record<string, any> {
 test("head-detection scores as the last expression show the head-score widget with SVG and text fallbacks", async () => {
   const r = await k.execute(`detectHead(model, ids, "previous_token")`);
   const data = result(r);
-  const view = data["application/vnd.jupyter.widget-view+json"];
-  expect(view).toMatchObject({ version_major: 2, version_minor: 0 });
+  // attnlab's own view type (not ipywidgets' widget-view): see FIGURE_MIME in widgets/src/protocol.ts.
+  expect(data["application/vnd.jupyter.widget-view+json"]).toBeUndefined();
+  const view = data["application/vnd.attnlab.widget-view+json"];
+  expect(view).toMatchObject({ version_major: 2, version_minor: 0, view: "headscores" });
   const open = of(r.iopub, "comm_open").find((m) => m.content.comm_id === view.model_id);
   expect(open).toBeDefined();
   expect(open!.content.target_name).toBe("jupyter.widget");
@@ -53,7 +55,7 @@ test("the same bundle as figure(r) would give (same view, same text)", async () 
   expect(svg(a)).toMatch(/^<svg/);
   expect(svg(a)).toBe(svg(b));
   expect(a["text/plain"]).toMatch(/^Attention heatmap/);
-  expect(a["application/vnd.jupyter.widget-view+json"].model_id).not.toBe(b["application/vnd.jupyter.widget-view+json"].model_id);
+  expect(a["application/vnd.attnlab.widget-view+json"].model_id).not.toBe(b["application/vnd.attnlab.widget-view+json"].model_id);
 });
 
 test("a result whose kind has no view keeps a short text summary with typed arrays as Float32Array[shape]", async () => {

@@ -1,4 +1,4 @@
-// Display bundles in a node environment (as in the kernel): the widget view, a static SVG
+// Display bundles in a node environment (as in the kernel): the view reference, a static SVG
 // rendered through kernel/render (loaded on demand by lib/figures) and a text summary.
 import { registerCommTransport, type CommTransport, type JSONObject } from "../../lib/widget";
 import { HeatmapFigure, figure } from "../../lib/figures";
@@ -16,11 +16,12 @@ describe("figure display bundles", () => {
   });
   afterAll(() => registerCommTransport(undefined));
 
-  it("display bundles carry the widget view, a static SVG and a text summary", () => {
+  it("display bundles carry attnlab's view type (not ipywidgets' widget-view), a static SVG and a text summary", () => {
     const w = new HeatmapFigure(causalPatterns(1, 1, 8), TOKENS);
     w.display();
     const shown = sent[sent.length - 1] as Record<string, unknown>;
-    expect(shown["application/vnd.jupyter.widget-view+json"]).toMatchObject({ model_id: w.id, version_major: 2 });
+    expect(shown["application/vnd.jupyter.widget-view+json"]).toBeUndefined();
+    expect(shown["application/vnd.attnlab.widget-view+json"]).toMatchObject({ model_id: w.id, version_major: 2, view: "heatmap" });
     expect(shown["text/plain"]).toBe("Attention heatmap (all heads): 8 query × 8 key tokens");
     const svg = shown["image/svg+xml"] as string;
     expect(svg.startsWith("<svg")).toBe(true);

@@ -76,6 +76,25 @@ describe("quiz view", () => {
     expect((el.querySelector(".quiz-bar-fill") as HTMLElement).style.width).toBe("50%");
   });
 
+  it("a wrong answer shows the hint, a try-again line and a Reveal button that asks the kernel, no explanation", () => {
+    const revealed: string[] = [];
+    render(el, data({ feedback: { c: { correct: false, message: "Not quite: too small.", explanation: "", answer: 0, attempts: 1, scored: false } } }), { onReveal: (id) => revealed.push(id) });
+    const fb = el.querySelector(".quiz-feedback")!;
+    expect(fb.querySelector(".quiz-explanation")).toBeNull();
+    expect(fb.querySelector(".quiz-retry")!.textContent).toMatch(/^Try again/);
+    (fb.querySelector("button.quiz-reveal") as HTMLButtonElement).click();
+    expect(revealed).toEqual(["c"]);
+  });
+
+  it("text inputs look editable: input background and a visible border, not the grey of disabled fields", () => {
+    render(el, data());
+    const css = el.querySelector(".attnlab-quiz style")!.textContent!;
+    const rule = css.split("\n").find((l) => l.startsWith(".attnlab-quiz .quiz-text {"))!;
+    expect(rule).toContain("--jp-input-background");
+    expect(rule).not.toContain("--jp-layout-color2");
+    expect((el.querySelector("input.quiz-text") as HTMLInputElement).disabled).toBe(false);
+  });
+
   it("keeps text typed into another question across a redraw", () => {
     const cleanup = render(el, data());
     (el.querySelector("input.quiz-text") as HTMLInputElement).value = "0.7";

@@ -71,6 +71,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       if (kind === "headscores") cb.onSelect = (layer: number, head: number, k: string) => this.select({ layer, head, kind: k });
       if (kind === "patching") cb.onSelect = (layer: number, column: number) => this.select({ layer, column });
       if (kind === "quiz") cb.onAnswer = (id: string, value: string | number) => this.send({ event: "answer", id, value });
+      if (kind === "quiz") cb.onReveal = (id: string) => this.send({ event: "reveal", id });
       if (kind === "heatmap") {
         const data = this.model.get("data") as { pattern?: Tensor } | null;
         if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);

@@ -26,9 +26,89 @@ export const VIEW_NAMES = {
 
 export type ViewKind = keyof typeof VIEW_NAMES;
 
+/**
+ * The mime type of an attnlab view in a display bundle, {model_id, version_major,
+ * version_minor, view}, in place of ipywidgets' widget-view type. The bundle also carries
+ * the static figure (image/svg+xml, or text/html for a quiz) and text/plain. Our own type
+ * because JupyterLab's widget renderer answers a model it cannot find with "Error
+ * displaying widget: model not found" instead of the next entry of the bundle, and
+ * nbconvert's HTML prefers the widget-view type whenever widget state is saved and then
+ * loads the widget from a CDN. With this type the attnlab renderer (mime.ts) shows the live
+ * widget when the widget manager has the model, the view drawn from the widget state
+ * saved in the notebook when it has not, and the static figure otherwise; every other
+ * front end (nbconvert, GitHub, VS Code) shows the static figure.
+ */
+export const FIGURE_MIME = "application/vnd.attnlab.widget-view+json";
+export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+export const WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json";
+
+export interface FigureRef {
+  model_id: string;
+  version_major: number;
+  version_minor: number;
+  view: ViewKind;
+  /** A quiz's data as displayed (the questions), drawn when neither live nor saved state exists. */
+  data?: unknown;
+}
+
+/** The view kind of a model name ("HeatmapModel" -> "heatmap"), or undefined. */
+export function viewOfModel(modelName: unknown): ViewKind | undefined {
+  for (const [k, n] of Object.entries(VIEW_NAMES)) if (modelName === `${n}Model`) return k as ViewKind;
+  return undefined;
+}
+
+type SavedModel = { model_name?: string; model_module?: string; state?: Record<string, unknown>; buffers?: { path: (string | number)[]; encoding?: string; data: string }[] };
+
+function base64Bytes(s: string): Uint8Array {
+  if (typeof atob === "function") {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  const B = (globalThis as unknown as { Buffer: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  return new Uint8Array(B.from(s, "base64"));
+}
+
+/**
+ * One attnlab model's traits from the widget state saved in a notebook's metadata
+ * (metadata.widgets["application/vnd.jupyter.widget-state+json"]), tensors decoded from
+ * their base64 buffers as Float32Array: {view, data, options}, or undefined when the
+ * notebook holds no state for `modelId` or it is not an attnlab view.
+ */
+export function savedView(widgetsMetadata: unknown, modelId: string): { view: ViewKind; data: unknown; options: Record<string, unknown> } | undefined {
+  const all = (widgetsMetadata as Record<string, { state?: Record<string, SavedModel> }> | undefined)?.[WIDGET_STATE_MIME]?.state;
+  const m = all?.[modelId];
+  if (!m || m.model_module !== MODULE_NAME || !m.state) return undefined;
+  const view = viewOfModel(m.model_name);
+  if (!view) return undefined;
+  const state = JSON.parse(JSON.stringify(m.state)) as Record<string, unknown>;
+  for (const b of m.buffers ?? []) {
+    if (b.encoding !== "base64" && b.encoding !== undefined) continue;
+    const bytes = base64Bytes(b.data);
+    let at: Record<string | number, unknown> = state;
+    for (let i = 0; i < b.path.length - 1; i++) {
+      const next = at[b.path[i]];
+      if (next === null || typeof next !== "object") at[b.path[i]] = {};
+      at = at[b.path[i]] as Record<string | number, unknown>;
+    }
+    at[b.path[b.path.length - 1]] = bytes;
+  }
+  if (!state.data) return undefined;
+  return { view, data: decodeData(state.data), options: (state.options as Record<string, unknown>) ?? {} };
+}
+
+/**
+ * True for a Float32Array from any realm: tfjs-node's native backend makes its arrays in the
+ * main realm, which `instanceof` does not recognise inside a vm context (jest, tslab cells).
+ */
+export function isFloat32(x: unknown): x is Float32Array {
+  return x instanceof Float32Array || (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === "[object Float32Array]");
+}
+
 /** A buffer as the widget manager hands it over (DataView), or any binary view, as float32. */
 export function toFloat32(buf: unknown): Float32Array {
-  if (buf instanceof Float32Array) return buf;
+  if (isFloat32(buf)) return buf;
   if (ArrayBuffer.isView(buf)) {
     if (buf.byteLength % 4 !== 0) throw new Error(`expected a float32 buffer, got ${buf.byteLength} bytes (not a multiple of 4)`);
     // Copy: the frame's offset inside the websocket message need not be 4-byte aligned.

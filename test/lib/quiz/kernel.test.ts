@@ -30,13 +30,22 @@ q`);
   expect(open.content.data.state.data.questions[0].choices.length).toBe(4);
   expect(JSON.stringify(open.content.data.state)).not.toContain("Xiao"); // no explanation before an answer
   const result = r.iopub.find((m) => m.header.msg_type === "execute_result")!;
-  expect(result.content.data["application/vnd.jupyter.widget-view+json"].model_id).toBe(id);
+  const view = result.content.data["application/vnd.attnlab.widget-view+json"];
+  expect(view.model_id).toBe(id);
+  expect(view.data.questions[0].prompt).toMatch(/first token/);
+  // The static HTML (nbconvert, GitHub) carries the questions, never the answer key.
+  expect(result.content.data["text/html"]).toContain("Why?");
+  expect(result.content.data["text/html"]).not.toContain("Xiao");
 
   k.send("shell", "comm_msg", { comm_id: id, data: { method: "custom", content: { event: "answer", id: "sink", value: 0 } } });
   const wrong = await k.waitFor(() => updatesOf(id).map((m) => m.content.data.state.data).find((d) => d.feedback.sink && d.pending.length === 0));
   expect(wrong.feedback.sink).toMatchObject({ correct: false, attempts: 1, answer: 0 });
   expect(wrong.feedback.sink.message).toMatch(/^Not quite: the sink appears even when/);
-  expect(wrong.feedback.sink.explanation).toContain("Xiao");
+  // A wrong answer gets the hint, not the solution; the view's "Reveal" asks for it.
+  expect(wrong.feedback.sink.explanation).toBe("");
+  k.send("shell", "comm_msg", { comm_id: id, data: { method: "custom", content: { event: "reveal", id: "sink" } } });
+  const shown = await k.waitFor(() => updatesOf(id).map((m) => m.content.data.state.data).find((d) => d.feedback.sink?.revealed));
+  expect(shown.feedback.sink.explanation).toContain("Xiao");
   expect(wrong.progress).toEqual({ answered: 1, correct: 0, total: 2 });
 
   k.send("shell", "comm_msg", { comm_id: id, data: { method: "custom", content: { event: "answer", id: "slow", value: "4" } } });

@@ -27,14 +27,27 @@ describe("Quiz", () => {
     const changes: unknown[] = [];
     q.on("change:data", (d) => changes.push(d.progress));
     const wrong = await q.answer("c", 2);
-    expect(wrong).toMatchObject({ correct: false, attempts: 1, answer: 2, explanation: "Counting." });
+    // The misconception hint, not the explanation (it would give the answer away).
+    expect(wrong).toMatchObject({ correct: false, attempts: 1, answer: 2, explanation: "" });
     expect(wrong.message).toContain("too big");
     expect(q.progress).toEqual({ answered: 1, correct: 0, total: 5 });
     const right = await q.answer("c", 1);
-    expect(right).toMatchObject({ correct: true, attempts: 2 });
+    expect(right).toMatchObject({ correct: true, attempts: 2, explanation: "Counting." });
     expect(q.progress).toEqual({ answered: 1, correct: 1, total: 5 });
     expect(q.get("data").pending).toEqual([]);
     expect(changes.length).toBeGreaterThanOrEqual(4); // pending on, result, pending on, result
+  });
+
+  it("reveal gives the explanation on request without counting it as right, and keeps it on the next answer", async () => {
+    const q = new Quiz({ questions });
+    await q.answer("c", 0);
+    const shown = q.reveal("c");
+    expect(shown).toMatchObject({ correct: false, explanation: "Counting.", revealed: true, attempts: 1 });
+    expect(q.progress).toEqual({ answered: 1, correct: 0, total: 5 });
+    expect((await q.answer("c", 2)).explanation).toBe("Counting.");
+    expect(q.reveal("s")).toMatchObject({ explanation: "The sink score.", attempts: 0, scored: null });
+    expect(q.progress.answered).toBe(1);
+    expect(() => q.reveal("nope")).toThrow(/quiz.reveal: no question with id "nope"/);
   });
 
   it("checks short answers by normalised match, pattern, keywords, numbers and misconceptions", async () => {

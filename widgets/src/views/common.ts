@@ -2,6 +2,7 @@
 // controls, tooltip), colour legends and the matrix painter that switches from one SVG
 // rect per cell to a canvas (live) or a raster <image> (static export) for long inputs.
 import * as d3 from "d3";
+import { isFloat32 } from "../protocol";
 
 /** A dense float tensor as it crosses from the kernel: row-major data plus its shape. */
 export interface Tensor {
@@ -49,7 +50,7 @@ const STYLE = `
 
 /** Throws a clear error unless `t` is a Float32Array tensor of the given rank whose length matches its shape. */
 export function checkTensor(name: string, t: Tensor | undefined, ranks: number[]): Tensor {
-  if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+  if (!t || !isFloat32(t.data) || !Array.isArray(t.shape)) {
     throw new Error(`${name}: expected {data: Float32Array, shape: number[]}, got ${describe(t)}`);
   }
   if (!ranks.includes(t.shape.length)) {

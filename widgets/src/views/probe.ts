@@ -34,7 +34,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
   for (const p of data.properties) {
     for (const key of ["accuracy", "lower", "upper", "control"] as const) {
       const v = p[key];
-      if (v !== undefined && (!Array.isArray(v) || v.length !== layers.length)) {
+      if (v != null && (!Array.isArray(v) || v.length !== layers.length)) {
         throw new Error(`properties["${p.name}"].${key}: expected ${layers.length} values (one per layer), got ${Array.isArray(v) ? v.length : typeof v}`);
       }
     }
@@ -115,7 +115,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
         .attr("stroke", c)
         .attr("stroke-width", 2);
     }
-    if (p.majority !== undefined) {
+    if (p.majority != null) {
       pg.append("line").attr("class", "majority").attr("x1", 0).attr("x2", w).attr("y1", y(p.majority)).attr("y2", y(p.majority)).attr("stroke", c).attr("stroke-dasharray", "2 3");
     }
     const ly = 10 + k * 18;
@@ -123,7 +123,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
     lg.append("line").attr("x1", 0).attr("x2", 18).attr("stroke", c).attr("stroke-width", 2);
     lg.append("text").attr("x", 24).attr("dy", "0.35em").attr("font-size", 11).text(p.name);
   });
-  if (data.majority !== undefined && ok(data.majority)) {
+  if (data.majority != null && ok(data.majority)) {
     g.append("line").attr("class", "majority shared").attr("x1", 0).attr("x2", w).attr("y1", y(data.majority)).attr("y2", y(data.majority)).attr("stroke-dasharray", "2 3").style("stroke", THEME.fg2);
   }
   const key = g.append("g").attr("class", "style-key").attr("transform", `translate(${w + 16},${20 + data.properties.length * 18})`);
@@ -155,7 +155,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
         if (p.control && ok(p.control[i])) s += `, control ${fmt(p.control[i])}, selectivity ${fmt(selOf(p, i))}`;
         lines.push(s);
       }
-      if (data.majority !== undefined) lines.push(`majority baseline ${fmt(data.majority)}`);
+      if (data.majority != null) lines.push(`majority baseline ${fmt(data.majority)}`);
       frame.tip.show(lines, event);
     })
     .on("mouseleave", () => {

@@ -22,6 +22,7 @@ export interface QuizFeedback {
   details?: { label: string; value: string | number }[];
   invalid?: boolean;
   scored?: boolean | null;
+  revealed?: boolean;
 }
 
 export interface QuizData {
@@ -36,15 +37,22 @@ export interface QuizData {
 export interface QuizOptions {
   /** Sends an answer to the kernel: a choice index or the typed text. */
   onAnswer?: (id: string, value: string | number) => void;
+  /** Asks the kernel for a question's explanation (the student gives up). */
+  onReveal?: (id: string) => void;
 }
 
 const STYLE = `
 .attnlab-quiz .quiz-q { border: 1px solid ${THEME.border}; border-radius: 4px; padding: 8px 10px; margin: 8px 0; }
-.attnlab-quiz .quiz-prompt { font-weight: 600; margin-bottom: 6px; font-size: 13px; }
-.attnlab-quiz .quiz-source { color: ${THEME.fg2}; font-size: 11px; margin-left: 6px; font-weight: 400; }
+.attnlab-quiz .quiz-prompt { font-weight: 600; margin-bottom: 6px; font-size: 14px; }
+.attnlab-quiz { font-size: 14px; }
+.attnlab-quiz .quiz-source { color: ${THEME.fg2}; font-size: 13px; margin-left: 6px; font-weight: 400; }
 .attnlab-quiz .quiz-choice { display: block; margin: 3px 0; cursor: pointer; line-height: 1.35; }
 .attnlab-quiz .quiz-choice input { margin-right: 6px; }
-.attnlab-quiz .quiz-text { font: inherit; color: ${THEME.fg}; background: ${THEME.bg2}; border: 1px solid ${THEME.border}; padding: 2px 4px; min-width: 260px; }
+.attnlab-quiz .quiz-text { font: inherit; font-size: 14px; color: var(--jp-ui-font-color0, #000); background: var(--jp-input-background, var(--jp-layout-color0, #fff)); border: 1px solid var(--jp-input-border-color, #767676); border-radius: 3px; padding: 4px 6px; min-width: 300px; box-shadow: inset 0 1px 2px rgba(0,0,0,0.15); }
+.attnlab-quiz .quiz-text:focus { outline: 2px solid ${THEME.accent}; outline-offset: 0; border-color: ${THEME.accent}; }
+.attnlab-quiz .quiz-text:disabled { opacity: 0.6; }
+.attnlab-quiz .quiz-retry { margin-top: 4px; font-style: italic; }
+.attnlab-quiz button.quiz-reveal { font-size: 12px; }
 .attnlab-quiz button { font: inherit; margin: 6px 6px 0 0; cursor: pointer; }
 .attnlab-quiz .quiz-feedback { margin-top: 6px; padding: 6px 8px; border-left: 4px solid ${THEME.border}; }
 .attnlab-quiz .quiz-feedback.correct { border-color: #009E73; }
@@ -52,7 +60,7 @@ const STYLE = `
 .attnlab-quiz .quiz-feedback.invalid { border-color: ${THEME.warn}; }
 .attnlab-quiz .quiz-verdict { font-weight: 600; }
 .attnlab-quiz .quiz-explanation { margin-top: 4px; color: ${THEME.fg2}; }
-.attnlab-quiz .quiz-details { border-collapse: collapse; margin-top: 4px; font-family: ${THEME.mono}; font-size: 11px; }
+.attnlab-quiz .quiz-details { border-collapse: collapse; margin-top: 4px; font-family: ${THEME.mono}; font-size: 13px; }
 .attnlab-quiz .quiz-details td { padding: 1px 8px 1px 0; vertical-align: top; }
 .attnlab-quiz .quiz-progress { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .attnlab-quiz .quiz-bar { width: 200px; height: 8px; background: ${THEME.bg2}; border: 1px solid ${THEME.border}; }
@@ -188,7 +196,16 @@ export function render(el: HTMLElement, data: QuizData, options: QuizOptions = {
     };
     btn.addEventListener("click", submit);
     box.append(btn, status);
-    if (fb) box.appendChild(feedbackBox(doc, fb));
+    if (fb) {
+      const reveal = () => {
+        if (!options.onReveal) {
+          status.textContent = "Not connected to a kernel: run the cell to reveal the answer.";
+          return;
+        }
+        options.onReveal(q.id);
+      };
+      box.appendChild(feedbackBox(doc, fb, reveal));
+    }
     frame.body.appendChild(box);
   }
   return () => {
@@ -197,7 +214,7 @@ export function render(el: HTMLElement, data: QuizData, options: QuizOptions = {
   };
 }
 
-function feedbackBox(doc: Document, fb: QuizFeedback): HTMLElement {
+function feedbackBox(doc: Document, fb: QuizFeedback, reveal: () => void): HTMLElement {
   const box = doc.createElement("div");
   box.className = `quiz-feedback ${fb.invalid ? "invalid" : fb.correct ? "correct" : "wrong"}`;
   box.setAttribute("role", "status");
@@ -219,11 +236,22 @@ function feedbackBox(doc: Document, fb: QuizFeedback): HTMLElement {
     }
     box.appendChild(table);
   }
+  // The kernel sends the explanation only after a right answer or a reveal: it gives the answer away.
   if (fb.explanation) {
     const ex = doc.createElement("div");
     ex.className = "quiz-explanation";
     ex.textContent = fb.explanation;
     box.appendChild(ex);
+  } else if (!fb.correct && !fb.invalid) {
+    const retry = doc.createElement("div");
+    retry.className = "quiz-retry";
+    retry.textContent = "Try again: change your answer and check it.";
+    const btn = doc.createElement("button");
+    btn.type = "button";
+    btn.className = "quiz-reveal";
+    btn.textContent = "Reveal the answer";
+    btn.addEventListener("click", reveal);
+    box.append(retry, btn);
   }
   if (fb.attempts > 1) {
     const at = doc.createElement("div");

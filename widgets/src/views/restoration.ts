@@ -30,7 +30,7 @@ const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => str
 ];
 
 export function render(el: HTMLElement, data: RestorationData, _options: Record<string, never> = {}): Cleanup {
-  const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] !== undefined);
+  const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] != null);
   if (!firstKind) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
   const [nTok, nLayers] = checkTensor(firstKind, data[firstKind], [2]).shape;
   const tokens = checkTokens("tokens", data.tokens, nTok);

@@ -1,0 +1,100 @@
+// Every view against every shape a method can return, through the same path as in
+// JupyterLab: the kernel's figure() → the comm's state and buffers (undefined fields arrive
+// as null, tensors as DataViews) → decodeData → the renderer; and the static SVG of the
+// display bundle. Causal traces come from a tiny random GPT-2 with each subset of the
+// hidden/MLP/attention grids (notebook 05's second map is an MLP-only trace).
+import { JSDOM } from "jsdom";
+import { ready } from "../../lib/backend";
+import { createModel } from "../../lib/model";
+import type { TransformerModel } from "../../lib/model/types";
+import { removeBuffers } from "../../lib/widget/buffers";
+import { figure, type FigureWidget } from "../../lib/figures";
+import { causalTrace } from "../../lib/methods/tracing";
+import { attentionPattern } from "../../lib/methods/patterns";
+import { decodeData } from "../../widgets/src/protocol";
+import { ViewHost, type Renderer } from "../../widgets/src/views/host";
+import * as views from "../../widgets/src/views";
+import "../../kernel/render";
+import { tinyTokenizer } from "../lib/methods/helpers";
+
+type Kind = "hidden" | "mlp" | "attn";
+const SUBSETS: Kind[][] = [["hidden"], ["mlp"], ["attn"], ["hidden", "mlp"], ["hidden", "attn"], ["mlp", "attn"], ["hidden", "mlp", "attn"]];
+
+/** What the front end's model holds after comm_open: JSON with nulls for undefined, DataViews at buffer paths. */
+function overTheWire(w: FigureWidget): unknown {
+  const { state, bufferPaths, buffers } = removeBuffers({ data: w.get("data") });
+  const json = JSON.parse(JSON.stringify(state));
+  bufferPaths.forEach((p, i) => {
+    let o = json;
+    for (const k of p.slice(0, -1)) o = o[k];
+    const b = buffers[i];
+    o[p[p.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  });
+  return decodeData(json.data);
+}
+
+/** Draws as the live widget does (ViewHost: errors become a <pre class="attnlab-error">). */
+function drawLive(view: string, data: unknown): HTMLElement {
+  const doc = new JSDOM("<!doctype html><body></body>").window.document;
+  const el = doc.createElement("div");
+  doc.body.appendChild(el);
+  const render = (views as unknown as Record<string, { render: Renderer }>)[view].render;
+  new ViewHost(el as unknown as HTMLElement, view, render).draw(data, {}, {});
+  return el as unknown as HTMLElement;
+}
+
+describe("every view handles every shape a method returns", () => {
+  let model: TransformerModel;
+  const prompt = " the cat runs and the dog sleeps";
+  beforeAll(async () => {
+    await ready();
+    model = createModel({ arch: "gpt2", nLayers: 3, dModel: 32, nHeads: 2, dVocab: 1000, nCtx: 32 }, { seed: 7, initStd: 0.2, tokenizer: tinyTokenizer() });
+  });
+  afterAll(() => model.dispose());
+
+  for (const kinds of SUBSETS) {
+    it(`causalTrace with kinds [${kinds.join(", ")}] → restoration: exactly those panels, live (over the wire) and static`, async () => {
+      const r = await causalTrace(model, prompt, { subject: " cat", samples: 2, seed: 0, window: 1, kinds, workers: 0 });
+      const w = figure(r);
+      const data = overTheWire(w) as Record<string, unknown>;
+      for (const k of ["hidden", "mlp", "attn"] as Kind[]) if (!kinds.includes(k)) expect(data[k] ?? null).toBeNull();
+      const el = drawLive("restoration", data);
+      expect(el.querySelector(".attnlab-error")?.textContent ?? "").toBe("");
+      const panels = Array.from(el.querySelectorAll("svg.panel")).map((s) => s.getAttribute("class")!.replace("panel panel-", ""));
+      expect(panels).toEqual(kinds);
+      const [P, L] = r.shape;
+      for (const k of kinds) expect(el.querySelectorAll(`svg.panel-${k} rect.cell`).length).toBe(P * L);
+      const svg = w.toSVG();
+      expect((svg.match(/class="panel panel-/g) ?? []).length).toBe(kinds.length);
+      expect(w.toString()).toContain(`${kinds[0]}: best restoration`);
+    }, 60_000);
+  }
+
+  it("attentionPattern for one head and for one layer → heatmap, live and static", () => {
+    const ids = Array.from(model.toTokens(prompt).ids);
+    for (const opts of [{ layer: 2, head: 1 }, { layer: 1 }]) {
+      const w = figure(attentionPattern(model, ids, opts));
+      const el = drawLive("heatmap", overTheWire(w));
+      expect(el.querySelector(".attnlab-error")?.textContent ?? "").toBe("");
+      expect(el.querySelectorAll("rect.cell").length).toBe((ids.length * (ids.length + 1)) / 2);
+      expect(el.querySelector(".attnlab-title")!.textContent).toContain(`layer ${opts.layer}, head ${opts.head ?? 0}`);
+      expect(w.toSVG()).toContain(`layer ${opts.layer}, head ${opts.head ?? 0}`);
+    }
+  });
+
+  it("probe data without a control task or majority baseline (null on the wire) draws without them", () => {
+    const w = figure({ view: "probe", layers: [0, 1, 2], properties: [{ name: "pos", accuracy: [0.5, 0.7, 0.6], lower: [0.4, 0.6, 0.5], upper: [0.6, 0.8, 0.7], control: undefined }], majority: undefined });
+    const el = drawLive("probe", overTheWire(w));
+    expect(el.querySelector(".attnlab-error")?.textContent ?? "").toBe("");
+    expect(el.querySelectorAll("path.control").length).toBe(0);
+    expect(el.querySelectorAll("line.majority").length).toBe(0);
+  });
+
+  it("logit lens without a target (targetProb null on the wire) draws p(top) only", () => {
+    const top = { data: Float32Array.from({ length: 2 * 3 * 2 }, (_, i) => 0.9 - i * 0.03), shape: [2, 3, 2] };
+    const w = figure({ view: "lens", tokens: ["a", "b", "c"], layers: ["0", "1"], top, topTokens: [[["x", "y"], ["x", "y"], ["x", "y"]], [["x", "y"], ["x", "y"], ["x", "y"]]], targetProb: undefined });
+    const el = drawLive("lens", overTheWire(w));
+    expect(el.querySelector(".attnlab-error")?.textContent ?? "").toBe("");
+    expect(el.querySelectorAll("rect.cell").length).toBe(6);
+  });
+});
