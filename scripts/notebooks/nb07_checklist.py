@@ -98,7 +98,7 @@ CELLS += [
       const correct = quizzes.reduce((s, q) => s + q.progress.correct, 0);
       const answered = quizzes.reduce((s, q) => s + q.progress.answered, 0);
       console.log(`${correct} of ${total} correct (${answered} answered)`);
-      quizzes.forEach((q, i) => console.log(`  ${i + 1}. ${q.get("data").title}: ${q.progress.correct}/${q.progress.total}`));
+      quizzes.forEach((q) => console.log(`  ${q.get("data").title}: ${q.progress.correct}/${q.progress.total}`));
     }
     """),
     code("""

@@ -47,6 +47,10 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
   const question = (id: string): Locator => page.locator(`.attnlab-quiz .quiz-q[data-id="${id}"]`);
 
   it("shows the six quizzes without widget errors", async () => {
+    // The summary lists each quiz by its title, which carries its own number ("1. Why…", not "1. 1. Why…").
+    const summary = (await page.locator(".jp-OutputArea-output", { hasText: "0 of 12 correct (0 answered)" }).first().textContent()) ?? "";
+    expect(summary).toContain("1. Why does a first-token sink appear");
+    expect(summary).not.toMatch(/\d\. \d\. /);
     expect(await page.locator(".attnlab-quiz").count()).toBe(6);
     expect(await page.locator(".attnlab-quiz .quiz-q").count()).toBe(12);
     expect(await page.getByText("Error displaying widget").count()).toBe(0);
