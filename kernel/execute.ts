@@ -3,10 +3,16 @@
  * state persists across cells, top-level await works, type errors come back with the
  * cell's line and column. tslab's executor reports through a console we pass in; that
  * console is the seam where we collect the last value, diagnostics and thrown errors.
+ *
+ * The declarations carried from cell to cell (tslab's `prevDecl`) are kept here rather than in
+ * tslab's executor, which forgets a cell's declarations when it throws: see cellstate.ts.
  */
 import * as path from "path";
+import * as vm from "vm";
 import { inspect } from "util";
-import { installTypeScriptResolution } from "./resolve";
+import { installTypeScriptResolution, PROJECT_ROOT } from "./resolve";
+import { mergeDecls, stripExportHeader } from "./cellstate";
+import { cellPosition, parseMap, type CellMap } from "./sourcemap";
 
 // Same module instances as tslab's own requires (its converter patches ts.sys globally).
 const tslabDir = path.dirname(require.resolve("tslab/package.json"));
@@ -32,7 +38,27 @@ interface Sink {
   errors: unknown[];
 }
 
-const INTERNAL_FRAME = /node_modules[\\/]tslab[\\/]|dist[\\/]kernel[\\/]|node:internal|\(node:|^\s*at new Promise \(<anonymous>\)$/;
+const INTERNAL_FRAME = /node_modules[\\/]tslab[\\/]|dist[\\/]kernel[\\/]|[\\/]kernel[\\/]\w+\.ts:|attnlab-guard|node:internal|\(node:|^\s*at new Promise \(<anonymous>\)$/;
+const CELL_FRAME = /(?:\((cell-(\d+)):(\d+):(\d+)\)|at (cell-(\d+)):(\d+):(\d+))$/;
+
+/** Cell scripts run so far, by the file name their frames carry (`cell-N`); the last 500 kept. */
+const cellMaps = new Map<string, CellMap & { label: string }>();
+
+function cellFrame(line: string): string | undefined {
+  const m = CELL_FRAME.exec(line);
+  if (!m) return undefined;
+  const file = m[1] ?? m[5];
+  const map = cellMaps.get(file);
+  const [l, c] = [Number(m[3] ?? m[7]), Number(m[4] ?? m[8])];
+  const fn = /^\s*at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
+  const where = fn && fn !== "<anonymous>" && !fn.startsWith("exports") ? ` in ${fn}` : "";
+  const pos = map ? cellPosition(map, l, c) : undefined;
+  if (!map || !pos) return `  ${map?.label ?? "cell"}${where}`;
+  const text = map.source.split("\n")[pos.line - 1] ?? "";
+  // The executor's own wrapper call (after the cell's last line) is not the user's code.
+  if (!text.trim()) return "";
+  return `  ${map.label}, line ${pos.line}${where}:\n    ${text.trim()}`;
+}
 
 export function describeError(e: unknown): CellError {
   if (e instanceof Error || (e !== null && typeof e === "object" && "stack" in e && "message" in e)) {
@@ -44,9 +70,20 @@ export function describeError(e: unknown): CellError {
     // Node prefixes errors from vm scripts with the compiled source line and a caret: drop it.
     const start = lines.findIndex((l) => l.startsWith(String(err.name)));
     if (start > 0) lines = lines.slice(start);
-    const kept = lines.filter((l, i) => i === 0 || !INTERNAL_FRAME.test(l)).map((l) => l.replace(/evalmachine\.<anonymous>(:\d+:\d+)?/g, "<cell>"));
-    // Positions in cell frames are dropped: they count lines of tslab's compiled JavaScript.
-    return { ename: err.name || err.constructor?.name || "Error", evalue: String(err.message), traceback: kept };
+    const frameAt = lines.findIndex((l, i) => i > 0 && /^\s+at /.test(l));
+    const head = frameAt < 0 ? lines : lines.slice(0, frameAt);
+    const frames = frameAt < 0 ? [] : lines.slice(frameAt);
+    // The user's lines first (innermost first, source-mapped to their cells), then the library's.
+    const cells: string[] = [];
+    const library: string[] = [];
+    for (const f of frames) {
+      const c = cellFrame(f);
+      if (c) cells.push(c);
+      else if (c === "") continue;
+      else if (!INTERNAL_FRAME.test(f)) library.push(f.split(PROJECT_ROOT + path.sep).join("attnlab/").replace(/evalmachine\.<anonymous>(:\d+:\d+)?/g, "<cell>"));
+    }
+    const traceback = [...head, ...cells, ...(library.length > 0 && cells.length > 0 ? ["  called from the cell into:"] : []), ...library];
+    return { ename: err.name || err.constructor?.name || "Error", evalue: String(err.message), traceback };
   }
   const shown = inspect(e, { depth: 2 });
   return { ename: "Uncaught", evalue: shown, traceback: [`Uncaught ${shown}`] };
@@ -84,10 +121,81 @@ function withShorthandFix(conv: Converter): Converter {
   return conv;
 }
 
+/**
+ * Source maps for both compile stages. tslab's converter fixes its compiler options (stage 1,
+ * TypeScript -> ES module) and its `ts.transpileModule` options (stage 2 -> CommonJS), and the
+ * `ts` module's members cannot be replaced, so `inlineSourceMap` is answered by a getter on
+ * Object.prototype for exactly those option objects (both set `noImplicitUseStrict`, which
+ * nothing else in the kernel uses). The output then ends with both maps, stage 1 first.
+ */
+function requestInlineSourceMaps(): void {
+  if (Object.prototype.hasOwnProperty.call(Object.prototype, "inlineSourceMap")) return;
+  Object.defineProperty(Object.prototype, "inlineSourceMap", {
+    configurable: true,
+    enumerable: false,
+    get(this: unknown) {
+      return this !== null && typeof this === "object" && Object.prototype.hasOwnProperty.call(this, "noImplicitUseStrict") ? true : undefined;
+    },
+  });
+}
+
+const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)[ \t]*(?=\n|$)/g;
+
+/** The output without its inline maps, and the maps (stage 1 = to the cell, stage 2 = to stage 1). */
+function takeMaps(output: string): { code: string; toCell?: string; toEsm?: string } {
+  const found = [...output.matchAll(INLINE_MAP)].map((m) => Buffer.from(m[1], "base64").toString("utf8"));
+  const code = output.replace(INLINE_MAP, "\n");
+  if (found.length < 2) return { code };
+  return { code, toCell: found[found.length - 2], toEsm: found[found.length - 1] };
+}
+
+function createMappedConverter(): Converter {
+  requestInlineSourceMaps();
+  return createConverter({ isJS: false, isBrowser: false });
+}
+
+const TRACK = Symbol.for("attnlab.track");
+const TRACKER = "exports = globalThis[Symbol.for('attnlab.track')](exports); ";
+const WRAP_SYNC = "(function(exports, require) { ";
+const WRAP_ASYNC = "(async function(exports, require) { ";
+
+/** Names the running cell assigned on tslab's exports (its variables), recorded by a proxy the cell installs. */
+let assigned = new Set<string>();
+(globalThis as unknown as Record<symbol, unknown>)[TRACK] = (target: object) =>
+  new Proxy(target, {
+    defineProperty(t, p, d) {
+      if (typeof p === "string") assigned.add(p);
+      return Reflect.defineProperty(t, p, d);
+    },
+  });
+
+/** Names the cell script `cell-N` so its frames can be told apart and mapped (tslab passes no file name). */
+let nextScriptName: string | undefined;
+// The module object itself (tslab calls vm.runInThisContext on it), not TypeScript's import wrapper.
+const vmModule = require("vm") as typeof vm;
+const runInThisContext = vmModule.runInThisContext;
+vmModule.runInThisContext = (code: string, options?: vm.RunningScriptOptions | string) => {
+  if (nextScriptName && typeof options === "object" && options.breakOnSigint && (code.startsWith(WRAP_SYNC) || code.startsWith(WRAP_ASYNC))) {
+    options = { ...options, filename: nextScriptName };
+    nextScriptName = undefined;
+  }
+  return runInThisContext(code, options);
+};
+
+interface Pending {
+  declOutput: string;
+  names: string[];
+}
+
 export class CellExecutor {
   private sink: Sink = { hasValue: false, value: undefined, diagnostics: [], errors: [] };
   private executor: Executor;
   private node: Converter | undefined;
+  /** The declarations of every name cells have defined (tslab's prevDecl, kept here: see cellstate.ts). */
+  private decl = "";
+  private pending: Pending | undefined;
+  private cells = 0;
+  private label = "cell";
 
   constructor(rootDir: string = process.cwd()) {
     installTypeScriptResolution(ts.sys);
@@ -125,7 +233,42 @@ export class CellExecutor {
    * kernel_info_reply so that the reply is not held up by it, and the first cell need not pay it.
    */
   warmUp(): void {
-    if (!this.node) this.node = withShorthandFix(createConverter({ isJS: false, isBrowser: false }));
+    if (!this.node) this.node = this.withKeptDecls(withShorthandFix(createMappedConverter()));
+  }
+
+  /**
+   * Every conversion starts from our declarations, whatever tslab's executor passes; the output
+   * loses its `exports.x = void 0` header, records what it assigns, and is named and mapped.
+   */
+  private withKeptDecls(conv: Converter): Converter {
+    const convert = conv.convert.bind(conv);
+    const complete = conv.complete.bind(conv);
+    const inspectAt = conv.inspect.bind(conv);
+    conv.complete = (_prev, src, pos) => complete(this.decl, src, pos);
+    conv.inspect = (_prev, src, pos) => inspectAt(this.decl, src, pos);
+    conv.convert = (_prev: string, src: string) => {
+      const r = convert(this.decl, src);
+      if (r.diagnostics.length > 0) return r;
+      this.pending = { declOutput: r.declOutput ?? "", names: [] };
+      if (!r.output) return r;
+      const maps = takeMaps(r.output);
+      const { code, names } = stripExportHeader(maps.code);
+      this.pending.names = names;
+      assigned = new Set();
+      const file = `cell-${++this.cells}`;
+      cellMaps.set(file, {
+        toEsm: parseMap(maps.toEsm),
+        toCell: parseMap(maps.toCell),
+        prefixLines: 1,
+        firstLineShift: (r.hasToplevelAwait ? WRAP_ASYNC : WRAP_SYNC).length + TRACKER.length,
+        source: src,
+        label: this.label,
+      });
+      if (cellMaps.size > 500) cellMaps.delete(cellMaps.keys().next().value as string);
+      nextScriptName = file;
+      return { ...r, output: TRACKER + code };
+    };
+    return conv;
   }
 
   /** Variables defined by cells (for tests and inspection). */
@@ -133,9 +276,18 @@ export class CellExecutor {
     return this.executor.locals;
   }
 
-  async execute(code: string): Promise<Outcome> {
+  /** Runs a cell; `label` names it in tracebacks (the kernel passes `cell [execution count]`). */
+  async execute(code: string, label = "cell"): Promise<Outcome> {
     const sink: Sink = (this.sink = { hasValue: false, value: undefined, diagnostics: [], errors: [] });
-    const ok = await this.executor.execute(code);
+    this.label = label;
+    this.pending = undefined;
+    let ok = false;
+    try {
+      ok = await this.executor.execute(code);
+    } finally {
+      nextScriptName = undefined;
+      this.keepDecls(ok && sink.errors.length === 0 && sink.diagnostics.length === 0);
+    }
     if (sink.diagnostics.length > 0) {
       return { ok: false, ename: "TypeScriptError", evalue: sink.diagnostics.join("\n"), traceback: sink.diagnostics.map((d) => `error ${d}`) };
     }
@@ -143,6 +295,26 @@ export class CellExecutor {
       return { ok: false, ...describeError(sink.errors.length > 0 ? sink.errors[0] : new Error("execution failed")) };
     }
     return { ok: true, hasValue: sink.hasValue, value: sink.value };
+  }
+
+  /**
+   * After a cell: a cell that ran to the end defines all it declared; one that threw or was
+   * interrupted defines what it assigned before it stopped, and the rest keep earlier values.
+   */
+  private keepDecls(completed: boolean): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (!p) return;
+    if (completed) {
+      this.decl = p.declOutput;
+      return;
+    }
+    const unreached = new Set(p.names.filter((n) => !assigned.has(n) && n !== "tsLastExpr"));
+    try {
+      this.decl = mergeDecls(p.declOutput, this.decl, unreached);
+    } catch {
+      /* keep the previous declarations */
+    }
   }
 
   /** Rejects the pending await of the running cell (a synchronous loop is stopped by breakOnSigint). */

@@ -272,7 +272,7 @@ export class Kernel {
     const silent = !!msg.content.silent;
     let error: CellError | undefined;
     try {
-      const outcome = await this.executor.execute(String(msg.content.code ?? ""));
+      const outcome = await this.executor.execute(String(msg.content.code ?? ""), `cell [${run.count}]`);
       if (!outcome.ok) error = outcome;
       else if (outcome.hasValue && !silent) {
         const data = toMimeBundle(outcome.value);

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   installNodeResolution();
+  // Library frames in tracebacks show lib/*.ts lines rather than dist/ JavaScript.
+  process.setSourceMapsEnabled(true);
   const kernel = new Kernel(readConnectionFile(file));
   await kernel.start();
   log(`started (pid ${process.pid})`);

@@ -43,11 +43,11 @@ export class Signer {
     return h.digest("hex");
   }
 
-  verify(signature: string, frames: Buffer[]): boolean {
+  /** Compares the signature frame's exact bytes (no decoding: a high-bit byte never matches). */
+  verify(signature: Buffer, frames: Buffer[]): boolean {
     if (!this.key) return true;
-    const expected = Buffer.from(this.sign(frames));
-    const got = Buffer.from(signature);
-    return expected.length === got.length && timingSafeEqual(expected, got);
+    const expected = Buffer.from(this.sign(frames), "ascii");
+    return expected.length === signature.length && timingSafeEqual(expected, signature);
   }
 }
 
@@ -66,7 +66,7 @@ export function decode(frames: Buffer[], signer: Signer): Message {
   const i = frames.findIndex((f) => f.length === DELIM.length && f.toString() === DELIM);
   if (i < 0) throw new WireError("no <IDS|MSG> delimiter");
   if (frames.length < i + 6) throw new WireError(`expected 5 frames after the delimiter, got ${frames.length - i - 1}`);
-  const signature = frames[i + 1].toString("ascii");
+  const signature = frames[i + 1];
   const json = frames.slice(i + 2, i + 6);
   if (!signer.verify(signature, json)) throw new WireError("bad HMAC signature");
   const header = parseJSON(json[0], "header");

@@ -80,7 +80,7 @@ describe("execute", () => {
     expect(err.content.ename).toBe("RangeError");
     expect(err.content.traceback[0]).toContain("RangeError: too far");
     expect(err.content.traceback.join("\n")).not.toMatch(/node_modules[\\/]tslab/);
-    expect(err.content.traceback.join("\n")).toMatch(/at fail \(<cell>\)/);
+    expect(err.content.traceback.join("\n")).toMatch(/cell \[\d+\], line \d+ in fail:\n\s+.*throw new RangeError/);
     expect(await k.value("a")).toBe("20");
   });
 
