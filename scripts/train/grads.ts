@@ -1,19 +1,21 @@
-/** One gradient evaluation on the wasm backend: used in-process and by each data-parallel worker. */
+/**
+ * One gradient evaluation on attnlab's backend (tfjs-node where the set-up built it, else wasm):
+ * used in-process and by each data-parallel worker.
+ */
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import { ready as backendReady } from "../../lib/backend";
 import type { ModelConfig } from "../../lib/model/types";
 import { batchLoss, type Batch, type TensorTable } from "./forward";
 import { paramSpecs, type ParamTable } from "./params";
 
 let ready: Promise<void> | null = null;
 
-/** Selects the wasm backend once (never the cpu fallback: its numerics and speed differ). */
-export function useWasm(): Promise<void> {
+/** Selects attnlab's backend once (never the pure-JS cpu fallback: its numerics and speed differ). */
+export function useBackend(): Promise<void> {
   if (!ready) {
     ready = (async () => {
-      const ok = await tf.setBackend("wasm");
-      if (!ok) throw new Error("training needs the tfjs wasm backend, which failed to initialise");
-      await tf.ready();
+      const b = await backendReady();
+      if (b === "cpu") throw new Error("training needs the tensorflow (tfjs-node) or wasm backend; only the cpu fallback initialised");
     })();
   }
   return ready;

@@ -1,7 +1,7 @@
 /**
  * The training loop: AdamW with linear warm-up and cosine decay, global-norm gradient clipping,
  * deterministic batches (a pure function of the step), data parallelism over worker threads
- * (each on its own wasm backend; gradients are summed in a fixed order, so a run is reproducible),
+ * (each on its own backend instance; gradients are summed in a fixed order, so a run is reproducible),
  * progress with an ETA, periodic validation and checkpoints.
  */
 import * as fs from "fs";
@@ -9,7 +9,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import type { ModelConfig } from "../../lib/model/types";
 import type { Batch } from "./forward";
-import { computeGrads, computeLoss, useWasm, type GradResult } from "./grads";
+import { computeGrads, computeLoss, useBackend, type GradResult } from "./grads";
 import { initParams, paramSpecs, type ParamTable } from "./params";
 
 export interface TrainOptions {
@@ -111,7 +111,7 @@ export class GradPool {
   async grads(params: ParamTable, b: Batch): Promise<GradResult> {
     const den = Math.max(1e-9, batchWeight(b));
     if (this.workers.length === 0) {
-      await useWasm();
+      await useBackend();
       return computeGrads(this.cfg, params, b, den);
     }
     const parts = this.parts(b);
@@ -131,7 +131,7 @@ export class GradPool {
   async loss(params: ParamTable, b: Batch): Promise<number> {
     const den = Math.max(1e-9, batchWeight(b));
     if (this.workers.length === 0) {
-      await useWasm();
+      await useBackend();
       return computeLoss(this.cfg, params, b, den);
     }
     const parts = this.parts(b);

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "worker_threads";
 import type { ModelConfig } from "../../lib/model/types";
 import type { Batch } from "./forward";
-import { computeGrads, computeLoss, useWasm } from "./grads";
+import { computeGrads, computeLoss, useBackend } from "./grads";
 import type { ParamTable } from "./params";
 
 interface Job {
@@ -17,7 +17,7 @@ const port = parentPort;
 if (!port) throw new Error("worker.ts must run as a worker thread");
 port.on("message", async (job: Job) => {
   try {
-    await useWasm();
+    await useBackend();
     if (job.kind === "loss") {
       port.postMessage({ loss: computeLoss(cfg, job.params, job.batch, job.denominator) });
     } else {

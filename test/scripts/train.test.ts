@@ -13,7 +13,7 @@ import { saveHF, loadHFParams } from "../../scripts/train/checkpoint";
 import { gatherRows, gptLogits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
 import { repeatedRow } from "../../scripts/data/lm";
 import { sinusoidalPositions } from "../../scripts/train/brown-bert";
-import { computeLoss, useWasm } from "../../scripts/train/grads";
+import { computeLoss, useBackend } from "../../scripts/train/grads";
 import { initParams, paramSpecs } from "../../scripts/train/params";
 import { Rng } from "../../scripts/train/rng";
 import { learningRate, train } from "../../scripts/train/trainer";
@@ -42,7 +42,7 @@ function repeatBatch(step: number, B = 8, T = 23, V = 40): Batch {
 }
 
 beforeAll(async () => {
-  await useWasm();
+  await useBackend();
 });
 
 describe("custom gradients", () => {
