@@ -1,7 +1,8 @@
 /**
  * GPT-2 byte-level BPE, matching Hugging Face `tokenizers` (GPT2TokenizerFast): the GPT-2
- * regex splits the text, each piece's UTF-8 bytes are written in the byte-level alphabet and
- * merged pair by pair, lowest merge rank first.
+ * regex splits the text (for SmolLM2 and StarCoder, after each digit has been cut out alone),
+ * each piece's UTF-8 bytes are written in the byte-level alphabet and merged pair by pair,
+ * lowest merge rank first.
  */
 import {
   AddedToken, applyTemplate, BaseTokenizer, cleanUpTokenization, RawToken, SpecialIds, Template,
