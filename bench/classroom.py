@@ -1,0 +1,270 @@
+"""Classroom capacity: N simulated students on one hub, a class pressing "Run All" together.
+
+For each N (default 5 10 20 40), on a fresh classroom hub on loopback (classroom/classroom.py,
+default limits: 2G memory and 1 core per student, enforced by cgroups where the machine allows):
+  1. every student logs in through the hub's REST API (POST /hub/api/users/NAME/tokens with the
+     password), asks for their server and opens an attnlab kernel: all at once;
+  2. once every kernel is up, all students run the same tutorial's code cells, in order, over
+     their kernel's websocket, at the same moment (a barrier), as JupyterLab's Run All would;
+  3. a sampler reads, every second, each student kernel's RSS and PSS (/proc/PID/smaps_rollup),
+     each student's cgroup memory, and the machine's MemAvailable.
+Reports per N: spawn time (all servers + kernels ready), time until every student has seen the
+first figure, time until every student has finished, memory per student kernel (peak RSS and
+PSS: PSS splits shared pages among the processes that share them), memory per student (cgroup:
+server + kernel), the machine's peak use, and failures (a cell error, a kernel that died, a
+server that did not start: none allowed).
+
+    flock /tmp/attnlab-heavy.lock bash bench/classroom.sh [--n 5 10 20 40] [--notebook 03-induction-heads]
+
+Run as root (it makes system users, removed at the end). Results: docs/classroom.md.
+"""
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import pathlib
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "classroom"))
+from attnlab_classroom import limits  # noqa: E402
+from attnlab_classroom.client import HubError, Student, reply_of, shows_figure, text_of  # noqa: E402
+
+CLI = [sys.executable, str(ROOT / "classroom" / "classroom.py")]
+MB = 1024 * 1024
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def meminfo(key="MemAvailable"):
+    for line in open("/proc/meminfo"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def proc_mem(pid):
+    """(rss, pss) in bytes from smaps_rollup, or None when the process is gone."""
+    try:
+        rss = pss = 0
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) * 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) * 1024
+        return rss, pss
+    except OSError:
+        return None
+
+
+def cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class Sampler(threading.Thread):
+    """Peaks per student: kernel RSS/PSS, server RSS, cgroup usage; and the machine's lowest MemAvailable."""
+
+    def __init__(self, names):
+        super().__init__(daemon=True)
+        self.names, self.stop_event = names, threading.Event()
+        self.kernel = {n: [0, 0] for n in names}
+        self.server = {n: 0 for n in names}
+        self.group = {n: 0 for n in names}
+        self.min_available = meminfo()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            for n in self.names:
+                for pid in limits.pids(n):
+                    m = proc_mem(pid)
+                    if not m:
+                        continue
+                    if "dist/kernel/main.js" in cmdline(pid):
+                        self.kernel[n] = [max(self.kernel[n][0], m[0]), max(self.kernel[n][1], m[1])]
+                    elif "jupyterhub-singleuser" in cmdline(pid):
+                        self.server[n] = max(self.server[n], m[0])
+                u = limits.usage(n)
+                if u:
+                    self.group[n] = max(self.group[n], u["now"])
+            self.min_available = min(self.min_available, meminfo())
+            self.stop_event.wait(1.0)
+
+
+def code_cells(notebook):
+    nb = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text())
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def run_class(base, names, passwords, cells):
+    """One class: returns per-student records and the class's timings."""
+    recs = {n: {"failures": []} for n in names}
+    ready = threading.Barrier(len(names))
+    t_start = time.time()
+    go = {}
+
+    def student(n):
+        r = recs[n]
+        st = Student(base, n, passwords[n])
+        try:
+            st.login_api()
+            st.start_server()
+            k = st.kernel()
+            r["ready_at"] = time.time() - t_start
+        except Exception as e:
+            r["failures"].append(f"start: {type(e).__name__}: {e}")
+            k = None
+        try:
+            ready.wait(timeout=1800)
+        except threading.BrokenBarrierError:
+            pass
+        go.setdefault("t", time.time())
+        if k is None:
+            return
+        t0 = go["t"]
+        try:
+            for i, code in enumerate(cells):
+                msgs = k.execute(code)
+                if "first_figure" not in r and shows_figure(msgs):
+                    r["first_figure"] = time.time() - t0
+                rep = reply_of(msgs)
+                if rep["status"] != "ok":
+                    r["failures"].append(f"cell {i}: {rep.get('ename')}: {rep.get('evalue', '')[:200]}")
+                    break
+                if any(m["msg_type"] == "status" and m["content"]["execution_state"] in ("dead", "restarting") for m in msgs):
+                    r["failures"].append(f"cell {i}: kernel died")
+                    break
+            r["finished"] = time.time() - t0
+        except Exception as e:  # websocket closed: the kernel or server died
+            r["failures"].append(f"run: {type(e).__name__}: {e}")
+        finally:
+            try:
+                k.close()
+            except Exception:
+                pass
+            try:
+                st.stop_server()
+            except Exception:
+                pass
+
+    with cf.ThreadPoolExecutor(len(names)) as ex:
+        list(ex.map(student, names))
+    return recs
+
+
+def summarise(n, recs, sampler, baseline_available, oom):
+    med = lambda xs: statistics.median(xs) if xs else float("nan")
+    kern_rss = [v[0] for v in sampler.kernel.values() if v[0]]
+    kern_pss = [v[1] for v in sampler.kernel.values() if v[1]]
+    srv = [v for v in sampler.server.values() if v]
+    grp = [v for v in sampler.group.values() if v]
+    failures = {k: r["failures"] for k, r in recs.items() if r["failures"]}
+    out = {
+        "students": n,
+        "spawn_s": round(max((r.get("ready_at", float("nan")) for r in recs.values()), default=float("nan")), 1),
+        "first_figure_all_s": round(max((r.get("first_figure", float("inf")) for r in recs.values())), 1),
+        "first_figure_median_s": round(med([r["first_figure"] for r in recs.values() if "first_figure" in r]), 1),
+        "finished_all_s": round(max((r.get("finished", float("inf")) for r in recs.values())), 1),
+        "finished_median_s": round(med([r["finished"] for r in recs.values() if "finished" in r]), 1),
+        "kernel_rss_mb": round(med(kern_rss) / MB), "kernel_rss_max_mb": round(max(kern_rss, default=0) / MB),
+        "kernel_pss_mb": round(med(kern_pss) / MB),
+        "server_rss_mb": round(med(srv) / MB),
+        "student_cgroup_mb": round(med(grp) / MB), "student_cgroup_max_mb": round(max(grp, default=0) / MB),
+        "machine_used_mb": round((baseline_available - sampler.min_available) / MB),
+        "oom_kills": oom,
+        "failures": failures,
+    }
+    out["machine_used_per_student_mb"] = round(out["machine_used_mb"] / n)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, nargs="+", default=[5, 10, 20, 40])
+    ap.add_argument("--notebook", default="03-induction-heads")
+    ap.add_argument("--mem-limit", default="2G")
+    ap.add_argument("--cpu-limit", default="1")
+    ap.add_argument("--out", default=str(ROOT / "test-artifacts" / "bench-classroom.json"))
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/classroom: run as root (it makes one system user per simulated student)")
+    cells = code_cells(a.notebook)
+    tag = secrets.token_hex(2)
+    names = [f"bch{tag}-{i:02d}" for i in range(max(a.n))]
+    d = pathlib.Path(tempfile.mkdtemp(prefix="attnlab-classroom-bench-", dir="/tmp"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    passwords, results, hub = {}, [], None
+    model_bytes = sum(p.stat().st_size for p in (ROOT / "models").glob("*/*.safetensors"))
+    try:
+        out = subprocess.run([*CLI, "--dir", str(d), "add", *names], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines()[1:]:
+            name, pw, _ = line.split("\t")
+            passwords[name] = pw
+        log = open(d / "hub.log", "w")
+        hub = subprocess.Popen([*CLI, "--dir", str(d), "start", "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", a.mem_limit,
+                                "--cpu-limit", a.cpu_limit], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
+        import requests
+        for _ in range(300):
+            try:
+                if requests.get(f"{base}/hub/api/", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        print(f"notebook {a.notebook}: {len(cells)} code cells; models/ on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
+        print(f"limits per student: memory {a.mem_limit}, CPU {a.cpu_limit} core(s) ({'enforced by cgroups' if limits.available()['memory'] else 'advisory'}); "
+              f"machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
+        for n in a.n:
+            cls = names[:n]
+            oom_before = sum((limits.usage(x) or {}).get("oom_kills") or 0 for x in cls)
+            base_avail = meminfo()
+            sampler = Sampler(cls)
+            sampler.start()
+            t0 = time.time()
+            recs = run_class(base, cls, passwords, cells)
+            sampler.stop_event.set()
+            sampler.join()
+            oom = sum((limits.usage(x) or {}).get("oom_kills") or 0 for x in cls) - oom_before
+            s = summarise(n, recs, sampler, base_avail, oom)
+            s["wall_s"] = round(time.time() - t0, 1)
+            s["load_1min"] = round(os.getloadavg()[0], 1)
+            results.append(s)
+            print(json.dumps(s), flush=True)
+            pathlib.Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+            pathlib.Path(a.out).write_text(json.dumps({"notebook": a.notebook, "model_bytes": model_bytes, "results": results}, indent=1) + "\n")
+    finally:
+        if hub and hub.poll() is None:
+            hub.send_signal(signal.SIGTERM)
+            try:
+                hub.wait(180)
+            except subprocess.TimeoutExpired:
+                os.killpg(hub.pid, signal.SIGKILL)
+        subprocess.run([*CLI, "--dir", str(d), "uninstall", "--delete-homes"], capture_output=True)
+        shutil.rmtree(d, ignore_errors=True)
+    print()
+    print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS (MB) | per student, cgroup (MB) | machine used (MB) | failures |")
+    print("|---|---|---|---|---|---|---|---|")
+    for s in results:
+        print(f"| {s['students']} | {s['spawn_s']} | {s['first_figure_all_s']} | {s['finished_all_s']} ({s['finished_median_s']}) | "
+              f"{s['kernel_rss_mb']} / {s['kernel_pss_mb']} | {s['student_cgroup_mb']} (max {s['student_cgroup_max_mb']}) | {s['machine_used_mb']} | "
+              f"{sum(len(v) for v in s['failures'].values())}{' + ' + str(s['oom_kills']) + ' OOM' if s['oom_kills'] else ''} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""JupyterHub configuration for an attnlab classroom on one machine.
+
+Start it with `npm run classroom` (scripts/classroom.sh -> classroom/classroom.py start), which
+sets the ATTNLAB_CLASSROOM_* variables below from its flags; docs/classroom.md explains the
+set-up. Every choice is made here, once, with the reason:
+
+  who may log in   ClassroomAuthenticator: the names in <dir>/roster.json, each with their own
+                   password (scrypt hash), made by `classroom.py add`; lecturers are admins.
+                   No sign-up, no shared default password, no PAM (student accounts have no
+                   login shell and no system password).
+  where servers run  ClassroomSpawner (a LocalProcessSpawner): one system user per hub user,
+                   same name, home <dir>/home/<name> (0700); JupyterLab from a venv of the system
+                   Python (.cache/classroom-venv), with the attnlab kernelspec and widget extensions
+                   of the project venv (JUPYTER_PATH). The hub runs as root to
+                   switch to each user; the student's server and kernels run as the student.
+  hand-out         student versions (scripts/make_student.py, regenerated at every start) into
+                   ~/tutorials, never overwriting; lecturers also get ~/tutorials-teacher.
+  models           read from the checkout's models/ by every kernel: one copy on disk, read-only
+                   to students (root owns it).
+  memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 2G) and _CPU_LIMIT (default 1 core) per
+                   student: enforced by cgroups when the machine allows it (limits.py; the hub
+                   logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
+  idle culling     jupyterhub-idle-culler (PyPI) as a hub service: a server with no activity for
+                   ATTNLAB_CLASSROOM_IDLE_TIMEOUT seconds (default 3600: longer than a break) is
+                   stopped; files stay in the home, only the kernels' memory state is lost.
+  port / address   ATTNLAB_CLASSROOM_IP (default all interfaces) and _PORT (default 8000) for the
+                   public proxy; the hub API and proxy API listen on loopback only.
+  TLS              on when ATTNLAB_CLASSROOM_SSL_CERT and _SSL_KEY name a certificate and key:
+                   the proxy serves https and every cookie is Secure and __Host- prefixed.
+                   Otherwise OFF, and the hub says so at start: passwords and session cookies
+                   then cross the network in clear, so use it only on a network you trust (or
+                   behind a TLS-terminating proxy, with ATTNLAB_CLASSROOM_BEHIND_TLS=1).
+  cookies          HttpOnly always (JupyterHub's default), SameSite=Lax, Secure with TLS; the
+                   cookie secret and the database are files in <dir>, mode 0600.
+"""
+import os
+import pathlib
+import socket
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from attnlab_classroom import ROOT, STUDENT_VENV, DEFAULT_DIR, limits, roster  # noqa: E402
+
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+env = os.environ.get
+DIR = pathlib.Path(env("ATTNLAB_CLASSROOM_DIR", str(DEFAULT_DIR)))
+PORT = int(env("ATTNLAB_CLASSROOM_PORT", "8000"))
+IP = env("ATTNLAB_CLASSROOM_IP", "0.0.0.0")
+CERT, KEY = env("ATTNLAB_CLASSROOM_SSL_CERT", ""), env("ATTNLAB_CLASSROOM_SSL_KEY", "")
+BEHIND_TLS = env("ATTNLAB_CLASSROOM_BEHIND_TLS", "") == "1"
+MEM_LIMIT = env("ATTNLAB_CLASSROOM_MEM_LIMIT", "2G")
+CPU_LIMIT = float(env("ATTNLAB_CLASSROOM_CPU_LIMIT", "1"))
+IDLE_TIMEOUT = int(env("ATTNLAB_CLASSROOM_IDLE_TIMEOUT", "3600"))
+
+
+def free_loopback_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- where the hub keeps its state -------------------------------------------------------------
+c.JupyterHub.db_url = f"sqlite:///{DIR / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(DIR / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(DIR / "jupyterhub.pid")
+
+# --- network: public proxy port; hub and proxy API on loopback, on free ports ------------------
+tls = bool(CERT and KEY)
+c.JupyterHub.bind_url = f"{'https' if tls else 'http'}://{IP}:{PORT}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{int(env('ATTNLAB_CLASSROOM_HUB_PORT', '0')) or free_loopback_port()}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(env('ATTNLAB_CLASSROOM_PROXY_API_PORT', '0')) or free_loopback_port()}"
+# configurable-http-proxy from the project's node_modules (npm devDependency), not a global install.
+c.ConfigurableHTTPProxy.command = [str(ROOT / "node_modules" / ".bin" / "configurable-http-proxy")]
+
+# --- TLS and cookies ---------------------------------------------------------------------------
+cookie_options = {"samesite": "Lax"}
+# The attnlab kernelspec and widget extension live in the project venv's share/jupyter.
+spawner_env = {"JUPYTER_PATH": str(ROOT / ".venv" / "share" / "jupyter"),
+               # The student venv first; nothing of root's (the hub's PATH may name root-only tools).
+               "PATH": f"{STUDENT_VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+if tls:
+    c.JupyterHub.ssl_cert = CERT
+    c.JupyterHub.ssl_key = KEY
+if tls or BEHIND_TLS:
+    cookie_options["secure"] = True
+    c.JupyterHub.cookie_host_prefix_enabled = True  # __Host- cookies: Secure, path /, no Domain
+    spawner_env["JUPYTERHUB_COOKIE_OPTIONS"] = '{"secure": true, "samesite": "Lax"}'
+c.JupyterHub.tornado_settings = {"cookie_options": cookie_options}
+c.Spawner.environment = spawner_env
+
+# --- who may log in ----------------------------------------------------------------------------
+c.JupyterHub.authenticator_class = "attnlab_classroom.auth.ClassroomAuthenticator"
+c.ClassroomAuthenticator.classroom_dir = str(DIR)
+c.Authenticator.admin_users = {n for n, u in roster.load(DIR)["users"].items() if u["role"] == "lecturer"}
+
+# --- where and how servers run -----------------------------------------------------------------
+c.JupyterHub.spawner_class = "attnlab_classroom.spawner.ClassroomSpawner"
+c.ClassroomSpawner.classroom_dir = str(DIR)
+c.ClassroomSpawner.teacher_notebooks = str(ROOT / "notebooks")
+c.Spawner.cmd = [str(STUDENT_VENV / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab/tree/tutorials"
+c.Spawner.notebook_dir = "~"
+c.Spawner.mem_limit = MEM_LIMIT
+c.Spawner.cpu_limit = CPU_LIMIT
+# A class pressing "start" together on a 2-core machine: JupyterLab can take a while to come up.
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 180
+c.JupyterHub.concurrent_spawn_limit = 100
+# Stop every student server (and so every kernel) when the hub stops: nothing is left running.
+c.JupyterHub.cleanup_servers = True
+
+# --- idle culling ------------------------------------------------------------------------------
+c.JupyterHub.services = [{
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}", "--cull-every=60"],
+}]
+c.JupyterHub.load_roles = [{
+    "name": "idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["idle-culler"],
+}]
+
+# --- say plainly what is on and what is off ----------------------------------------------------
+_limits = limits.available()
+print(f"[attnlab classroom] {DIR}: {len(roster.load(DIR)['users'])} user(s) in the roster; public URL "
+      f"{c.JupyterHub.bind_url}", file=sys.stderr)
+print("[attnlab classroom] per-student limits: memory " + (f"{MEM_LIMIT} ENFORCED (cgroup)" if _limits["memory"] else f"{MEM_LIMIT} advisory only (no writable cgroup)")
+      + ", CPU " + (f"{CPU_LIMIT:g} core(s) ENFORCED (cgroup)" if _limits["cpu"] else f"{CPU_LIMIT:g} core(s) advisory only"), file=sys.stderr)
+if tls:
+    print(f"[attnlab classroom] TLS is ON ({CERT}); cookies are Secure", file=sys.stderr)
+elif BEHIND_TLS:
+    print("[attnlab classroom] TLS is terminated by a proxy in front (ATTNLAB_CLASSROOM_BEHIND_TLS=1); cookies are Secure", file=sys.stderr)
+else:
+    print("[attnlab classroom] TLS is OFF: passwords and session cookies cross the network unencrypted. "
+          "Give --ssl-cert/--ssl-key to turn it on.", file=sys.stderr)
