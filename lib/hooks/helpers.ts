@@ -11,7 +11,7 @@ import type { Hook, HookFn } from "../model/types";
 import { parseHookName, type HookKind, type HookName } from "./names";
 
 /** Axis of the head dimension for each per-head hook kind. */
-const HEAD_AXIS: Partial<Record<HookKind, number>> = { q: 2, k: 2, v: 2, z: 2, result: 2, attn_scores: 1, pattern: 1 };
+const HEAD_AXIS: Partial<Record<HookKind, number>> = { q: 2, k: 2, v: 2, rot_q: 2, rot_k: 2, z: 2, result: 2, attn_scores: 1, pattern: 1 };
 /** Axis of the (query) position: 2 for [batch, head, query, key] tensors, else 1. */
 const posAxis = (kind: HookKind) => (kind === "attn_scores" || kind === "pattern" ? 2 : 1);
 

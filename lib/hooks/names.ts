@@ -13,13 +13,16 @@ export const LAYER_HOOKS = {
   mlp_in: "hook_mlp_in", // [batch, pos, d]
   mlp_out: "hook_mlp_out", // [batch, pos, d]
   q: "attn.hook_q", // [batch, pos, h, e]
-  k: "attn.hook_k", // [batch, pos, h, e]
-  v: "attn.hook_v", // [batch, pos, h, e]
+  k: "attn.hook_k", // [batch, pos, g, e] (g = key/value heads; = h unless grouped-query attention)
+  v: "attn.hook_v", // [batch, pos, g, e]
+  rot_q: "attn.hook_rot_q", // [batch, pos, h, e] (rotary models: queries after rotation)
+  rot_k: "attn.hook_rot_k", // [batch, pos, g, e]
   z: "attn.hook_z", // [batch, pos, h, e]
   attn_scores: "attn.hook_attn_scores", // [batch, h, query, key]
   pattern: "attn.hook_pattern", // [batch, h, query, key]
   result: "attn.hook_result", // [batch, pos, h, d]
-  pre: "mlp.hook_pre", // [batch, pos, d_mlp]
+  pre: "mlp.hook_pre", // [batch, pos, d_mlp] (gated MLPs: the gate, before its activation)
+  pre_linear: "mlp.hook_pre_linear", // [batch, pos, d_mlp] (gated MLPs: the up projection)
   post: "mlp.hook_post", // [batch, pos, d_mlp]
   ln1_scale: "ln1.hook_scale", // [batch, pos, 1]
   ln1_normalized: "ln1.hook_normalized", // [batch, pos, d]

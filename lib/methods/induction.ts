@@ -5,6 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TransformerModel } from "../model/types";
+import { architecture } from "../model/architectures";
+import { kvHeadOf } from "../model/attention";
 import { actName, type HookName } from "../hooks/names";
 import { checkInt, prepareSingle, promptList } from "./common";
 import { tokenLosses } from "./metrics";
@@ -85,7 +87,8 @@ export function inductionScores(model: TransformerModel, opts: RepeatedTokensOpt
   const B = ids.length;
   const names: HookName[] = [];
   for (let l = 0; l < L; l++) names.push(actName("pattern", l), actName("ln1_normalized", l));
-  const gpt = model.config.arch === "gpt2";
+  // Pre-norm decoders read the residual through a final norm whose scale the copying score divides by.
+  const gpt = architecture(model.config).preNorm;
   if (gpt) names.push("ln_final.hook_scale");
   const { logits, cache } = model.runWithCache(ids, { names });
   try {
@@ -147,14 +150,22 @@ function copyScores(
   const targets = keys.map((k) => ids[Math.floor(k / n)][k % n]);
   const out = tf.tidy(() => {
     const d = normed.shape[2];
-    const x = tf.gather(normed.reshape([-1, d]), tf.tensor1d(keys, "int32")).mul(w.ln1_w).add(w.ln1_b); // [Q, d]
+    let x = tf.gather(normed.reshape([-1, d]), tf.tensor1d(keys, "int32")).mul(w.ln1_w); // [Q, d]
+    if (w.ln1_b) x = x.add(w.ln1_b);
+    // Each query head's value head (grouped-query attention shares them): [H, d, e], [H, 1, e]
+    const G = w.W_V.shape[0];
+    const kv = G === H ? null : tf.tensor1d(Array.from({ length: H }, (_, h) => kvHeadOf(h, H, G)), "int32");
+    const WV = kv ? tf.gather(w.W_V, kv) : w.W_V;
+    const bV = kv ? tf.gather(w.b_V, kv) : w.b_V;
     // [H, Q, d] @ [H, d, e] -> [H, Q, e] -> @ [H, e, d] -> [H, Q, d]
-    const v = tf.matMul(tf.broadcastTo(x, [H, ...x.shape]), w.W_V).add(w.b_V.expandDims(1));
+    const v = tf.matMul(tf.broadcastTo(x, [H, ...x.shape]), WV).add(bV.expandDims(1));
     let o = tf.matMul(v, w.W_O);
     const mw = model.weights;
     if (finalScale && mw.ln_final_w) {
+      // The query's own final-norm scale; LayerNorm also centres (RMSNorm does not); gains, no bias.
       const sc = tf.gather(finalScale.reshape([-1, 1]), tf.tensor1d(qrows, "int32")); // [Q, 1]
-      o = o.sub(o.mean(-1, true)).div(sc).mul(mw.ln_final_w);
+      if (architecture(model.config).norm === "layernorm") o = o.sub(o.mean(-1, true));
+      o = o.div(sc).mul(mw.ln_final_w);
     }
     const vocab = mw.W_U.shape[1];
     const lg = tf.matMul(o.reshape([-1, o.shape[2] as number]), mw.W_U).reshape([H, keys.length, vocab]); // [H, Q, V]

@@ -1,13 +1,14 @@
 /**
  * Logit lens: read each layer's residual stream (blocks.L.hook_resid_pre, then the final
- * block's resid_post) through the final LayerNorm and the unembedding, as if the model stopped
- * there. The last row is exactly the model's own output.
+ * block's resid_post) through the architecture's own final norm and unembedding, as if the
+ * model stopped there. The last row is exactly the model's own output.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
-import { layerNorm } from "../model/layernorm";
+import { architecture } from "../model/architectures";
+import { HookState } from "../model/hooked";
 
 export interface LogitLensResult {
   kind: "logit-lens";
@@ -28,7 +29,8 @@ export interface LogitLensResult {
 export function logitLens(model: TransformerModel, input: string | number[], opts: { topK?: number; target?: number } = {}): LogitLensResult {
   const fn = "logitLens";
   const cfg = model.config;
-  if (cfg.arch !== "gpt2" || !model.weights.ln_final_w) throw new Error(`${fn}: the logit lens needs a GPT-2-style model (final LayerNorm then unembedding)`);
+  const arch = architecture(cfg);
+  if (!arch.preNorm) throw new Error(`${fn}: the logit lens needs a pre-norm decoder (a final norm then the unembedding reading the residual stream); ${arch.label} is not`);
   const k = opts.topK ?? 5;
   checkInt(k, 1, cfg.dVocab, "topK", fn);
   if (opts.target !== undefined) checkInt(opts.target, 0, cfg.dVocab - 1, "target", fn);
@@ -45,9 +47,8 @@ export function logitLens(model: TransformerModel, input: string | number[], opt
   try {
     names.forEach((name, i) => {
       tf.tidy(() => {
-        const w = model.weights;
-        const x = layerNorm(cache.get(name) as tf.Tensor3D, w.ln_final_w!, w.ln_final_b!, cfg.lnEps, null, null, null).reshape([P, cfg.dModel]) as tf.Tensor2D;
-        const lg = tf.add(cfg.tiedUnembed ? tf.matMul(x, w.W_E, false, true) : tf.matMul(x, w.W_U), w.b_U);
+        // The model's own final norm and unembedding, without hooks.
+        const lg = arch.unembed(model, cache.get(name) as tf.Tensor3D, new HookState(new Set())).reshape([P, cfg.dVocab]);
         const pr = tf.softmax(lg);
         const top = tf.topk(pr, k);
         topIds.set(top.indices.dataSync(), i * P * k);

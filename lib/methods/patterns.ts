@@ -4,6 +4,7 @@
  * scores attnlab adds: first-token sink, copy/self (diagonal) and syntactic attention.
  */
 import type { TransformerModel, ActivationCache } from "../model/types";
+import { architecture } from "../model/architectures";
 import { actName, type HookName } from "../hooks/names";
 import { checkHead, checkLayer, prepareSingle, promptList } from "./common";
 import { alignWords, wordToken } from "./align";
@@ -217,7 +218,7 @@ function syntacticScores(model: TransformerModel, syn: NonNullable<HeadScoreOpti
   const { nLayers: L, nHeads: H } = model.config;
   const al = alignWords(model, syn.words, fn);
   const choice = syn.subword ?? "first";
-  const causal = model.config.arch === "gpt2";
+  const causal = architecture(model.config).causal;
   const pairs: [number, number][] = [];
   for (const [d, h] of syn.pairs) {
     for (const [w, what] of [[d, "dependent"], [h, "head"]] as const) {

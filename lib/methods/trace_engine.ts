@@ -1,6 +1,7 @@
 /**
- * The compute core of causal tracing (GPT-2-style models), written directly on the weights so
- * that a restoration recomputes only what it changes:
+ * The compute core of causal tracing (any causal architecture), run through the architecture's
+ * own embedding, block and unembedding (arch.ts) with a key/value cache, so that a restoration
+ * recomputes only what it changes:
  *  - restoring position p at layer l cannot change positions before p, so only positions
  *    p… are recomputed, attending to the corrupted run's keys/values for positions before p;
  *  - only layers from the restoration onward run (for MLP/attention windows, from the window start);
@@ -8,12 +9,18 @@
  *    the batch at their start layer; MLP/attention windows that start at layer 0 share rows
  *    until their windows part; the last layer runs queries for the last position only, and
  *    only that position is unembedded.
+ * Suffix rows are recomputed at their absolute positions (BlockContext.pos0, so rotary models
+ * rotate them where they are) and read the corrupted run's cached keys/values, stored with the
+ * model's key/value-head count (grouped-query heads are shared as in the full forward pass).
+ * Restorations are hooks on hook_attn_out / hook_mlp_out.
  * It runs in the main thread or in a worker (trace_worker.ts); both build it from a WeightsView.
  */
 import * as tf from "@tensorflow/tfjs";
-import { layerNorm } from "../model/layernorm";
-import { activation, linear } from "../model/linear";
-import type { ModelConfig, ModelWeights } from "../model/types";
+import type { Architecture, WeightsView } from "../model/arch";
+import { architecture } from "../model/architectures";
+import { HookState } from "../model/hooked";
+import type { Hook, ModelConfig } from "../model/types";
+import type { HookName } from "../hooks/names";
 
 export type TraceKind = "hidden" | "mlp" | "attn";
 export interface TraceCell {
@@ -30,14 +37,9 @@ export interface EngineInput {
   window: number;
 }
 
-interface FusedLayer {
-  WQ: tf.Tensor2D; bQ: tf.Tensor1D; WK: tf.Tensor2D; bK: tf.Tensor1D; WV: tf.Tensor2D; bV: tf.Tensor1D; // [d, h*e], [h*e]
-  WO: tf.Tensor2D; // [h*e, d]
-}
-
 interface BlockOut {
   out: tf.Tensor3D; // [R, Tq, d]
-  K: tf.Tensor4D; // [R, H, T, e] (this block's new keys)
+  K: tf.Tensor4D; // [R, G, T, e] (this block's new keys, G = key/value heads, after any rotation)
   V: tf.Tensor4D;
   attnOut: tf.Tensor3D; // [R, Tq, d]
   mlpOut: tf.Tensor3D | null;
@@ -51,10 +53,9 @@ interface Restore {
 
 export class TraceEngine {
   readonly cfg: ModelConfig;
-  private readonly w: ModelWeights;
-  private readonly fused: FusedLayer[];
-  /** [d, vocab]; tied models get W_Eᵀ materialised once, because wasm's matmul with a transposed operand is several times slower. */
-  private readonly WU: tf.Tensor2D;
+  private readonly view: WeightsView;
+  private readonly arch: Architecture;
+  private readonly names: ReadonlySet<string>;
   private base: {
     P: number;
     S: number;
@@ -65,67 +66,63 @@ export class TraceEngine {
     cleanAttn: tf.Tensor2D[]; // [L] × [P, d]
     cleanMlp: tf.Tensor2D[];
     corrResid: tf.Tensor3D[]; // [L + 1] × [S, P, d]
-    corrK: tf.Tensor4D[]; // [L] × [S, H, P, e]
+    corrK: tf.Tensor4D[]; // [L] × [S, G, P, e]
     corrV: tf.Tensor4D[];
     window: number;
     firstNoised: number;
   } | null = null;
 
-  constructor(view: { config: ModelConfig; weights: ModelWeights }) {
-    if (view.config.arch !== "gpt2") throw new Error("causal tracing: only GPT-2-style (causal) models are supported");
+  /** `view.weights.W_U` must be readable (a HookedTransformer builds a tied one on first use). */
+  constructor(view: WeightsView) {
+    this.arch = architecture(view.config);
+    if (!this.arch.causal) throw new Error(`causal tracing: needs a causal (decoder) model; ${this.arch.label} is not`);
     this.cfg = view.config;
-    this.w = view.weights;
-    this.WU = tf.keep(this.cfg.tiedUnembed ? (tf.transpose(this.w.W_E) as tf.Tensor2D) : this.w.W_U.clone());
-    const fuse = (W: tf.Tensor3D) => tf.keep(tf.reshape(tf.transpose(W, [1, 0, 2]), [W.shape[1], W.shape[0] * W.shape[2]]) as tf.Tensor2D);
-    this.fused = tf.tidy(() =>
-      this.w.blocks.map((b) => ({
-        WQ: fuse(b.W_Q), bQ: tf.keep(b.b_Q.reshape([-1]) as tf.Tensor1D),
-        WK: fuse(b.W_K), bK: tf.keep(b.b_K.reshape([-1]) as tf.Tensor1D),
-        WV: fuse(b.W_V), bV: tf.keep(b.b_V.reshape([-1]) as tf.Tensor1D),
-        WO: tf.keep(b.W_O.reshape([-1, this.cfg.dModel]) as tf.Tensor2D),
-      })),
-    );
+    this.view = view;
+    this.names = new Set(this.arch.hookNames(view.config));
   }
 
-  /** One pre-LN block on X [R, T, d] at absolute positions p0…p0+T−1; queries only from index qf. */
+  /** The architecture's block on X [R, T, d] at absolute positions p0…p0+T−1; queries only from index qf. */
   private block(l: number, X: tf.Tensor3D, prefK: tf.Tensor4D | null, prefV: tf.Tensor4D | null, p0: number, qf: number, restore: Restore): BlockOut {
-    const { nHeads: H, dHead: e, dModel: d, lnEps } = this.cfg;
-    const w = this.w.blocks[l];
-    const f = this.fused[l];
-    const [R, T] = X.shape;
+    const T = X.shape[1];
     const Tq = T - qf;
-    const heads = (x: tf.Tensor3D, W: tf.Tensor2D, b: tf.Tensor1D, n: number) =>
-      tf.transpose(tf.reshape(linear(x, W, b), [R, n, H, e]), [0, 2, 1, 3]) as tf.Tensor4D; // [R, H, n, e]
-    const ln1 = layerNorm(X, w.ln1_w, w.ln1_b, lnEps, null, null, null);
-    const K = heads(ln1, f.WK, f.bK, T);
-    const V = heads(ln1, f.WV, f.bV, T);
-    const lnq = qf > 0 ? (ln1.slice([0, qf, 0], [R, Tq, d]) as tf.Tensor3D) : ln1;
-    const Q = heads(lnq, f.WQ, f.bQ, Tq);
-    const Kall = prefK ? tf.concat([prefK, K], 2) : K;
-    const Vall = prefV ? tf.concat([prefV, V], 2) : V;
-    const nk = Kall.shape[2];
-    const allowed = new Uint8Array(Tq * nk);
-    for (let t = 0; t < Tq; t++) for (let k = 0; k <= p0 + qf + t && k < nk; k++) allowed[t * nk + k] = 1;
-    const raw = tf.div(tf.matMul(Q, Kall, false, true), Math.sqrt(e));
-    const pattern = tf.softmax(tf.where(tf.tensor(allowed, [1, 1, Tq, nk], "bool"), raw, tf.scalar(-Infinity)));
-    const z = tf.reshape(tf.transpose(tf.matMul(pattern, Vall), [0, 2, 1, 3]), [R, Tq, H * e]) as tf.Tensor3D;
-    let attnOut: tf.Tensor3D = linear(z, f.WO, w.b_O);
-    if (restore.attn) attnOut = tf.where(restore.attn.mask, restore.attn.value, attnOut) as tf.Tensor3D;
-    const Xq = qf > 0 ? (X.slice([0, qf, 0], [R, Tq, d]) as tf.Tensor3D) : X;
-    const mid = tf.add(Xq, attnOut) as tf.Tensor3D;
-    if (this.cfg.attnOnly) return { out: mid, K, V, attnOut, mlpOut: null };
-    const ln2 = layerNorm(mid, w.ln2_w!, w.ln2_b!, lnEps, null, null, null);
-    let mlpOut: tf.Tensor3D = linear(activation(this.cfg.act, linear(ln2, w.W_in!, w.b_in)) as tf.Tensor3D, w.W_out!, w.b_out);
-    if (restore.mlp) mlpOut = tf.where(restore.mlp.mask, restore.mlp.value, mlpOut) as tf.Tensor3D;
-    return { out: tf.add(mid, mlpOut) as tf.Tensor3D, K, V, attnOut, mlpOut };
+    const nk = (prefK ? prefK.shape[2] : 0) + T;
+    const allowed = new Float32Array(Tq * nk);
+    for (let t = 0; t < Tq; t++) for (let k = 0; k < nk; k++) if (k > p0 + qf + t) allowed[t * nk + k] = -Infinity;
+    let K: tf.Tensor4D | null = null;
+    let V: tf.Tensor4D | null = null;
+    let attnOut: tf.Tensor3D | null = null;
+    let mlpOut: tf.Tensor3D | null = null;
+    const at = (s: string) => `blocks.${l}.${s}` as HookName;
+    const hooks: Hook[] = [
+      { name: at("hook_attn_out"), fn: (x) => (attnOut = restore.attn ? (tf.where(restore.attn.mask, restore.attn.value, x) as tf.Tensor3D) : (x as tf.Tensor3D)) },
+    ];
+    if (!this.cfg.attnOnly) {
+      hooks.push({ name: at("hook_mlp_out"), fn: (x) => (mlpOut = restore.mlp ? (tf.where(restore.mlp.mask, restore.mlp.value, x) as tf.Tensor3D) : (x as tf.Tensor3D)) });
+    }
+    const ctx = {
+      maskAdd: tf.tensor4d(allowed, [1, 1, Tq, nk]),
+      pos0: p0,
+      past: prefK && prefV ? { K: prefK, V: prefV } : null,
+      onKV: (k: tf.Tensor4D, v: tf.Tensor4D) => {
+        K = k;
+        V = v;
+      },
+      queryFrom: qf,
+    };
+    const out = this.arch.block(this.view, l, X, ctx, new HookState(this.names, hooks, undefined, "causal tracing"));
+    return { out, K: K!, V: V!, attnOut: attnOut!, mlpOut };
+  }
+
+  /** Logits at the given final residual rows [R, d] -> [R, vocab], through the architecture's unembedding. */
+  private logits(resid: tf.Tensor2D): tf.Tensor2D {
+    const [R, d] = resid.shape;
+    const out = this.arch.unembed(this.view, resid.reshape([R, 1, d]) as tf.Tensor3D, new HookState(this.names));
+    return out.reshape([R, -1]) as tf.Tensor2D;
   }
 
   /** p(answer) per row from the final residual at the last position, resid [R, d]. */
   private probs(resid: tf.Tensor2D, answer: number): tf.Tensor1D {
-    const w = this.w;
-    const x = layerNorm(resid.expandDims(1) as tf.Tensor3D, w.ln_final_w!, w.ln_final_b!, this.cfg.lnEps, null, null, null).reshape([resid.shape[0], -1]) as tf.Tensor2D;
-    const logits = tf.add(tf.matMul(x, this.WU), w.b_U);
-    return tf.softmax(logits).slice([0, answer], [-1, 1]).reshape([-1]) as tf.Tensor1D;
+    return tf.softmax(this.logits(resid)).slice([0, answer], [-1, 1]).reshape([-1]) as tf.Tensor1D;
   }
 
   /** The clean run and the `samples` corrupted runs, keeping what restorations need. */
@@ -137,11 +134,11 @@ export class TraceEngine {
     const [s0, s1] = subject;
     if (inp.noise.length !== S * (s1 - s0) * d) throw new Error(`causal tracing: noise must hold samples × subject tokens × d_model = ${S * (s1 - s0) * d} values; got ${inp.noise.length}`);
     const kept = tf.tidy(() => {
-      const tok = tf.gather(this.w.W_E, tf.tensor1d(ids, "int32")); // [P, d]
-      const noise = tf.tensor3d(inp.noise, [S, s1 - s0, d]);
-      const pad = tf.pad(noise, [[0, 0], [s0, P - s1], [0, 0]]);
-      const emb = tf.concat([tok.expandDims(0), tf.add(tok.expandDims(0), pad)], 0); // [1 + S, P, d]
-      let X = tf.add(emb, this.w.W_pos.slice([0, 0], [P, d]).expandDims(0)) as tf.Tensor3D;
+      // Row 0 clean, rows 1… with noise on the subject's token embeddings (hook_embed).
+      const noise = tf.pad(tf.tensor3d(inp.noise, [S, s1 - s0, d]), [[1, 0], [s0, P - s1], [0, 0]]); // [1 + S, P, d]
+      const rows = tf.tensor2d(Int32Array.from({ length: (1 + S) * P }, (_, i) => ids[i % P]), [1 + S, P], "int32");
+      const embedState = new HookState(this.names, [{ name: "hook_embed", fn: (x) => tf.add(x, noise) }]);
+      let X = this.arch.embed(this.view, rows, null, embedState, 0);
       const cleanResid: tf.Tensor2D[] = [];
       const corrResid: tf.Tensor3D[] = [];
       const cleanAttn: tf.Tensor2D[] = [];
@@ -162,9 +159,7 @@ export class TraceEngine {
         X = o.out;
       }
       const last = X.slice([0, P - 1, 0], [-1, 1, -1]).reshape([1 + S, d]) as tf.Tensor2D;
-      const lw = this.w;
-      const lnx = layerNorm(last.expandDims(1) as tf.Tensor3D, lw.ln_final_w!, lw.ln_final_b!, this.cfg.lnEps, null, null, null).reshape([1 + S, d]) as tf.Tensor2D;
-      const logits = tf.add(tf.matMul(lnx, this.WU), lw.b_U);
+      const logits = this.logits(last);
       const top = answer ?? (tf.argMax(logits.slice([0, 0], [1, -1]), 1).dataSync()[0] as number);
       const pr = tf.softmax(logits).slice([0, top], [-1, 1]).dataSync();
       const pCorr = Array.from(pr.slice(1)).reduce((a, b) => a + b, 0) / S;
@@ -309,7 +304,5 @@ export class TraceEngine {
 
   dispose(): void {
     this.disposeBase();
-    for (const f of this.fused) for (const t of Object.values(f)) (t as tf.Tensor).dispose();
-    this.WU.dispose();
   }
 }

@@ -14,9 +14,9 @@ export interface PackedWeights {
   arrays: Record<string, { data: Float32Array; shape: number[] }>;
 }
 
-const LAYER_KEYS = ["W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O", "ln1_w", "ln1_b", "ln2_w", "ln2_b", "W_in", "b_in", "W_out", "b_out"] as const;
+const LAYER_KEYS = ["W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O", "ln1_w", "ln1_b", "ln2_w", "ln2_b", "W_gate", "W_in", "b_in", "W_out", "b_out"] as const;
 
-/** Copies the weights a GPT-2 trace needs into plain arrays (the tied W_U is not materialised). */
+/** Copies the weights a trace needs into plain arrays (a tied W_U is not copied; unpackWeights rebuilds it). */
 export function packWeights(view: { config: ModelConfig; weights: ModelWeights }): PackedWeights {
   const arrays: PackedWeights["arrays"] = {};
   const put = (k: string, t: tf.Tensor | undefined) => {
@@ -41,10 +41,11 @@ export function unpackWeights(p: PackedWeights): ModelWeights {
     for (const k of LAYER_KEYS) b[k] = t(`blocks.${l}.${k}`);
     blocks.push(b as unknown as LayerWeights);
   }
+  const W_E = t("W_E") as tf.Tensor2D;
   return {
-    W_E: t("W_E") as tf.Tensor2D, W_pos: t("W_pos") as tf.Tensor2D, blocks,
-    ln_final_w: t("ln_final_w") as tf.Tensor1D, ln_final_b: t("ln_final_b") as tf.Tensor1D,
-    b_U: t("b_U") as tf.Tensor1D, W_U: (t("W_U") ?? null) as unknown as tf.Tensor2D,
+    W_E, W_pos: t("W_pos") as tf.Tensor2D | undefined, blocks,
+    ln_final_w: t("ln_final_w") as tf.Tensor1D, ln_final_b: t("ln_final_b") as tf.Tensor1D | undefined,
+    b_U: t("b_U") as tf.Tensor1D, W_U: (t("W_U") as tf.Tensor2D | undefined) ?? (tf.transpose(W_E) as tf.Tensor2D),
   };
 }
 

@@ -17,6 +17,7 @@
 import { Worker } from "worker_threads";
 import { activeBackend } from "../backend";
 import type { TransformerModel } from "../model/types";
+import { architecture } from "../model/architectures";
 import { checkInt, prepareSingle } from "./common";
 import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
@@ -87,7 +88,8 @@ export interface TraceSetup {
 
 /** Validates the options and draws the noise; shared by the fast and the naive path. */
 export function traceSetup(model: TransformerModel, prompt: string | number[], opts: CausalTraceOptions, fn: string): TraceSetup {
-  if (model.config.arch !== "gpt2") throw new Error(`${fn}: causal tracing needs a GPT-2-style (causal) model`);
+  const arch = architecture(model.config);
+  if (!arch.causal) throw new Error(`${fn}: causal tracing needs a causal (decoder) model; ${arch.label} is not`);
   const { ids, tokens } = prepareSingle(model, prompt, fn);
   const P = ids.length;
   const subject = resolveSubject(model, prompt, ids, opts.subject, fn);

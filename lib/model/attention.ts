@@ -1,8 +1,10 @@
 /** Multi-head self-attention with TransformerLens hook points. */
 import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
+import type { BlockContext } from "./arch";
 import type { HookState } from "./hooked";
 import { linear } from "./linear";
+import { applyRotary } from "./rotary";
 import type { LayerWeights, ModelConfig } from "./types";
 
 /** [h, d, e] -> [d, h*e], so one matmul projects every head at once. */
@@ -27,50 +29,78 @@ export function attentionMask(mask: tf.Tensor2D, causal: boolean): tf.Tensor4D {
   return tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, -Infinity)) as tf.Tensor4D;
 }
 
+/** Key/value head read by each query head under grouped-query attention: ⌊h · g / H⌋. */
+export function kvHeadOf(h: number, nHeads: number, nKVHeads: number): number {
+  return Math.floor((h * nKVHeads) / nHeads);
+}
+
 /**
- * x: [batch, pos, d] (the attention input after any LayerNorm); maskAdd: from attentionMask().
- * Returns the attention output [batch, pos, d] before hook_attn_out.
+ * x: [batch, pos, d] (the attention input after any norm); ctx: mask, and for KV-cached calls the
+ * past keys/values, the absolute first position and the first query row (see BlockContext).
+ * `rot`: rotary tables for the rows of x (Llama), applied to queries and keys after hook_q/hook_k.
+ * Returns the attention output [batch, pos − queryFrom, d] before hook_attn_out.
+ * hook_k/hook_v have the key/value-head count; hook_pattern and hook_z one entry per query head.
  * hook_result ([batch, pos, head, d]) is only materialised when a hook or the cache wants it.
  */
 export function attention(
   x: tf.Tensor3D,
   w: LayerWeights,
-  maskAdd: tf.Tensor4D,
+  ctx: BlockContext,
   cfg: ModelConfig,
   hs: HookState,
   layer: number,
+  rot?: { cos: tf.Tensor2D; sin: tf.Tensor2D },
 ): tf.Tensor3D {
-  const [b, p] = x.shape;
-  const h = cfg.nHeads;
+  const [b, T, d] = x.shape;
+  const H = cfg.nHeads;
+  const G = cfg.nKVHeads ?? H;
   const e = cfg.dHead;
+  const qf = ctx.queryFrom ?? 0;
+  const Tq = T - qf;
   const name = (s: string) => `blocks.${layer}.attn.${s}` as HookName;
-  const project = (W: tf.Tensor3D, bias: tf.Tensor2D): tf.Tensor4D =>
-    tf.add(tf.reshape(linear(x, fuseHeads(W)), [b, p, h, e]), bias); // [batch, pos, h, e]
+  const xq = qf > 0 ? (tf.slice(x, [0, qf, 0], [b, Tq, d]) as tf.Tensor3D) : x;
+  const project = (inp: tf.Tensor3D, W: tf.Tensor3D, bias: tf.Tensor2D, n: number, heads: number): tf.Tensor4D =>
+    tf.add(tf.reshape(linear(inp, fuseHeads(W)), [b, n, heads, e]), bias); // [batch, pos, heads, e]
 
-  const q = hs.point(name("hook_q"), layer, project(w.W_Q, w.b_Q));
-  const k = hs.point(name("hook_k"), layer, project(w.W_K, w.b_K));
-  const v = hs.point(name("hook_v"), layer, project(w.W_V, w.b_V));
+  let q = hs.point(name("hook_q"), layer, project(xq, w.W_Q, w.b_Q, Tq, H));
+  let k = hs.point(name("hook_k"), layer, project(x, w.W_K, w.b_K, T, G));
+  const v = hs.point(name("hook_v"), layer, project(x, w.W_V, w.b_V, T, G));
+  if (rot) {
+    const cq = qf > 0 ? (rot.cos.slice([qf, 0], [Tq, -1]) as tf.Tensor2D) : rot.cos;
+    const sq = qf > 0 ? (rot.sin.slice([qf, 0], [Tq, -1]) as tf.Tensor2D) : rot.sin;
+    q = hs.point(name("hook_rot_q"), layer, applyRotary(q, cq, sq));
+    k = hs.point(name("hook_rot_k"), layer, applyRotary(k, rot.cos, rot.sin));
+  }
+  let K = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [batch, g, pos, e]
+  let V = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D;
+  ctx.onKV?.(K, V);
+  if (ctx.past) {
+    K = tf.concat([ctx.past.K, K], 2);
+    V = tf.concat([ctx.past.V, V], 2);
+  }
+  if (G !== H) {
+    // Each query head reads its key/value head: gather the g heads out to H.
+    const idx = tf.tensor1d(Array.from({ length: H }, (_, h) => kvHeadOf(h, H, G)), "int32");
+    K = tf.gather(K, idx, 1);
+    V = tf.gather(V, idx, 1);
+  }
 
   // [batch, h, query, e] @ [batch, h, key, e]^T -> [batch, h, query, key] (transposeB measured faster on wasm)
-  const raw = tf.div(tf.matMul(tf.transpose(q, [0, 2, 1, 3]), tf.transpose(k, [0, 2, 1, 3]), false, true), Math.sqrt(e));
-  let scores = tf.add(raw, maskAdd) as tf.Tensor4D;
+  const raw = tf.div(tf.matMul(tf.transpose(q, [0, 2, 1, 3]), K, false, true), Math.sqrt(e));
+  let scores = tf.add(raw, ctx.maskAdd) as tf.Tensor4D;
   scores = hs.point(name("hook_attn_scores"), layer, scores);
   const pattern = hs.point(name("hook_pattern"), layer, tf.softmax(scores) as tf.Tensor4D);
 
-  // [batch, h, query, key] @ [batch, h, key, e] -> [batch, h, query, e] -> [batch, pos, h, e]
-  const z = hs.point(
-    name("hook_z"),
-    layer,
-    tf.transpose(tf.matMul(pattern, tf.transpose(v, [0, 2, 1, 3])), [0, 2, 1, 3]) as tf.Tensor4D,
-  );
+  // [batch, h, query, key] @ [batch, h, key, e] -> [batch, h, query, e] -> [batch, query, h, e]
+  const z = hs.point(name("hook_z"), layer, tf.transpose(tf.matMul(pattern, V), [0, 2, 1, 3]) as tf.Tensor4D);
 
   if (hs.wants(name("hook_result"))) {
-    // [h, batch*pos, e] @ [h, e, d] -> [h, batch*pos, d] -> [batch, pos, h, d]
-    const perHead = tf.matMul(tf.reshape(tf.transpose(z, [2, 0, 1, 3]), [h, b * p, e]), w.W_O);
-    let result = tf.transpose(tf.reshape(perHead, [h, b, p, cfg.dModel]), [1, 2, 0, 3]) as tf.Tensor4D;
+    // [h, batch*query, e] @ [h, e, d] -> [h, batch*query, d] -> [batch, query, h, d]
+    const perHead = tf.matMul(tf.reshape(tf.transpose(z, [2, 0, 1, 3]), [H, b * Tq, e]), w.W_O);
+    let result = tf.transpose(tf.reshape(perHead, [H, b, Tq, d]), [1, 2, 0, 3]) as tf.Tensor4D;
     result = hs.point(name("hook_result"), layer, result);
     return tf.add(tf.sum(result, 2), w.b_O);
   }
-  const WO = tf.reshape(w.W_O, [h * e, cfg.dModel]) as tf.Tensor2D;
-  return linear(tf.reshape(z, [b, p, h * e]) as tf.Tensor3D, WO, w.b_O);
+  const WO = tf.reshape(w.W_O, [H * e, d]) as tf.Tensor2D;
+  return linear(tf.reshape(z, [b, Tq, H * e]) as tf.Tensor3D, WO, w.b_O);
 }

@@ -1,8 +1,9 @@
 /** BERT-style encoder: token + position + type embeddings with LayerNorm, post-LN blocks, optional MLM head. */
 import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
+import type { Architecture, BlockContext, InitRandom, InitWeights, WeightsView } from "./arch";
 import { attention } from "./attention";
-import type { WeightsView } from "./gpt2";
+import { learnedPositionInit, learnedPositionParams, queryRows } from "./gpt2";
 import type { HookState } from "./hooked";
 import { layerNorm } from "./layernorm";
 import { activation, linear, unembedMatmul } from "./linear";
@@ -26,12 +27,13 @@ export function bertHookNames(cfg: ModelConfig): HookName[] {
 }
 
 /** ids, types: [batch, pos] int32 -> LayerNormed embeddings [batch, pos, d] (HF hidden_states[0]). */
-export function bertEmbed(m: WeightsView, ids: tf.Tensor2D, types: tf.Tensor2D, hs: HookState): tf.Tensor3D {
+export function bertEmbed(m: WeightsView, ids: tf.Tensor2D, types: tf.Tensor2D | null, hs: HookState, pos0 = 0): tf.Tensor3D {
   const [b, p] = ids.shape;
   const d = m.config.dModel;
   const w = m.weights;
+  types ??= tf.zeros([b, p], "int32") as tf.Tensor2D;
   const embed = hs.point("hook_embed", null, tf.gather(w.W_E, ids) as unknown as tf.Tensor3D);
-  const pos = tf.broadcastTo(tf.slice(w.W_pos, [0, 0], [p, d]).reshape([1, p, d]), [b, p, d]) as tf.Tensor3D;
+  const pos = tf.broadcastTo(tf.slice(w.W_pos!, [pos0, 0], [p, d]).reshape([1, p, d]), [b, p, d]) as tf.Tensor3D;
   const posEmbed = hs.point("hook_pos_embed", null, pos);
   const typeEmbed = hs.point("hook_token_type_embed", null, tf.gather(w.W_type!, types) as unknown as tf.Tensor3D);
   const sum = tf.add(tf.add(embed, posEmbed), typeEmbed) as tf.Tensor3D;
@@ -43,15 +45,15 @@ export function bertBlock(
   m: WeightsView,
   layer: number,
   residIn: tf.Tensor3D,
-  maskAdd: tf.Tensor4D,
+  ctx: BlockContext,
   hs: HookState,
 ): tf.Tensor3D {
   const cfg = m.config;
   const w = m.weights.blocks[layer];
   const resid = hs.point(at(layer, "hook_resid_pre"), layer, residIn);
   const attnIn = hs.point(at(layer, "hook_attn_in"), layer, resid);
-  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(attnIn, w, maskAdd, cfg, hs, layer));
-  const mid0 = layerNorm(tf.add(resid, attnOut), w.ln1_w, w.ln1_b, cfg.lnEps, hs, `blocks.${layer}.ln1`, layer);
+  const attnOut = hs.point(at(layer, "hook_attn_out"), layer, attention(attnIn, w, ctx, cfg, hs, layer));
+  const mid0 = layerNorm(tf.add(queryRows(resid, ctx), attnOut), w.ln1_w, w.ln1_b!, cfg.lnEps, hs, `blocks.${layer}.ln1`, layer);
   const mid = hs.point(at(layer, "hook_resid_mid"), layer, mid0);
   const mlpIn = hs.point(at(layer, "hook_mlp_in"), layer, mid);
   const mlpOut = hs.point(at(layer, "hook_mlp_out"), layer, mlp(mlpIn, w, cfg, hs, layer));
@@ -69,3 +71,42 @@ export function bertUnembed(m: WeightsView, resid: tf.Tensor3D, hs: HookState): 
   const logits = unembedMatmul(x, w, cfg.tiedUnembed);
   return hs.point("hook_logits", null, tf.add(logits, w.b_U));
 }
+
+/** BERT's extra weights drawn after the shared ones (type embeddings, embedding LayerNorm, MLM head). */
+function bertInit(cfg: ModelConfig, r: InitRandom): InitWeights {
+  const w = learnedPositionInit(cfg, r);
+  const d = cfg.dModel;
+  w.W_type = r.normal([cfg.typeVocabSize!, d]) as tf.Tensor2D;
+  w.ln_embed_w = r.ones(d);
+  w.ln_embed_b = r.zeros([d]) as tf.Tensor1D;
+  if (cfg.mlmHead) {
+    w.mlm_W = r.normal([d, d]) as tf.Tensor2D;
+    w.mlm_b = r.zeros([d]) as tf.Tensor1D;
+    w.mlm_ln_w = r.ones(d);
+    w.mlm_ln_b = r.zeros([d]) as tf.Tensor1D;
+  }
+  return w;
+}
+
+function bertParams(cfg: ModelConfig): number {
+  const d = cfg.dModel;
+  let total = learnedPositionParams(cfg) + (cfg.typeVocabSize ?? 2) * d + 2 * d;
+  if (cfg.mlmHead) total += d * d + 3 * d;
+  else total -= cfg.dVocab; // no b_U in use
+  return total;
+}
+
+export const BERT: Architecture = {
+  name: "bert",
+  label: "BERT (encoder, post-LayerNorm)",
+  causal: false,
+  norm: "layernorm",
+  positions: "learned",
+  preNorm: false,
+  hookNames: bertHookNames,
+  embed: (m, ids, types, hs, pos0) => bertEmbed(m, ids, types, hs, pos0),
+  block: bertBlock,
+  unembed: bertUnembed,
+  init: bertInit,
+  paramCount: bertParams,
+};

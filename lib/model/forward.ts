@@ -9,12 +9,14 @@
  *
  * runBlocks(resid, {fromLayer: L}) treats `resid` as blocks.L.hook_resid_pre, which is what causal
  * tracing needs to restart from a patched residual stream. Callers own the returned tensors; the
- * input tensors are never disposed. Keys/values are recomputed (no KV reuse).
+ * input tensors are never disposed. Keys/values are recomputed (no KV reuse); the KV-cached
+ * paths (generate.ts, the tracing engine) call the architecture's block themselves.
+ * Every step runs through the architecture's description (arch.ts), never a branch on its name.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { WeightsView } from "./arch";
+import { architecture } from "./architectures";
 import { attentionMask } from "./attention";
-import { bertBlock, bertEmbed, bertUnembed } from "./bert";
-import { gpt2Block, gpt2Embed, gpt2Unembed, type WeightsView } from "./gpt2";
 import { HookState } from "./hooked";
 import { validateBatch } from "./tokens";
 import type { CacheOptions, Hook, TokenBatch } from "./types";
@@ -38,9 +40,8 @@ export function embedTokens(model: ForwardModel, batch: TokenBatch, state: HookS
   validateBatch(batch, model.config, "embedTokens: batch");
   return tf.tidy(() => {
     const ids = idsTensor(batch.ids, batch.shape);
-    if (model.config.arch === "gpt2") return gpt2Embed(model, ids, state);
-    const types = batch.tokenTypeIds ? idsTensor(batch.tokenTypeIds, batch.shape) : tf.zeros(batch.shape, "int32") as tf.Tensor2D;
-    return bertEmbed(model, ids, types, state);
+    const types = batch.tokenTypeIds ? idsTensor(batch.tokenTypeIds, batch.shape) : null;
+    return architecture(model.config).embed(model, ids, types, state);
   });
 }
 
@@ -75,13 +76,13 @@ export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBloc
   const state = opts.state ?? hookState(model);
   if (from === to) return resid.clone();
   return tf.tidy(() => {
-    const maskAdd = attentionMask(tf.tensor2d(maskData, [b, p], "int32"), model.config.arch === "gpt2");
-    const block = model.config.arch === "gpt2" ? gpt2Block : bertBlock;
+    const arch = architecture(model.config);
+    const ctx = { maskAdd: attentionMask(tf.tensor2d(maskData, [b, p], "int32"), arch.causal) };
     let x = resid;
     // One tidy per block keeps peak memory to one block's intermediates plus what the cache keeps.
     for (let l = from; l < to; l++) {
       const prev = x;
-      x = tf.tidy(() => block(model, l, prev, maskAdd, state));
+      x = tf.tidy(() => arch.block(model, l, prev, ctx, state));
     }
     return x;
   });
@@ -92,7 +93,7 @@ export function unembed(model: ForwardModel, resid: tf.Tensor3D, state: HookStat
   if (!(resid instanceof tf.Tensor) || resid.rank !== 3 || resid.shape[2] !== model.config.dModel) {
     throw new Error(`unembed: resid must be a [batch, pos, ${model.config.dModel}] tensor; got ${resid instanceof tf.Tensor ? `[${resid.shape.join(", ")}]` : typeof resid}`);
   }
-  return tf.tidy(() => (model.config.arch === "gpt2" ? gpt2Unembed : bertUnembed)(model, resid, state));
+  return tf.tidy(() => architecture(model.config).unembed(model, resid, state));
 }
 
 /** The whole forward pass for a validated batch. */

@@ -23,3 +23,22 @@ export function layerNorm(
   if (hs && prefix) normed = hs.point(`${prefix}.hook_normalized` as HookName, layer, normed);
   return tf.add(tf.mul(normed, w), b);
 }
+
+/**
+ * RMSNorm (Llama): x / sqrt(mean(x²) + eps) · w, with TransformerLens's hook points (hook_scale is
+ * sqrt(mean(x²) + eps) [batch, pos, 1], hook_normalized is x / scale, before the gain).
+ */
+export function rmsNorm(
+  x: tf.Tensor3D,
+  w: tf.Tensor1D,
+  eps: number,
+  hs: HookState | null,
+  prefix: string | null,
+  layer: number | null,
+): tf.Tensor3D {
+  let scale = tf.sqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)) as tf.Tensor3D; // [batch, pos, 1]
+  if (hs && prefix) scale = hs.point(`${prefix}.hook_scale` as HookName, layer, scale);
+  let normed: tf.Tensor3D = tf.div(x, scale);
+  if (hs && prefix) normed = hs.point(`${prefix}.hook_normalized` as HookName, layer, normed);
+  return tf.mul(normed, w);
+}

@@ -33,8 +33,9 @@ export function geluExact(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
-export function activation(name: "gelu_new" | "gelu" | "relu", x: tf.Tensor): tf.Tensor {
+export function activation(name: "gelu_new" | "gelu" | "relu" | "silu", x: tf.Tensor): tf.Tensor {
   if (name === "gelu_new") return geluNew(x);
   if (name === "gelu") return geluExact(x);
+  if (name === "silu") return tf.mul(x, tf.sigmoid(x));
   return tf.relu(x);
 }

@@ -1,10 +1,9 @@
 /** HookedTransformer: the TransformerModel implementation for GPT-2- and BERT-style models. */
 import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
-import { bertHookNames } from "./bert";
+import { architecture } from "./architectures";
 import { paramCount } from "./config";
 import { forward, hookState, type ForwardModel } from "./forward";
-import { gpt2HookNames } from "./gpt2";
 import { toTokenBatch } from "./tokens";
 import type {
   ActivationCache,
@@ -68,7 +67,7 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
         },
       }) as ModelWeights;
     }
-    this.names = config.arch === "gpt2" ? gpt2HookNames(config) : bertHookNames(config);
+    this.names = architecture(config).hookNames(config);
     this.hookNameSet = new Set(this.names);
   }
 
@@ -138,14 +137,15 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
   describe(): Array<[string, string]> {
     const c = this.config;
     const rows: Array<[string, string]> = [
-      ["architecture", c.arch === "gpt2" ? "GPT-2 (decoder, pre-LayerNorm)" : "BERT (encoder, post-LayerNorm)"],
+      ["architecture", architecture(c).label],
       ["layers", String(c.nLayers)],
       ["d_model", String(c.dModel)],
-      ["heads × d_head", `${c.nHeads} × ${c.dHead}`],
+      ["heads × d_head", `${c.nHeads} × ${c.dHead}${(c.nKVHeads ?? c.nHeads) !== c.nHeads ? ` (${c.nKVHeads} key/value heads)` : ""}`],
       ["d_mlp", c.attnOnly ? "none (attention-only)" : String(c.dMlp)],
       ["context length", String(c.nCtx)],
       ["vocabulary", String(c.dVocab)],
       ["activation", c.act],
+      ...(c.rotaryBase !== undefined ? [["positions", `rotary, base ${c.rotaryBase}, ${c.rotaryDim} of ${c.dHead} dims`] as [string, string]] : []),
       ["unembedding", c.arch === "bert" && !c.mlmHead ? "none (outputs hidden states)" : c.tiedUnembed ? "tied to W_E" : "separate W_U"],
       ["parameters", paramCount(c).toLocaleString("en-US")],
       ["tokenizer", this.tokenizer ? this.tokenizer.kind : "none"],
@@ -154,7 +154,7 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
   }
 
   [Symbol.for("attnlab.display")](): Record<string, string> {
-    const title = `${this.config.name ?? (this.config.arch === "gpt2" ? "GPT-2-style model" : "BERT-style model")}`;
+    const title = `${this.config.name ?? `${architecture(this.config).label.split(" ")[0]}-style model`}`;
     const rows = this.describe();
     const plain = [title, ...rows.map(([k, v]) => `  ${k}: ${v}`)].join("\n");
     const html =

@@ -6,18 +6,21 @@ import type * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
 
 export interface ModelConfig {
-  arch: "gpt2" | "bert";
+  arch: "gpt2" | "bert" | "llama";
   nLayers: number;
   dModel: number;
+  /** Query heads. */
   nHeads: number;
+  /** Key/value heads (grouped-query attention); resolveConfig sets it, = nHeads except in Llama-family models. */
+  nKVHeads?: number;
   dHead: number;
   /** 0 for attention-only models (no MLP, no resid_mid). */
   dMlp: number;
   nCtx: number;
   dVocab: number;
   lnEps: number;
-  /** "gelu_new" is GPT-2's tanh approximation, "gelu" is the exact erf form (BERT). */
-  act: "gelu_new" | "gelu" | "relu";
+  /** "gelu_new" is GPT-2's tanh approximation, "gelu" is the exact erf form (BERT); "silu" gates Llama's SwiGLU MLP. */
+  act: "gelu_new" | "gelu" | "relu" | "silu";
   attnOnly: boolean;
   /** GPT-2: unembedding shares the token-embedding matrix. */
   tiedUnembed: boolean;
@@ -26,6 +29,9 @@ export interface ModelConfig {
   /** BERT only: whether a masked-LM head is present (else logits are the last hidden state). */
   mlmHead?: boolean;
   padTokenId?: number;
+  /** Llama only: rotary embedding base (theta) and the number of rotated dimensions per head (default dHead). */
+  rotaryBase?: number;
+  rotaryDim?: number;
   name?: string;
 }
 
@@ -92,22 +98,28 @@ export interface Tokenizer {
   };
 }
 
-/** Per-layer weights, TransformerLens layout. h = heads, d = d_model, e = d_head, m = d_mlp. */
+/**
+ * Per-layer weights, TransformerLens layout. h = heads, g = key/value heads (= h except with
+ * grouped-query attention), d = d_model, e = d_head, m = d_mlp. Llama's biases are zeros (as in
+ * TransformerLens) and its norms are RMSNorms, which have no bias (ln1_b, ln2_b absent).
+ */
 export interface LayerWeights {
   W_Q: tf.Tensor3D; // [h, d, e]
   b_Q: tf.Tensor2D; // [h, e]
-  W_K: tf.Tensor3D; // [h, d, e]
-  b_K: tf.Tensor2D; // [h, e]
-  W_V: tf.Tensor3D; // [h, d, e]
-  b_V: tf.Tensor2D; // [h, e]
+  W_K: tf.Tensor3D; // [g, d, e]
+  b_K: tf.Tensor2D; // [g, e]
+  W_V: tf.Tensor3D; // [g, d, e]
+  b_V: tf.Tensor2D; // [g, e]
   W_O: tf.Tensor3D; // [h, e, d]
   b_O: tf.Tensor1D; // [d]
   /** GPT-2: LayerNorm before attention. BERT: LayerNorm after attention + residual. */
   ln1_w: tf.Tensor1D; // [d]
-  ln1_b: tf.Tensor1D; // [d]
+  ln1_b?: tf.Tensor1D; // [d] (LayerNorm only)
   /** Absent in attention-only models. GPT-2: before the MLP; BERT: after MLP + residual. */
   ln2_w?: tf.Tensor1D; // [d]
   ln2_b?: tf.Tensor1D; // [d]
+  /** Gated MLPs (Llama's SwiGLU): mlp_out = (act(x W_gate) * (x W_in)) W_out. */
+  W_gate?: tf.Tensor2D; // [d, m]
   W_in?: tf.Tensor2D; // [d, m]
   b_in?: tf.Tensor1D; // [m]
   W_out?: tf.Tensor2D; // [m, d]
@@ -116,12 +128,12 @@ export interface LayerWeights {
 
 export interface ModelWeights {
   W_E: tf.Tensor2D; // [vocab, d]
-  W_pos: tf.Tensor2D; // [n_ctx, d]
+  W_pos?: tf.Tensor2D; // [n_ctx, d] (learned positions; absent with rotary embeddings)
   W_type?: tf.Tensor2D; // [types, d] (BERT)
   ln_embed_w?: tf.Tensor1D; // [d] (BERT: LayerNorm on the summed embeddings)
   ln_embed_b?: tf.Tensor1D;
   blocks: LayerWeights[];
-  ln_final_w?: tf.Tensor1D; // [d] (GPT-2)
+  ln_final_w?: tf.Tensor1D; // [d] (decoders)
   ln_final_b?: tf.Tensor1D;
   /** BERT MLM head transform (dense + gelu + LayerNorm) before the unembedding. */
   mlm_W?: tf.Tensor2D; // [d, d]

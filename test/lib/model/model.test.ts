@@ -29,7 +29,7 @@ describe("createModel", () => {
     expect(() => createModel({ ...TINY_GPT2, dModel: 18 })).toThrow(/dModel \(18\) must be divisible by nHeads \(4\)/);
     expect(() => createModel({ ...TINY_BERT, attnOnly: true })).toThrow(/attnOnly: BERT models always have an MLP/);
     expect(() => createModel({ ...TINY_GPT2, nLayers: 0 })).toThrow(/nLayers must be a positive integer/);
-    expect(() => createModel({ ...TINY_GPT2, arch: "t5" as "gpt2" })).toThrow(/arch must be "gpt2" or "bert"/);
+    expect(() => createModel({ ...TINY_GPT2, arch: "t5" as "gpt2" })).toThrow(/arch must be "gpt2", "bert" or "llama"/);
   });
 
   test("dispose frees every weight (including a lazily built tied W_U)", () => {
