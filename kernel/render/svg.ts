@@ -49,17 +49,27 @@ export function renderSVG(view: string, data: unknown, options: unknown = {}): s
   const threshold = Math.min(opts.canvasThreshold ?? STATIC_THRESHOLD, STATIC_THRESHOLD);
   // preview: 0 drops the thumbnails' hover preview, which has nothing to show on paper.
   const cleanup = v.render(host as unknown as HTMLElement, data, { ...opts, canvasThreshold: threshold, raster: pngDataURL, preview: 0 });
+  // Presentation size: the drawings scaled as in the live view (views/host.ts), titles larger.
+  const big = (options as { presentation?: boolean })?.presentation === true;
+  const k = big ? 16 / 13 : 1;
   try {
     const title = host.querySelector(".attnlab-title")?.textContent ?? "";
     const subtitle = host.querySelector(".attnlab-subtitle")?.textContent ?? "";
     const svgs = Array.from(host.querySelectorAll("svg")).filter((s) => !s.parentElement?.closest("svg"));
-    const top = subtitle ? 46 : 30;
+    const top = Math.round((subtitle ? 46 : 30) * k);
     let x = 0;
     let height = 0;
     const parts: string[] = [];
     for (const s of svgs) {
-      const w = Number(s.getAttribute("width")) || 0;
-      const h = Number(s.getAttribute("height")) || 0;
+      const w0 = Number(s.getAttribute("width")) || 0;
+      const h0 = Number(s.getAttribute("height")) || 0;
+      if (big && w0 > 0 && h0 > 0) {
+        if (!s.getAttribute("viewBox")) s.setAttribute("viewBox", `0 0 ${w0} ${h0}`);
+        s.setAttribute("width", String(Math.round(w0 * k)));
+        s.setAttribute("height", String(Math.round(h0 * k)));
+      }
+      const w = Math.round(w0 * k);
+      const h = Math.round(h0 * k);
       s.setAttribute("x", String(x));
       s.setAttribute("y", String(top));
       s.removeAttribute("style");
@@ -67,14 +77,14 @@ export function renderSVG(view: string, data: unknown, options: unknown = {}): s
       x += w + 8;
       height = Math.max(height, h);
     }
-    // Rough text widths (14 px bold title, 11 px subtitle) so neither is clipped.
-    const width = Math.max(x, 8 + 8.6 * title.length, 8 + 6 * subtitle.length);
+    // Rough text widths (16 px bold title, 13 px subtitle, × k at presentation size), erring wide so neither is clipped.
+    const width = Math.max(x, 8 + 9.8 * k * title.length, 8 + 7.4 * k * subtitle.length);
     return (
       `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${Math.ceil(width)}" height="${Math.ceil(top + height)}" ` +
       `viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(top + height)}" role="img" aria-label="${esc(title)}">` +
       `<style>${STYLE}</style><rect width="100%" height="100%" fill="#fff"/>` +
-      `<text x="4" y="18" font-size="14" font-weight="600">${esc(title)}</text>` +
-      (subtitle ? `<text x="4" y="36" font-size="11" style="fill:#555">${esc(subtitle)}</text>` : "") +
+      `<text x="4" y="${Math.round(19 * k)}" font-size="${Math.round(16 * k)}" font-weight="600">${esc(title)}</text>` +
+      (subtitle ? `<text x="4" y="${Math.round(38 * k)}" font-size="${Math.round(13 * k)}" style="fill:#555">${esc(subtitle)}</text>` : "") +
       parts.join("") +
       `</svg>`
     );

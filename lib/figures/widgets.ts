@@ -37,6 +37,28 @@ export interface Selection {
 
 type FigureState = { data: object; options: object; selected: Selection | null };
 
+/** Options every figure made from now on starts with (a view's own options win). */
+export interface FigureDefaults {
+  /** Presentation size: text at 16 px or more and bigger cells (each view also has a toggle). */
+  presentation?: boolean;
+}
+
+const DEFAULTS: FigureDefaults = {};
+
+/**
+ * Sets options for every figure made after the call, e.g. `figureDefaults({ presentation: true })`
+ * before a lecture. Returns the defaults now in force.
+ */
+export function figureDefaults(opts: FigureDefaults): FigureDefaults {
+  if (opts === null || typeof opts !== "object") throw new Error(`figureDefaults: expected {presentation?: boolean}, got ${opts === null ? "null" : typeof opts}`);
+  for (const [k, v] of Object.entries(opts)) {
+    if (k !== "presentation") throw new Error(`figureDefaults: unknown option ${JSON.stringify(k)}; known: presentation`);
+    if (v !== undefined && typeof v !== "boolean") throw new Error(`figureDefaults: presentation must be true or false, got ${JSON.stringify(v)}`);
+  }
+  Object.assign(DEFAULTS, opts);
+  return { ...DEFAULTS };
+}
+
 export class FigureWidget extends Widget<FigureState> {
   readonly view: ViewKind;
 
@@ -47,7 +69,7 @@ export class FigureWidget extends Widget<FigureState> {
       throw new Error(`view: expected one of ${figures.join(", ")}, got ${JSON.stringify(view)}`);
     }
     checkFigureData(view, data);
-    super(specFor(view), { data, options, selected: null });
+    super(specFor(view), { data, options: { ...DEFAULTS, ...options }, selected: null });
     this.view = view;
   }
 

@@ -25,3 +25,25 @@ describe("figure bundles (lib/figures, lib/quiz)", () => {
     expect(b["text/plain"]).toBe("T: 1 questions (0 of 1 correct)");
   });
 });
+
+describe("figureDefaults (the global presentation option)", () => {
+  const { figureDefaults } = require("../../lib/figures"); // eslint-disable-line @typescript-eslint/no-var-requires
+  afterEach(() => figureDefaults({ presentation: false }));
+
+  it("makes every later figure presentation-sized, the static SVG included; a view's own option wins", () => {
+    const small = figure(causalPatterns(1, 1, 4, 5), TOKENS.slice(0, 4));
+    figureDefaults({ presentation: true });
+    const big = figure(causalPatterns(1, 1, 4, 5), TOKENS.slice(0, 4));
+    expect(big.get("options")).toMatchObject({ presentation: true });
+    const width = (svg: string) => Number(/^<svg[^>]* width="(\d+)"/.exec(svg)![1]);
+    expect(width(big.toSVG())).toBeGreaterThan(1.2 * width(small.toSVG()));
+    expect(big.toSVG()).toMatch(/font-size="20" font-weight="600"/);
+    const own = figure({ view: "patching", values: { data: new Float32Array(4), shape: [2, 2] }, kind: "head", metric: "m", options: { presentation: false } });
+    expect(own.get("options")).toMatchObject({ presentation: false });
+  });
+
+  it("rejects unknown options and non-boolean values by name", () => {
+    expect(() => figureDefaults({ size: 3 })).toThrow(/unknown option "size"; known: presentation/);
+    expect(() => figureDefaults({ presentation: "yes" })).toThrow(/presentation must be true or false/);
+  });
+});

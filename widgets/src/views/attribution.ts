@@ -2,7 +2,7 @@
 // measure, each token shaded by its importance (scaled to the row's largest magnitude),
 // with Kendall τ between that measure and attention beside the row.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, checkTensor, checkTokens, createFrame, fmt, showToken } from "./common";
+import { Cleanup, Tensor, THEME, checkTensor, checkTokens, createFrame, fmt, showToken, MIN_TEXT, divergingRdBu, isDark, sequentialHue } from "./common";
 
 export interface AttributionData {
   tokens: string[];
@@ -44,7 +44,8 @@ export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return denom === 0 ? NaN : (concordant - discordant) / denom;
 }
 
-export function render(el: HTMLElement, data: AttributionData, _options: Record<string, never> = {}): Cleanup {
+export function render(el: HTMLElement, data: AttributionData, _options: { theme?: "light" | "dark" } = {}): Cleanup {
+  const dark = isDark(el, _options.theme);
   const att = checkTensor("attention", data.attention, [1]);
   const n = att.shape[0];
   const tokens = checkTokens("tokens", data.tokens, n);
@@ -82,22 +83,22 @@ export function render(el: HTMLElement, data: AttributionData, _options: Record<
     .attr("role", "img")
     .attr("aria-label", `token importance by ${rows.map((r) => r.name).join(", ")}`);
   const g = svg.append("g").attr("transform", "translate(0,26)");
-  g.append("text").attr("class", "axis-label").attr("x", 0).attr("y", -10).attr("font-size", 12).text("Measure (τ vs attention)");
-  g.append("text").attr("class", "axis-label").attr("x", labelW).attr("y", -10).attr("font-size", 12).text("Input tokens →");
+  g.append("text").attr("class", "axis-label").attr("x", 0).attr("y", -10).attr("font-size", MIN_TEXT).text("Measure (τ vs attention)");
+  g.append("text").attr("class", "axis-label").attr("x", labelW).attr("y", -10).attr("font-size", MIN_TEXT).text("Input tokens →");
   let picked: number | null = null;
   rows.forEach((r, k) => {
     const maxAbs = d3.max(r.values, (v) => Math.abs(v)) || 1;
     const signed = d3.min(r.values)! < 0;
-    const scale = signed ? d3.scaleDiverging(d3.interpolateRdBu).domain([-1, 0, 1]) : d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
+    const scale = signed ? d3.scaleDiverging(divergingRdBu(dark)).domain([-1, 0, 1]) : d3.scaleSequential(sequentialHue(d3.interpolateBlues, dark)).domain([0, 1]);
     // NaN: a value the method does not define (e.g. leaving out the query token itself).
-    const color = (v: number) => (Number.isFinite(v) ? scale(v) : "#d9d9d9");
+    const color = (v: number) => (Number.isFinite(v) ? scale(v) : dark ? "#4a4a4a" : "#d9d9d9");
     const rg = g.append("g").attr("class", "measure").attr("data-name", r.name).attr("transform", `translate(0,${k * rowH})`);
     rg.append("text")
       .attr("class", "measure-label")
       .attr("x", 0)
       .attr("y", rowH / 2)
       .attr("dy", "0.35em")
-      .attr("font-size", 11)
+      .attr("font-size", MIN_TEXT)
       .text(k === 0 ? r.name : `${r.name} (τ ${Number.isNaN(r.tau) ? "n/a" : r.tau.toFixed(2)})`);
     const cells = rg
       .selectAll("g.tok")
@@ -118,7 +119,7 @@ export function render(el: HTMLElement, data: AttributionData, _options: Record<
       .attr("y", (rowH - 4) / 2)
       .attr("dy", "0.35em")
       .attr("text-anchor", "middle")
-      .attr("font-size", 11)
+      .attr("font-size", MIN_TEXT)
       // Dark shades get light text; the theme colour would vanish on them in either theme.
       .style("fill", (d) => (d3.hsl(color(d.v / maxAbs)).l < 0.55 ? "#fff" : "#111"))
       .text((d) => showToken(tokens[d.i]));

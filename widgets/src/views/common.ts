@@ -35,18 +35,143 @@ export const THEME = {
 export const CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
 const STYLE = `
-.attnlab-view { font-family: ${THEME.font}; color: ${THEME.fg}; background: ${THEME.bg}; position: relative; padding: 4px; font-size: 12px; }
-.attnlab-view .attnlab-title { font-weight: 600; font-size: 14px; margin: 2px 0; }
-.attnlab-view .attnlab-subtitle { color: ${THEME.fg2}; font-size: 11px; margin-bottom: 4px; }
+.attnlab-view { font-family: ${THEME.font}; color: ${THEME.fg}; background: ${THEME.bg}; position: relative; padding: 4px; font-size: 13px; }
+.attnlab-view.attnlab-presentation { font-size: 16px; }
+.attnlab-view.attnlab-presentation .attnlab-title { font-size: 20px; }
+.attnlab-view.attnlab-presentation .attnlab-subtitle, .attnlab-view.attnlab-presentation .attnlab-tooltip { font-size: 16px; }
+.attnlab-view .attnlab-title { font-weight: 600; font-size: 16px; margin: 2px 0; }
+.attnlab-view .attnlab-subtitle { color: ${THEME.fg2}; font-size: 13px; margin-bottom: 4px; }
 .attnlab-view .attnlab-controls { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 4px 0; }
 .attnlab-view .attnlab-controls select, .attnlab-view .attnlab-controls input { font: inherit; color: ${THEME.fg}; background: ${THEME.bg2}; border: 1px solid ${THEME.border}; }
 .attnlab-view .attnlab-status { color: ${THEME.fg2}; font-style: italic; }
-.attnlab-view .attnlab-tooltip { position: absolute; pointer-events: none; background: ${THEME.bg2}; color: ${THEME.fg}; border: 1px solid ${THEME.border}; padding: 3px 6px; white-space: pre; font-size: 11px; z-index: 10; }
+.attnlab-view .attnlab-tooltip { position: absolute; pointer-events: none; background: ${THEME.bg2}; color: ${THEME.fg}; border: 1px solid ${THEME.border}; padding: 3px 6px; white-space: pre; font-size: 13px; z-index: 10; }
 .attnlab-view svg text { fill: ${THEME.fg}; font-family: ${THEME.font}; }
 .attnlab-view .attnlab-body { position: relative; }
 .attnlab-view .token-label { cursor: pointer; }
 .attnlab-view .token-label.active { font-weight: 700; fill: ${THEME.accent}; }
+.attnlab-view .attnlab-controls select, .attnlab-view .attnlab-controls input[type=text] { background: var(--jp-input-background, ${THEME.bg}); }
 `;
+
+/** The smallest SVG text size any view draws (px); presentation size scales the drawing by PRESENTATION_SCALE. */
+export const MIN_TEXT = 13;
+/** Presentation size: every drawing scaled so 13 px text reads as 16 px or more. */
+export const PRESENTATION_SCALE = 16 / 13;
+
+/**
+ * Width in px of `text` at `px` size: the canvas's measureText in a browser, a per-glyph
+ * estimate elsewhere (jsdom, the kernel's static renderer) that errs wide so nothing clips.
+ */
+export function textWidth(text: string, px: number, doc?: Document, bold = false): number {
+  if (doc && canvasAvailable(doc)) {
+    const ctx = (measureCanvas ??= doc.createElement("canvas")).getContext("2d");
+    if (ctx) {
+      ctx.font = `${bold ? "600 " : ""}${px}px system-ui, -apple-system, 'Segoe UI', sans-serif`;
+      return ctx.measureText(text).width;
+    }
+  }
+  let em = 0;
+  for (const ch of text) em += /[ il.,:;'|!]/.test(ch) ? 0.3 : /[mwMW@%]/.test(ch) ? 0.9 : /[A-Z0-9]/.test(ch) ? 0.68 : ch.charCodeAt(0) > 0x2000 ? 1 : 0.58;
+  return em * px * (bold ? 1.08 : 1);
+}
+let measureCanvas: HTMLCanvasElement | undefined;
+
+/** `text` shortened with "…" to fit `max` px at `px` size (unchanged when it fits). */
+export function ellipsize(text: string, max: number, px: number, doc?: Document): string {
+  if (textWidth(text, px, doc) <= max) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (textWidth(text.slice(0, mid) + "…", px, doc) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return text.slice(0, Math.max(1, lo)) + "…";
+}
+
+/** Sets an SVG text's content to fit `max` px; when shortened, the full text is its tooltip (<title>). */
+export function fitText(t: d3.Selection<SVGTextElement, unknown, null, undefined>, text: string, max: number, px: number): void {
+  const doc = t.node()?.ownerDocument;
+  const shown = ellipsize(text, max, px, doc);
+  t.text(shown);
+  if (shown !== text) t.append("title").text(text);
+}
+
+/**
+ * True when the view sits in JupyterLab's dark theme (body[data-jp-theme-light="false"]) or
+ * the caller asks for it (options.theme "dark"): colour scales then use their dark variants.
+ */
+export function isDark(el: Element, theme?: string): boolean {
+  if (theme === "dark") return true;
+  if (theme === "light") return false;
+  const host = el.closest?.("[data-jp-theme-light]");
+  return host?.getAttribute("data-jp-theme-light") === "false";
+}
+
+/** Dark variant of a single-hue scale: low values near the dark background, high values the hue at full strength. */
+export function sequentialHue(hue: (t: number) => string, dark: boolean): (t: number) => string {
+  if (!dark) return hue;
+  const top = d3.rgb(hue(0.85));
+  return d3.interpolateRgb("#1b1b1f", top.brighter(0.6).formatRgb());
+}
+
+/** RdBu in light theme; in dark theme red → near-black → blue, so zero is as dark as the background. */
+export function divergingRdBu(dark: boolean): (t: number) => string {
+  if (!dark) return d3.interpolateRdBu;
+  return d3.interpolateRgbBasis(["#f4a582", "#d6604d", "#5a1f24", "#1b1b1f", "#1d3b57", "#4393c3", "#92c5de"]);
+}
+
+/**
+ * The presentation-size pass: scales every top-level SVG of `root` by `k` (width/height,
+ * with a viewBox keeping the drawing's coordinates), so text and cells grow together.
+ */
+export function scaleDrawings(root: Element, k: number): void {
+  if (k === 1) return;
+  for (const s of Array.from(root.querySelectorAll("svg"))) {
+    if (s.parentElement?.closest("svg")) continue;
+    const w = Number(s.getAttribute("width"));
+    const h = Number(s.getAttribute("height"));
+    if (!(w > 0 && h > 0)) continue;
+    if (!s.getAttribute("viewBox")) s.setAttribute("viewBox", `0 0 ${w} ${h}`);
+    s.setAttribute("width", String(Math.round(w * k)));
+    s.setAttribute("height", String(Math.round(h * k)));
+  }
+  for (const c of Array.from(root.querySelectorAll("canvas.cells-canvas")) as HTMLElement[]) {
+    for (const prop of ["left", "top", "width", "height"] as const) {
+      const v = parseFloat(c.style[prop]);
+      if (Number.isFinite(v)) c.style[prop] = `${v * k}px`;
+    }
+  }
+}
+
+/**
+ * Grows each top-level SVG of `root` to hold everything drawn in it (axis titles, rotated
+ * labels, legend text), in a browser where getBBox measures: nothing is cut at its edges.
+ */
+export function fitDrawings(root: Element): void {
+  for (const s of Array.from(root.querySelectorAll("svg")) as SVGSVGElement[]) {
+    if (s.parentElement?.closest("svg") || typeof s.getBBox !== "function") continue;
+    let b: DOMRect;
+    try {
+      b = s.getBBox();
+    } catch {
+      continue;
+    }
+    if (!(b.width > 0)) continue;
+    const vb = s.getAttribute("viewBox")?.split(/\s+/).map(Number);
+    const w0 = vb ? vb[2] : Number(s.getAttribute("width"));
+    const h0 = vb ? vb[3] : Number(s.getAttribute("height"));
+    const x0 = Math.min(0, Math.floor(b.x) - 2);
+    const y0 = Math.min(0, Math.floor(b.y) - 2);
+    const x1 = Math.max(w0, Math.ceil(b.x + b.width) + 2);
+    const y1 = Math.max(h0, Math.ceil(b.y + b.height) + 2);
+    if (x0 === 0 && y0 === 0 && x1 === w0 && y1 === h0) continue;
+    const k = Number(s.getAttribute("width")) / w0 || 1;
+    s.setAttribute("viewBox", `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
+    s.setAttribute("width", String(Math.round((x1 - x0) * k)));
+    s.setAttribute("height", String(Math.round((y1 - y0) * k)));
+  }
+}
+
 
 /** Throws a clear error unless `t` is a Float32Array tensor of the given rank whose length matches its shape. */
 export function checkTensor(name: string, t: Tensor | undefined, ranks: number[]): Tensor {
@@ -241,17 +366,53 @@ export function colorLegend(
   const axis = d3.scaleLinear().domain([lo, hi]).range([opts.height, 0]);
   const ax = lg.append("g").attr("transform", "translate(12,0)").call(d3.axisRight(axis).ticks(5, ".2f"));
   styleAxis(ax);
-  lg.append("text")
+  ax.selectAll("text").attr("font-size", MIN_TEXT);
+  // The title runs along the bar in up to two lines as long as the bar (at least 90 px);
+  // anything longer ends in "…" with the full title as the legend's tooltip.
+  const max = Math.max(opts.height, 90);
+  const doc = g.node()?.ownerDocument;
+  const lines = wrapText(opts.title, max, MIN_TEXT, 2, doc);
+  const title = lg
+    .append("text")
     .attr("class", "legend-title")
-    .attr("transform", `translate(-4,${opts.height / 2}) rotate(-90)`)
+    .attr("transform", `translate(-5,${opts.height / 2}) rotate(-90)`)
     .attr("text-anchor", "middle")
-    .attr("font-size", 11)
-    .text(opts.title);
+    .attr("font-size", MIN_TEXT);
+  lines.forEach((line, i) =>
+    title
+      .append("tspan")
+      .attr("x", 0)
+      .attr("dy", i === 0 ? `${-(lines.length - 1) * 1.15}em` : "1.15em")
+      .text(i < lines.length - 1 ? `${line} ` : line),
+  );
+  if (lines.join(" ") !== opts.title) lg.insert("title", ":first-child").text(opts.title);
+}
+
+/** `text` in at most `maxLines` lines of `max` px (greedy by words); the last line ends in "…" if the rest does not fit. */
+export function wrapText(text: string, max: number, px: number, maxLines: number, doc?: Document): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let cur = "";
+  for (let i = 0; i < words.length; i++) {
+    const next = cur ? `${cur} ${words[i]}` : words[i];
+    if (textWidth(next, px, doc) <= max || !cur) {
+      cur = next;
+      continue;
+    }
+    lines.push(cur);
+    cur = words[i];
+    if (lines.length === maxLines - 1) {
+      cur = words.slice(i).join(" ");
+      break;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines.map((l) => ellipsize(l, max, px, doc));
 }
 
 /** Axis lines and ticks in the theme's colours (d3 draws them currentColor). */
 export function styleAxis(ax: d3.Selection<SVGGElement, unknown, null, undefined>): void {
-  ax.attr("color", null).style("color", THEME.fg2);
+  ax.attr("color", null).style("color", THEME.fg2).attr("font-size", MIN_TEXT);
 }
 
 export function axisLabel(
@@ -260,13 +421,16 @@ export function axisLabel(
   x: number,
   y: number,
   rotate = false,
+  max = Infinity,
 ): void {
-  g.append("text")
+  const t = g
+    .append("text")
     .attr("class", "axis-label")
     .attr("text-anchor", "middle")
-    .attr("font-size", 12)
-    .attr("transform", rotate ? `translate(${x},${y}) rotate(-90)` : `translate(${x},${y})`)
-    .text(text);
+    .attr("font-size", MIN_TEXT)
+    .attr("transform", rotate ? `translate(${x},${y}) rotate(-90)` : `translate(${x},${y})`);
+  // Along its axis a label gets at most `max` px (e.g. the plot's side), else "…" and a tooltip.
+  fitText(t, text, Math.max(max, 60), MIN_TEXT);
 }
 
 /** True where a 2-D canvas can be drawn (not in jsdom, which has no canvas backend). */

@@ -66,7 +66,8 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
     const t = data.scores[kind];
     heading.textContent = `${data.title ?? "Head scores"}: ${kind}`;
     if (sub) sub.textContent = SCORE_DESCRIPTIONS[kind] ?? kind;
-    const cell = Math.max(14, Math.min(36, Math.floor(480 / Math.max(nLayers, nHeads))));
+    // Small grids (2 × 4 heads) get big cells: they are read from the back of a room.
+    const cell = Math.max(14, Math.min(56, Math.floor(480 / Math.max(nLayers, nHeads))));
     const m = { left: 60, top: 20, right: 100, bottom: 44 };
     const pw = nHeads * cell;
     const ph = nLayers * cell;

@@ -21,6 +21,9 @@ import {
   range,
   showToken,
   subMatrix,
+  MIN_TEXT,
+  fitText,
+  textWidth,
 } from "./common";
 
 export interface HeatmapData {
@@ -189,8 +192,12 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     const cell = Math.max(1, Math.min(24, Math.floor(size / Math.max(rows, cols))));
     const pw = cell * cols;
     const ph = cell * rows;
-    const longest = d3.max([...keys, ...queries], (t) => showToken(t).length) ?? 1;
-    const labelW = Math.min(110, 8 + 6.5 * longest);
+    // Label every k-th token so labels stay legible (MIN_TEXT px, 1 px apart at least).
+    const step = Math.max(1, Math.ceil((MIN_TEXT + 1) / cell));
+    const fs = MIN_TEXT;
+    const doc = frame.root.ownerDocument;
+    const longest = d3.max([...keys, ...queries], (t) => textWidth(showToken(t), fs, doc)) ?? 10;
+    const labelW = Math.ceil(Math.min(140, 6 + longest));
     const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
     const rowMax = new Float32Array(rows);
     let vmax = 0;
@@ -222,9 +229,6 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     g.append("rect").attr("class", "frame").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
     paintMatrix(mode, g, host, { left: m.left, top: m.top }, { rows, cols, width: pw, height: ph, value: shown, color }, options.raster);
 
-    // Label every k-th token so labels stay at least 10 px apart.
-    const step = Math.max(1, Math.ceil(10 / cell));
-    const fs = Math.min(11, Math.max(8, cell - 2));
     g.append("g")
       .attr("class", "row-labels")
       .selectAll("text")
@@ -237,7 +241,9 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       .attr("dy", "0.35em")
       .attr("text-anchor", "end")
       .attr("font-size", fs)
-      .text((i) => showToken(queries[i]))
+      .each(function (i) {
+        fitText(d3.select(this as SVGTextElement) as never, showToken(queries[i]), labelW - 4, fs);
+      })
       .on("click", (_e, i) => toggle(i, i));
     g.append("g")
       .attr("class", "col-labels")
@@ -250,10 +256,12 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       .attr("dy", "0.35em")
       .attr("text-anchor", "start")
       .attr("font-size", fs)
-      .text((j) => showToken(keys[j]))
+      .each(function (j) {
+        fitText(d3.select(this as SVGTextElement) as never, showToken(keys[j]), labelW - 4, fs);
+      })
       .on("click", (_e, j) => toggle(j, j));
-    axisLabel(g, "Query token (attending from)", -labelW - 10, ph / 2, true);
-    axisLabel(g, "Key token (attended to)", pw / 2, -labelW - 10);
+    axisLabel(g, "Query token (attending from)", -labelW - 10, ph / 2, true, ph + m.top);
+    axisLabel(g, "Key token (attended to)", pw / 2, -labelW - 10, false, pw + m.right);
     colorLegend(g, color, {
       x: pw + 40,
       y: 0,

@@ -3,7 +3,7 @@
 // keep the user's choices across redraws. Without this a kernel push (HeatmapFigure.show,
 // a new pattern, a changed title) would redraw from scratch and drop the heatmap's mask,
 // colour mode, highlight and the head the user picked.
-import type { Cleanup } from "./common";
+import { PRESENTATION_SCALE, fitDrawings, scaleDrawings, type Cleanup } from "./common";
 import type { HeatmapViewState } from "./heatmap";
 
 export type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
@@ -16,6 +16,9 @@ export class ViewHost {
   private heatmap: Partial<HeatmapViewState> = {};
   /** layer/head of the data last drawn: when the kernel changes them, its head wins. */
   private drawnHead: HeadOf | null = null;
+  /** Presentation size as toggled in this view (null: as the kernel's options say). */
+  private presentation: boolean | null = null;
+  private last: { data: unknown; options: Record<string, unknown> | null | undefined; callbacks: Record<string, unknown> } | null = null;
 
   constructor(
     private readonly el: HTMLElement,
@@ -51,8 +54,11 @@ export class ViewHost {
         onState?.(s);
       };
     }
+    this.last = { data, options, callbacks };
+    const big = this.presentation ?? opts.presentation === true;
     try {
       this.cleanup = this.renderer(this.el, data as never, opts as never);
+      this.finish(big);
     } catch (e) {
       const doc = this.el.ownerDocument;
       const pre = doc.createElement("pre");
@@ -60,6 +66,36 @@ export class ViewHost {
       pre.textContent = `attnlab ${this.kind} view: ${(e as Error).message}`;
       this.el.appendChild(pre);
     }
+  }
+
+  /**
+   * After a render: SVGs grown to hold all their text (where the browser measures), the
+   * presentation size applied, and its toggle in the view's controls.
+   */
+  private finish(big: boolean): void {
+    const root = this.el.querySelector(".attnlab-view");
+    if (!root) return;
+    fitDrawings(root);
+    if (big) {
+      root.classList.add("attnlab-presentation");
+      scaleDrawings(root, PRESENTATION_SCALE);
+    }
+    const controls = root.querySelector(".attnlab-controls");
+    if (!controls) return;
+    const doc = this.el.ownerDocument;
+    const wrap = doc.createElement("label");
+    wrap.className = "attnlab-size-toggle";
+    wrap.title = "Text at 16 px or more and bigger cells, to read from the back of a room";
+    const box = doc.createElement("input");
+    box.type = "checkbox";
+    box.checked = big;
+    box.setAttribute("aria-label", "presentation size");
+    box.addEventListener("change", () => {
+      this.presentation = box.checked;
+      if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+    });
+    wrap.append(box, doc.createTextNode(" presentation size"));
+    controls.insertBefore(wrap, controls.lastChild);
   }
 
   /** The state the next heatmap render starts from (for tests and debugging). */

@@ -3,7 +3,7 @@
 // column per position; a cell shows the top prediction there, shaded by its probability
 // (or by the probability of a chosen target token).
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, range, showToken } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, range, showToken, MIN_TEXT } from "./common";
 
 export interface LensData {
   /** Input tokens, one per column. */
@@ -103,7 +103,7 @@ export function render(el: HTMLElement, data: LensData, options: LensOptions = {
       .attr("y", (ch - 1) / 2)
       .attr("dy", "0.35em")
       .attr("text-anchor", "middle")
-      .attr("font-size", 10)
+      .attr("font-size", MIN_TEXT)
       // Light text on dark viridis, dark on light, in either theme.
       .style("fill", (d) => (d3.hsl(color(value(d.l, d.p))).l < 0.55 ? "#fff" : "#111"))
       .text((d) => showToken(tt[d.l][d.p][0]));
@@ -116,7 +116,7 @@ export function render(el: HTMLElement, data: LensData, options: LensOptions = {
       .attr("y", (l) => (l + 0.5) * ch)
       .attr("dy", "0.35em")
       .attr("text-anchor", "end")
-      .attr("font-size", 10)
+      .attr("font-size", MIN_TEXT)
       .text((l) => layers[l]);
     g.append("g")
       .selectAll("text")
@@ -125,7 +125,7 @@ export function render(el: HTMLElement, data: LensData, options: LensOptions = {
       .attr("class", "col-label")
       .attr("transform", (p) => `translate(${(p + 0.5) * cw},-4) rotate(-90)`)
       .attr("dy", "0.35em")
-      .attr("font-size", 10)
+      .attr("font-size", MIN_TEXT)
       .text((p) => showToken(tokens[p]));
     axisLabel(g, "Layer (residual stream read)", -labelW - 10, (ch * nL) / 2, true);
     axisLabel(g, "Input position", (cw * P) / 2, ch * nL + 20);

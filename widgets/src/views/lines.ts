@@ -2,7 +2,7 @@
 // query token (left) to each key token (right) whose opacity is the attention weight.
 // Hovering a token keeps only its lines.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, checkTensor, checkTokens, createFrame, fmt, range, showToken, subMatrix } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, checkTensor, checkTokens, createFrame, fmt, range, showToken, subMatrix, MIN_TEXT } from "./common";
 
 export interface LinesData {
   /** [query, key] for one head, or [layer, head, query, key]. */
@@ -71,8 +71,8 @@ export function render(el: HTMLElement, data: LinesData, options: LinesOptions =
     const xl = colW;
     const xr = colW + gapW;
     const y = (i: number) => i * rowH + rowH / 2;
-    g.append("text").attr("class", "axis-label").attr("x", xl).attr("y", -14).attr("text-anchor", "end").attr("font-size", 12).text("Query (from)");
-    g.append("text").attr("class", "axis-label").attr("x", xr).attr("y", -14).attr("text-anchor", "start").attr("font-size", 12).text("Key (to)");
+    g.append("text").attr("class", "axis-label").attr("x", xl).attr("y", -14).attr("text-anchor", "end").attr("font-size", MIN_TEXT).text("Query (from)");
+    g.append("text").attr("class", "axis-label").attr("x", xr).attr("y", -14).attr("text-anchor", "start").attr("font-size", MIN_TEXT).text("Key (to)");
     const links: { i: number; j: number; w: number }[] = [];
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (mat[i * cols + j] >= minWeight) links.push({ i, j, w: mat[i * cols + j] });
     const lines = g
@@ -115,7 +115,7 @@ export function render(el: HTMLElement, data: LinesData, options: LinesOptions =
         .attr("y", y)
         .attr("dy", "0.35em")
         .attr("text-anchor", side === "left" ? "end" : "start")
-        .attr("font-size", 12)
+        .attr("font-size", MIN_TEXT)
         .text((i) => showToken(tokens[i]))
         .on("mouseenter", (event: MouseEvent, i) => focus(side === "left" ? "query" : "key", i, event))
         .on("mouseleave", () => focus(null, -1));

@@ -4,7 +4,7 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -27,10 +27,15 @@ export interface PatchingData {
   panels?: [string, string];
   /** Bars to the right: one per label, on their own diverging scale. */
   bars?: { labels: string[]; values: Tensor; title: string };
+  /** The method's noise level in the metric's units: the automatic colour range is never narrower. */
+  noise?: number;
 }
 
 export interface PatchingOptions {
   raster?: RasterEncoder;
+  /** Fixes the colour range to ±range (e.g. to compare maps, or to keep noise from looking saturated). */
+  range?: number;
+  theme?: "light" | "dark";
   onSelect?: (layer: number, column: number) => void;
 }
 
@@ -75,9 +80,11 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const barsH = bv ? bv.shape[0] * barRow : 0;
   const barsX = mapsW + 110 + barLabelW;
   const bottom = m.bottom + (ex ? 16 : 0);
-  const a = Math.max(1e-6, ...maps.map((x) => d3.max(x.data, (v) => Math.abs(v)) ?? 1));
-  // RdBu runs red → blue; negative (hurts) red, positive (helps) blue.
-  const color = d3.scaleDiverging(d3.interpolateRdBu).domain([-a, 0, a]);
+  // Symmetric about zero: ±range when fixed, else ±(largest |value|), never narrower than the noise.
+  const fixed = typeof options.range === "number" && options.range > 0 ? options.range : null;
+  const a = fixed ?? Math.max(1e-6, data.noise ?? 0, ...maps.map((x) => d3.max(x.data, (v) => Math.abs(v)) ?? 1));
+  // RdBu runs red → blue; negative (hurts) red, positive (helps) blue; zero is the background's lightness.
+  const color = d3.scaleDiverging(divergingRdBu(isDark(el, options.theme))).domain([-a, 0, a]).clamp(true);
   const host = el.ownerDocument.createElement("div");
   host.style.position = "relative";
   frame.body.appendChild(host);
@@ -86,7 +93,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
     .append("svg")
     .attr("xmlns", "http://www.w3.org/2000/svg")
     .attr("width", m.left + mapsW + m.right + (bv ? barLabelW + barW + 20 : 0))
-    .attr("height", m.top + Math.max(ph, barsH) + bottom)
+    .attr("height", m.top + Math.max(ph, barsH, Math.min(Math.max(ph, 80), 200) + 24 - bottom) + bottom)
     .attr("role", "img")
     .attr("aria-label", `patching map, ${nLayers} layers × ${nCols} ${data.kind}s`)
     .style("position", "relative");
@@ -105,7 +112,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
       .attr("transform", (c) => (data.kind === "position" ? `translate(${(c + 0.5) * cell},-4) rotate(-90)` : `translate(${(c + 0.5) * cell},-4)`))
       .attr("dy", data.kind === "position" ? "0.35em" : 0)
       .attr("text-anchor", data.kind === "position" ? "start" : "middle")
-      .attr("font-size", 10)
+      .attr("font-size", MIN_TEXT)
       .text((c) => colLabels[c]);
     if (i === 0) {
       pg.append("g")
@@ -117,18 +124,21 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
         .attr("y", (l) => (l + 0.5) * cell)
         .attr("dy", "0.35em")
         .attr("text-anchor", "end")
-        .attr("font-size", 10)
+        .attr("font-size", MIN_TEXT)
         .text((l) => l);
       axisLabel(g, "Layer", -36, ph / 2, true);
     }
     axisLabel(pg, colName, pw / 2, ph + 24);
     if (ex) {
       const caption = (data.panels ?? ["attribution patching (estimate)", "activation patching (exact)"])[i];
-      pg.append("text").attr("class", "panel-caption").attr("x", pw / 2).attr("y", ph + 42).attr("text-anchor", "middle").attr("font-size", 11).style("fill", THEME.fg).text(caption);
+      pg.append("text").attr("class", "panel-caption").attr("x", pw / 2).attr("y", ph + 42).attr("text-anchor", "middle").attr("font-size", MIN_TEXT).style("fill", THEME.fg).text(caption);
     }
     return { pg, x };
   });
-  colorLegend(g, color, { x: mapsW + 40, y: 0, height: Math.min(Math.max(ph, 80), 200), title: data.metric });
+  const legendH = Math.min(Math.max(ph, 80), 200);
+  colorLegend(g, color, { x: mapsW + 40, y: 0, height: legendH, title: data.metric });
+  // The range in words under the bar: a narrow automatic range (noise looking saturated) shows at once.
+  g.append("text").attr("class", "legend-range").attr("x", mapsW + 30).attr("y", legendH + 18).attr("font-size", MIN_TEXT).attr("font-weight", 600).text(`range ±${fmt(a)}${fixed ? " (fixed)" : ""}`);
   if (bv && bars) {
     const bmax = Math.max(1e-6, d3.max(bv.data, (v) => Math.abs(v)) ?? 1);
     const bx = d3.scaleLinear().domain([-bmax, bmax]).range([0, barW]);
@@ -153,7 +163,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
       .attr("y", (i) => (i + 0.5) * barRow)
       .attr("dy", "0.35em")
       .attr("text-anchor", "end")
-      .attr("font-size", 10)
+      .attr("font-size", MIN_TEXT)
       .text((i) => bars.labels[i]);
     bg.append("line").attr("x1", bx(0)).attr("x2", bx(0)).attr("y1", 0).attr("y2", barsH).style("stroke", THEME.fg);
     const ax = bg.append("g").attr("transform", `translate(0,${barsH})`).call(d3.axisBottom(bx).ticks(4, ".2f"));

@@ -2,7 +2,7 @@
 // confidence band, the control task dashed, the majority-class baseline dotted, and
 // selectivity (task − control) in a second panel underneath.
 import * as d3 from "d3";
-import { CATEGORICAL, Cleanup, THEME, axisLabel, createFrame, fmt, styleAxis } from "./common";
+import { CATEGORICAL, Cleanup, THEME, axisLabel, createFrame, fmt, styleAxis, MIN_TEXT } from "./common";
 
 export interface ProbeProperty {
   name: string;
@@ -121,7 +121,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
     const ly = 10 + k * 18;
     const lg = g.append("g").attr("class", "legend-item").attr("transform", `translate(${w + 16},${ly})`);
     lg.append("line").attr("x1", 0).attr("x2", 18).attr("stroke", c).attr("stroke-width", 2);
-    lg.append("text").attr("x", 24).attr("dy", "0.35em").attr("font-size", 11).text(p.name);
+    lg.append("text").attr("x", 24).attr("dy", "0.35em").attr("font-size", MIN_TEXT).text(p.name);
   });
   if (data.majority != null && ok(data.majority)) {
     g.append("line").attr("class", "majority shared").attr("x1", 0).attr("x2", w).attr("y1", y(data.majority)).attr("y2", y(data.majority)).attr("stroke-dasharray", "2 3").style("stroke", THEME.fg2);
@@ -133,7 +133,7 @@ export function render(el: HTMLElement, data: ProbeData, _options: Record<string
     ["majority baseline", "2 3"],
   ].forEach(([label, dash], i) => {
     key.append("line").attr("x1", 0).attr("x2", 18).attr("y1", i * 16).attr("y2", i * 16).attr("stroke-width", 1.5).attr("stroke-dasharray", dash).style("stroke", THEME.fg2);
-    key.append("text").attr("x", 24).attr("y", i * 16).attr("dy", "0.35em").attr("font-size", 10).text(label as string);
+    key.append("text").attr("x", 24).attr("y", i * 16).attr("dy", "0.35em").attr("font-size", MIN_TEXT).text(label as string);
   });
 
   // Hover: a rule at the nearest layer and every property's numbers there.

@@ -52,7 +52,7 @@ const STYLE = `
 .attnlab-quiz .quiz-text:focus { outline: 2px solid ${THEME.accent}; outline-offset: 0; border-color: ${THEME.accent}; }
 .attnlab-quiz .quiz-text:disabled { opacity: 0.6; }
 .attnlab-quiz .quiz-retry { margin-top: 4px; font-style: italic; }
-.attnlab-quiz button.quiz-reveal { font-size: 12px; }
+.attnlab-quiz button.quiz-reveal { font-size: 13px; }
 .attnlab-quiz button { font: inherit; margin: 6px 6px 0 0; cursor: pointer; }
 .attnlab-quiz .quiz-feedback { margin-top: 6px; padding: 6px 8px; border-left: 4px solid ${THEME.border}; }
 .attnlab-quiz .quiz-feedback.correct { border-color: #009E73; }

@@ -3,7 +3,7 @@
 // Tokens are rows (subject tokens, the corrupted ones, marked *), layers are columns, and
 // each colour scale starts at p_corrupted, in ROME's hues: purple, green, red.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis } from "./common";
+import { Cleanup, Tensor, THEME, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, fitText, isDark, sequentialHue, textWidth } from "./common";
 
 export type RestorationKind = "hidden" | "mlp" | "attn";
 
@@ -29,7 +29,7 @@ const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => str
   { kind: "attn", title: "Restoring attention outputs", xlabel: (w) => `centre of ${w} restored attention layers`, hue: d3.interpolateReds },
 ];
 
-export function render(el: HTMLElement, data: RestorationData, _options: Record<string, never> = {}): Cleanup {
+export function render(el: HTMLElement, data: RestorationData, _options: { theme?: "light" | "dark" } = {}): Cleanup {
   const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] != null);
   if (!firstKind) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
   const [nTok, nLayers] = checkTensor(firstKind, data[firstKind], [2]).shape;
@@ -58,7 +58,8 @@ export function render(el: HTMLElement, data: RestorationData, _options: Record<
   const window = String(data.settings?.window ?? 10);
   const labels = tokens.map((t, i) => (i >= s0 && i < s1 ? `${showToken(t)}*` : showToken(t)));
   const cell = 16;
-  const labelW = Math.min(120, 10 + 7 * (d3.max(labels, (l) => l.length) ?? 4));
+  const dark = isDark(el, (_options as { theme?: string }).theme);
+  const labelW = Math.ceil(Math.min(150, 8 + (d3.max(labels, (l) => textWidth(l, MIN_TEXT, el.ownerDocument)) ?? 30)));
   const pw = Math.max(nLayers * Math.min(cell, Math.floor(360 / nLayers)), 120);
   const cw = pw / nLayers;
   const ph = nTok * cell;
@@ -78,9 +79,10 @@ export function render(el: HTMLElement, data: RestorationData, _options: Record<
       .style("display", "inline-block")
       .style("margin-right", "8px");
     const g = svg.append("g").attr("transform", `translate(${labelW + 16},28)`);
-    g.append("text").attr("class", "panel-title").attr("x", pw / 2).attr("y", -12).attr("text-anchor", "middle").attr("font-size", 12).attr("font-weight", 600).text(panel.title);
+    g.append("text").attr("class", "panel-title").attr("x", pw / 2).attr("y", -12).attr("text-anchor", "middle").attr("font-size", MIN_TEXT).attr("font-weight", 600).text(panel.title);
     const hi = Math.max(data.pCorrupted + 1e-6, d3.max(t.data) ?? 0);
-    const color = d3.scaleSequential(panel.hue).domain([data.pCorrupted, hi]).clamp(true);
+    // ROME's hues from p_corrupted (palest) up; in the dark theme from near-black up, so nothing glares.
+    const color = d3.scaleSequential(sequentialHue(panel.hue, dark)).domain([data.pCorrupted, hi]).clamp(true);
     paintMatrix("svg", g, frame.body, { left: 0, top: 0 }, {
       rows: nTok,
       cols: nLayers,
@@ -99,13 +101,15 @@ export function render(el: HTMLElement, data: RestorationData, _options: Record<
       .attr("y", (i) => (i + 0.5) * cell)
       .attr("dy", "0.35em")
       .attr("text-anchor", "end")
-      .attr("font-size", 11)
-      .text((i) => labels[i]);
+      .attr("font-size", MIN_TEXT)
+      .each(function (i) {
+        fitText(d3.select(this as SVGTextElement) as never, labels[i], labelW - 2, MIN_TEXT);
+      });
     const x = d3.scaleLinear().domain([0, nLayers]).range([0, pw]);
     const ticks = range(nLayers).filter((l) => l % Math.max(1, Math.ceil(nLayers / 8)) === 0);
     styleAxis(g.append("g").attr("transform", `translate(0,${ph})`).call(d3.axisBottom(x).tickValues(ticks.map((l) => l + 0.5)).tickFormat((v) => String(Math.floor(+v)))));
-    axisLabel(g, panel.xlabel(window), pw / 2, ph + 34);
-    axisLabel(g, "input token", -labelW - 4, ph / 2, true);
+    axisLabel(g, panel.xlabel(window), pw / 2, ph + 36, false, pw + 100);
+    axisLabel(g, "input token", -labelW - 6, ph / 2, true, ph + 80);
     colorLegend(g, color, { x: pw + 36, y: 0, height: Math.max(60, Math.min(ph, 160)), title: `p(${showToken(data.answer)})` });
     const hover = g.append("rect").attr("class", "hover-cell").attr("display", "none").attr("fill", "none").attr("width", cw).attr("height", cell).style("stroke", THEME.fg).style("pointer-events", "none");
     const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent");

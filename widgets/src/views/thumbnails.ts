@@ -14,6 +14,7 @@ import {
   range,
   showToken,
   subMatrix,
+  MIN_TEXT,
 } from "./common";
 import { render as renderHeatmap } from "./heatmap";
 
@@ -78,7 +79,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
     .attr("x", (h) => h * (t + gap) + t / 2)
     .attr("y", -8)
     .attr("text-anchor", "middle")
-    .attr("font-size", 10)
+    .attr("font-size", MIN_TEXT)
     .text((h) => h);
   g.append("g")
     .selectAll("text")
@@ -89,7 +90,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
     .attr("y", (l) => l * (t + gap) + t / 2)
     .attr("dy", "0.35em")
     .attr("text-anchor", "end")
-    .attr("font-size", 10)
+    .attr("font-size", MIN_TEXT)
     .text((l) => l);
 
   for (let l = 0; l < nLayers; l++) {
@@ -112,7 +113,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
 
   const px = gridW + 40;
   const preview = g.append("g").attr("class", "preview").attr("transform", `translate(${px},0)`).attr("display", withPreview ? null : "none");
-  const previewTitle = preview.append("text").attr("class", "preview-title").attr("y", -8).attr("font-size", 12).text("Hover a head to preview");
+  const previewTitle = preview.append("text").attr("class", "preview-title").attr("y", -8).attr("font-size", MIN_TEXT).text("Hover a head to preview");
   let previewCanvas: HTMLCanvasElement | null = null;
   let selected: SVGRectElement | null = null;
   const showPreview = (l: number, h: number): void => {
