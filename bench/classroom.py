@@ -58,15 +58,16 @@ def meminfo(key="MemAvailable"):
 
 
 def proc_mem(pid):
-    """(rss, pss) in bytes from smaps_rollup, or None when the process is gone."""
+    """(rss, pss, uss) in bytes from smaps_rollup, or None when the process is gone. USS (private
+    pages) is what the process alone holds; RSS - USS is shared with other processes (node,
+    libtensorflow and other code mapped from the same files)."""
     try:
-        rss = pss = 0
+        f = {}
         for line in open(f"/proc/{pid}/smaps_rollup"):
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1]) * 1024
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1]) * 1024
-        return rss, pss
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                f[parts[0].rstrip(":")] = int(parts[1]) * 1024
+        return f.get("Rss", 0), f.get("Pss", 0), f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)
     except OSError:
         return None
 
@@ -78,26 +79,58 @@ def cmdline(pid):
         return ""
 
 
-class Sampler(threading.Thread):
-    """Peaks per student: kernel RSS/PSS, server RSS, cgroup usage; and the machine's lowest MemAvailable."""
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds, or None when it is gone."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
-    def __init__(self, names):
+
+class Sampler(threading.Thread):
+    """Peaks per student: kernel RSS/PSS, server RSS, cgroup usage, CPU seconds; and the machine's
+    lowest MemAvailable. The machine is shared: if MemAvailable falls under `guard` bytes the
+    sampler ends every student process of this class (by pid, from their cgroups) rather than let
+    the kernel's OOM killer pick a process of someone else's; the run is then marked aborted."""
+
+    def __init__(self, names, guard):
         super().__init__(daemon=True)
-        self.names, self.stop_event = names, threading.Event()
-        self.kernel = {n: [0, 0] for n in names}
+        self.names, self.stop_event, self.guard = names, threading.Event(), guard
+        self.kernel = {n: [0, 0, 0] for n in names}
         self.server = {n: 0 for n in names}
         self.group = {n: 0 for n in names}
+        self.cpu = {}  # pid -> (student, latest cpu seconds)
         self.min_available = meminfo()
+        self.aborted = None
+
+    def cpu_per_student(self):
+        out = {n: 0.0 for n in self.names}
+        for n, sec in self.cpu.values():
+            out[n] += sec
+        return out
 
     def run(self):
         while not self.stop_event.is_set():
+            avail = meminfo()
+            if avail < self.guard and not self.aborted:
+                self.aborted = f"MemAvailable fell to {avail / MB:.0f} MB: ended the class's processes"
+                for n in self.names:
+                    for pid in limits.pids(n):
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
             for n in self.names:
                 for pid in limits.pids(n):
+                    sec = cpu_seconds(pid)
+                    if sec is not None:
+                        self.cpu[pid] = (n, sec)
                     m = proc_mem(pid)
                     if not m:
                         continue
                     if "dist/kernel/main.js" in cmdline(pid):
-                        self.kernel[n] = [max(self.kernel[n][0], m[0]), max(self.kernel[n][1], m[1])]
+                        self.kernel[n] = [max(a, b) for a, b in zip(self.kernel[n], m)]
                     elif "jupyterhub-singleuser" in cmdline(pid):
                         self.server[n] = max(self.server[n], m[0])
                 u = limits.usage(n)
@@ -170,8 +203,10 @@ def run_class(base, names, passwords, cells):
 
 def summarise(n, recs, sampler, baseline_available, oom):
     med = lambda xs: statistics.median(xs) if xs else float("nan")
+    mb = lambda x: None if x != x else round(x / MB)  # NaN (nothing measured) -> None
     kern_rss = [v[0] for v in sampler.kernel.values() if v[0]]
     kern_pss = [v[1] for v in sampler.kernel.values() if v[1]]
+    kern_uss = [v[2] for v in sampler.kernel.values() if v[2]]
     srv = [v for v in sampler.server.values() if v]
     grp = [v for v in sampler.group.values() if v]
     failures = {k: r["failures"] for k, r in recs.items() if r["failures"]}
@@ -182,15 +217,19 @@ def summarise(n, recs, sampler, baseline_available, oom):
         "first_figure_median_s": round(med([r["first_figure"] for r in recs.values() if "first_figure" in r]), 1),
         "finished_all_s": round(max((r.get("finished", float("inf")) for r in recs.values())), 1),
         "finished_median_s": round(med([r["finished"] for r in recs.values() if "finished" in r]), 1),
-        "kernel_rss_mb": round(med(kern_rss) / MB), "kernel_rss_max_mb": round(max(kern_rss, default=0) / MB),
-        "kernel_pss_mb": round(med(kern_pss) / MB),
-        "server_rss_mb": round(med(srv) / MB),
-        "student_cgroup_mb": round(med(grp) / MB), "student_cgroup_max_mb": round(max(grp, default=0) / MB),
+        "kernel_rss_mb": mb(med(kern_rss)), "kernel_rss_max_mb": mb(max(kern_rss, default=0)),
+        "kernel_pss_mb": mb(med(kern_pss)), "kernel_uss_mb": mb(med(kern_uss)),
+        "server_rss_mb": mb(med(srv)),
+        "student_cgroup_mb": mb(med(grp)), "student_cgroup_max_mb": mb(max(grp, default=0)),
         "machine_used_mb": round((baseline_available - sampler.min_available) / MB),
         "oom_kills": oom,
         "failures": failures,
     }
     out["machine_used_per_student_mb"] = round(out["machine_used_mb"] / n)
+    cpu = sampler.cpu_per_student()
+    out["cpu_s_per_student"] = round(med(list(cpu.values())), 1)
+    if sampler.aborted:
+        out["aborted"] = sampler.aborted
     return out
 
 
@@ -200,6 +239,7 @@ def main():
     ap.add_argument("--notebook", default="03-induction-heads")
     ap.add_argument("--mem-limit", default="2G")
     ap.add_argument("--cpu-limit", default="1")
+    ap.add_argument("--guard-mb", type=int, default=2048, help="keep this much of the machine's memory free (abort/skip below it)")
     ap.add_argument("--out", default=str(ROOT / "test-artifacts" / "bench-classroom.json"))
     a = ap.parse_args()
     if os.geteuid() != 0:
@@ -230,11 +270,19 @@ def main():
         print(f"notebook {a.notebook}: {len(cells)} code cells; models/ on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
         print(f"limits per student: memory {a.mem_limit}, CPU {a.cpu_limit} core(s) ({'enforced by cgroups' if limits.available()['memory'] else 'advisory'}); "
               f"machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
+        per_student = None
         for n in a.n:
             cls = names[:n]
+            # Never start a class the machine cannot hold: from the last class's memory per student.
+            if per_student and n * per_student > meminfo() - a.guard_mb * MB:
+                s = {"students": n, "skipped": f"needs about {n * per_student / MB / 1024:.1f} GB ({per_student / MB:.0f} MB per student measured at "
+                     f"N={results[-1]['students']}); {meminfo() / MB / 1024:.1f} GB available, {a.guard_mb} MB kept free"}
+                results.append(s)
+                print(json.dumps(s), flush=True)
+                continue
             oom_before = sum((limits.usage(x) or {}).get("oom_kills") or 0 for x in cls)
             base_avail = meminfo()
-            sampler = Sampler(cls)
+            sampler = Sampler(cls, a.guard_mb * MB)
             sampler.start()
             t0 = time.time()
             recs = run_class(base, cls, passwords, cells)
@@ -245,6 +293,7 @@ def main():
             s["wall_s"] = round(time.time() - t0, 1)
             s["load_1min"] = round(os.getloadavg()[0], 1)
             results.append(s)
+            per_student = max(s["machine_used_mb"], n * (s["student_cgroup_max_mb"] or 0)) * MB / n
             print(json.dumps(s), flush=True)
             pathlib.Path(a.out).parent.mkdir(parents=True, exist_ok=True)
             pathlib.Path(a.out).write_text(json.dumps({"notebook": a.notebook, "model_bytes": model_bytes, "results": results}, indent=1) + "\n")
@@ -258,12 +307,15 @@ def main():
         subprocess.run([*CLI, "--dir", str(d), "uninstall", "--delete-homes"], capture_output=True)
         shutil.rmtree(d, ignore_errors=True)
     print()
-    print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS (MB) | per student, cgroup (MB) | machine used (MB) | failures |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS / USS (MB) | per student, cgroup (MB) | machine used (MB) | failures | CPU s per student |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for s in results:
+        if "skipped" in s:
+            print(f"| {s['students']} | not run: {s['skipped']} |||||||")
+            continue
         print(f"| {s['students']} | {s['spawn_s']} | {s['first_figure_all_s']} | {s['finished_all_s']} ({s['finished_median_s']}) | "
-              f"{s['kernel_rss_mb']} / {s['kernel_pss_mb']} | {s['student_cgroup_mb']} (max {s['student_cgroup_max_mb']}) | {s['machine_used_mb']} | "
-              f"{sum(len(v) for v in s['failures'].values())}{' + ' + str(s['oom_kills']) + ' OOM' if s['oom_kills'] else ''} |")
+              f"{s['kernel_rss_mb']} / {s['kernel_pss_mb']} / {s['kernel_uss_mb']} | {s['student_cgroup_mb']} (max {s['student_cgroup_max_mb']}) | {s['machine_used_mb']} | "
+              f"{sum(len(v) for v in s['failures'].values())}{' + ' + str(s['oom_kills']) + ' OOM' if s['oom_kills'] else ''}{' (aborted)' if s.get('aborted') else ''} | {s['cpu_s_per_student']} |")
 
 
 if __name__ == "__main__":

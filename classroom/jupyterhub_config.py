@@ -94,6 +94,11 @@ c.Spawner.environment = spawner_env
 c.JupyterHub.authenticator_class = "attnlab_classroom.auth.ClassroomAuthenticator"
 c.ClassroomAuthenticator.classroom_dir = str(DIR)
 c.Authenticator.admin_users = {n for n, u in roster.load(DIR)["users"].items() if u["role"] == "lecturer"}
+# The hub makes its user records for these at start, so the REST login (POST /hub/api/users/NAME/
+# tokens with the password) works before a first visit to the login page; names added while the
+# hub runs get their record at their first page login. Who may log in is still the roster's say
+# (ClassroomAuthenticator.check_allowed), so a removed name is refused at once.
+c.Authenticator.allowed_users = set(roster.load(DIR)["users"])
 
 # --- where and how servers run -----------------------------------------------------------------
 c.JupyterHub.spawner_class = "attnlab_classroom.spawner.ClassroomSpawner"
