@@ -32,7 +32,49 @@ function isTensor(x: unknown): x is Tensorish {
   return !!x && typeof x === "object" && isFloat32((x as Tensorish).data) && Array.isArray((x as Tensorish).shape);
 }
 
-export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOptions, options: HeatmapFigureOptions = {}): FigureWidget {
+/** The activation cache of runWithCache (duck-typed: lib/figures does not import the model). */
+interface CacheLike {
+  names(): string[];
+  get(name: string): { shape: number[]; dataSync(): ArrayLike<number> };
+}
+
+function isCache(x: unknown): x is CacheLike {
+  const c = x as CacheLike;
+  return !!c && typeof c === "object" && typeof c.names === "function" && typeof c.get === "function";
+}
+
+/**
+ * Every layer's attention pattern held in a cache, as [layer, head, query, key] with the layer
+ * numbers; `batch` picks the sequence. Throws when the cache holds no hook_pattern.
+ */
+function cachePatterns(cache: CacheLike, batch: number): { pattern: Tensorish; layers: number[] } {
+  const found = cache
+    .names()
+    .map((n) => ({ n, m: /^blocks\.(\d+)\.attn\.hook_pattern$/.exec(n) }))
+    .filter((e) => e.m)
+    .map((e) => ({ name: e.n, layer: Number(e.m![1]) }))
+    .sort((a, b) => a.layer - b.layer);
+  if (found.length === 0) throw new Error('figure(cache, tokens): the cache holds no "blocks.L.attn.hook_pattern"; run runWithCache without a names filter, or include the patterns');
+  const first = cache.get(found[0].name).shape; // [batch, head, query, key]
+  if (first.length !== 4) throw new Error(`figure(cache, tokens): expected hook_pattern [batch, head, query, key], got shape [${first.join(", ")}]`);
+  const [B, H, Q, K] = first;
+  if (!(Number.isInteger(batch) && batch >= 0 && batch < B)) throw new Error(`figure(cache, tokens): opts.batch must be an integer in [0, ${B}), got ${batch}`);
+  const out = new Float32Array(found.length * H * Q * K);
+  found.forEach((f, li) => {
+    const d = cache.get(f.name).dataSync();
+    out.set(Array.prototype.slice.call(d, batch * H * Q * K, (batch + 1) * H * Q * K) as number[], li * H * Q * K);
+  });
+  return { pattern: { data: out, shape: [found.length, H, Q, K] }, layers: found.map((f) => f.layer) };
+}
+
+export function figure(x: unknown, tokensOrOptions?: string[] | (HeatmapFigureOptions & { batch?: number }), options: HeatmapFigureOptions & { batch?: number } = {}): FigureWidget {
+  if (isCache(x)) {
+    // runWithCache's cache: every layer's heatmap, with Layer and Head menus.
+    if (!Array.isArray(tokensOrOptions)) throw new Error("figure(cache, tokens): a cache needs the token strings as the second argument (model.toStrTokens(input))");
+    const { batch = 0, ...rest } = options;
+    const { pattern, layers } = cachePatterns(x, batch);
+    return new HeatmapFigure(pattern, tokensOrOptions, { ...rest, layers });
+  }
   if (isTensor(x) && !("kind" in (x as object))) {
     if (!Array.isArray(tokensOrOptions)) throw new Error("figure(pattern, tokens): a raw pattern tensor needs its token strings as the second argument");
     return new HeatmapFigure(x, tokensOrOptions, options);
@@ -53,7 +95,9 @@ export function figure(x: unknown, tokensOrOptions?: string[] | HeatmapFigureOpt
         // One head was asked for: show it, labelled with its real layer and head.
         return new FigureWidget("heatmap", { pattern, tokens: r.tokens, layer, head: r.settings?.head ?? 0, title: opts.title }, opts);
       }
-      return new HeatmapFigure(pattern, r.tokens, { ...opts, layers: [layer], layer });
+      // [head, q, k] for one layer; [layer, head, q, k] for several (settings.layers names them).
+      const layers: number[] = r.shape.length === 4 ? (r.settings?.layers ?? Array.from({ length: r.shape[0] }, (_, i) => i)) : [layer];
+      return new HeatmapFigure(pattern, r.tokens, { ...opts, layers, layer: layers.includes(layer) ? layer : layers[0] });
     }
     case "head-scores": {
       const [L, H] = r.shape as [number, number];

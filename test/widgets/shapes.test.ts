@@ -82,6 +82,36 @@ describe("every view handles every shape a method returns", () => {
     }
   });
 
+  it("runWithCache's cache → heatmap over every layer: Layer and Head menus, each layer's own pattern", () => {
+    const ids = Array.from(model.toTokens(prompt).ids);
+    const { logits, cache } = model.runWithCache(ids);
+    try {
+      const w = figure(cache, model.toStrTokens(ids));
+      const d = w.get("data") as { layers: number[]; nLayers: number; pattern: { shape: number[]; data: Float32Array } };
+      expect(d.layers).toEqual([0, 1, 2]);
+      expect(d.pattern.shape).toEqual([3, 2, ids.length, ids.length]);
+      const n = ids.length;
+      const l2 = Array.from(cache.get("blocks.2.attn.hook_pattern").dataSync()).slice(n * n, 2 * n * n); // layer 2, head 1
+      expect(Array.from(d.pattern.data.slice((2 * 2 + 1) * n * n, (2 * 2 + 2) * n * n))).toEqual(l2);
+      const el = drawLive("heatmap", overTheWire(w));
+      const menus = Array.from(el.querySelectorAll("select")).map((s) => s.getAttribute("aria-label"));
+      expect(menus).toEqual(expect.arrayContaining(["Layer", "Head"]));
+      const layerMenu = el.querySelector('select[aria-label="Layer"]') as HTMLSelectElement;
+      expect(Array.from(layerMenu.options).map((o) => o.value)).toEqual(["0", "1", "2"]);
+      expect(() => figure(cache, ["a"], { batch: 3 })).toThrow(/opts.batch must be an integer in \[0, 1\)/);
+    } finally {
+      logits.dispose();
+      cache.dispose();
+    }
+  });
+
+  it("one layer's pattern has no Layer menu (nothing to choose)", () => {
+    const ids = Array.from(model.toTokens(prompt).ids);
+    const el = drawLive("heatmap", overTheWire(figure(attentionPattern(model, ids, { layer: 1 }))));
+    expect(el.querySelector('select[aria-label="Layer"]')).toBeNull();
+    expect(el.querySelector('select[aria-label="Head"]')).not.toBeNull();
+  });
+
   it("probe data without a control task or majority baseline (null on the wire) draws without them", () => {
     const w = figure({ view: "probe", layers: [0, 1, 2], properties: [{ name: "pos", accuracy: [0.5, 0.7, 0.6], lower: [0.4, 0.6, 0.5], upper: [0.6, 0.8, 0.7], control: undefined }], majority: undefined });
     const el = drawLive("probe", overTheWire(w));

@@ -95,7 +95,7 @@ export class FigureRenderer extends Panel implements Renderer2 {
   private drawFallback(): void {
     const ref = this.ref;
     const el = this.fallback.node;
-    this.host?.dispose();
+    this.host?.close();
     this.host = null;
     el.textContent = "";
     this.fallback.show();
@@ -164,7 +164,7 @@ export class FigureRenderer extends Panel implements Renderer2 {
       await probe.renderModel({ data: { [WIDGET_VIEW_MIME]: { model_id: ref.model_id, version_major: 2, version_minor: 0 } }, trusted: true });
       if (probe.node.textContent?.startsWith("Error")) return false;
       this.live = probe;
-      this.host?.dispose();
+      this.host?.close();
       this.host = null;
       this.fallback.node.textContent = "";
       this.fallback.hide();
@@ -200,7 +200,7 @@ export class FigureRenderer extends Panel implements Renderer2 {
 
   dispose(): void {
     if (this.isDisposed) return;
-    this.host?.dispose();
+    this.host?.close();
     this.host = null;
     super.dispose();
   }

@@ -100,7 +100,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
     }
 
     remove(): void {
-      this.host?.dispose();
+      this.host?.close();
       this.host = null;
       for (const p of this.pending.values()) p.reject(new Error("view removed"));
       this.pending.clear();

@@ -114,7 +114,7 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
       .on("mousemove", (event: MouseEvent) => {
         const a = at(event);
         if (!a) return frame.tip.hide();
-        frame.tip.show([`layer ${a[0]}, head ${a[1]}`, `${kind} score ${fmt(t.data[a[0] * nHeads + a[1]])}`, "click to open its heatmap"], event);
+        frame.tip.show([`layer ${a[0]}, head ${a[1]}`, `${kind} score ${fmt(t.data[a[0] * nHeads + a[1]])}`, "click: pick this head (a heatmap linked with linkHeads shows it)"], event);
       })
       .on("mouseleave", () => frame.tip.hide())
       .on("click", (event: MouseEvent) => {

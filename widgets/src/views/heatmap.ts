@@ -124,14 +124,11 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   let disposed = false;
   let request = 0;
 
-  const selectors: HTMLSelectElement[] = [];
   const select = (layer: number, head: number, byUser = true): void => {
     st.layer = layer;
     st.head = head;
-    if (selectors.length === 2) {
-      selectors[0].value = String(layer);
-      selectors[1].value = String(head);
-    }
+    if (layerSel) layerSel.value = String(layer);
+    if (headSel) headSel.value = String(head);
     if (byUser) {
       options.onSelect?.(layer, head);
       changed();
@@ -159,11 +156,10 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       if (!disposed && mine === request) frame.status.textContent = `could not load: ${e.message}`;
     });
   };
-  if (nLayers > 1 || nHeads > 1) {
-    const opts = (ns: number[]) => ns.map((i) => ({ value: String(i), label: String(i) }));
-    selectors.push(addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head)));
-    selectors.push(addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v)));
-  }
+  // A menu only where there is a choice: one layer's pattern has no Layer menu (the title names it).
+  const opts = (ns: number[]) => ns.map((i) => ({ value: String(i), label: String(i) }));
+  const layerSel = nLayers > 1 ? addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head)) : null;
+  const headSel = nHeads > 1 ? addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v)) : null;
   addCheckbox(frame.controls, "mask key > query", st.maskUpper, (v) => {
     st.maskUpper = v;
     changed();

@@ -20,11 +20,22 @@ export class ViewHost {
   private presentation: boolean | null = null;
   private last: { data: unknown; options: Record<string, unknown> | null | undefined; callbacks: Record<string, unknown> } | null = null;
 
+  private themeWatch: MutationObserver | null = null;
+
   constructor(
     private readonly el: HTMLElement,
     private readonly kind: string,
     private readonly renderer: Renderer,
-  ) {}
+  ) {
+    // Colour scales pick their light or dark variant when drawn: redraw when JupyterLab's theme changes.
+    const win = el.ownerDocument.defaultView as (Window & { MutationObserver?: typeof MutationObserver }) | null;
+    if (win?.MutationObserver && el.ownerDocument.body) {
+      this.themeWatch = new win.MutationObserver(() => {
+        if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+      });
+      this.themeWatch.observe(el.ownerDocument.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
+    }
+  }
 
   /** The kernel set new options: what they now say explicitly replaces the user's choice. */
   optionsChanged(options: Record<string, unknown> | null | undefined): void {
@@ -103,8 +114,17 @@ export class ViewHost {
     return { ...this.heatmap };
   }
 
+  /** Ends the current drawing (the next draw() starts a new one). */
   dispose(): void {
     this.cleanup?.();
     this.cleanup = null;
+  }
+
+  /** Ends the drawing and stops following the theme (the view is gone). */
+  close(): void {
+    this.dispose();
+    this.themeWatch?.disconnect();
+    this.themeWatch = null;
+    this.last = null;
   }
 }
