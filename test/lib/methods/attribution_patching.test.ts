@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import * as path from "path";
 import { loadPretrained } from "../../../lib/pretrained";
+import { createModel } from "../../../lib/model";
 import { attributionPatching, pearson } from "../../../lib/methods/attribution_patching";
 import { patchResidByPos } from "../../../lib/methods/patching";
 import type { TransformerModel } from "../../../lib/model/types";
@@ -37,6 +38,24 @@ test("attributionPatching equals PyTorch autograd's (clean − corrupted) · ∂
     expect(maxAbsDiff(d.grids.heads!.raw, (a.heads as number[][][]).flat(2))).toBeLessThan(1e-4);
   } finally {
     model.dispose();
+  }
+});
+
+test("attributionPatching runs every grid on a Llama-family model and agrees with its exact patching where it must", async () => {
+  const m = createModel({ arch: "llama", nLayers: 2, dModel: 32, nHeads: 4, nKVHeads: 2, dMlp: 64, dVocab: 60, nCtx: 32 }, { seed: 4, initStd: 0.3 });
+  try {
+    const clean = [3, 14, 15, 9, 26, 5, 35];
+    const corrupted = [3, 14, 42, 9, 26, 5, 35];
+    const r = await attributionPatching(m, clean, corrupted, { metric: { answer: 7, wrong: 11 }, compare: true });
+    expect(Object.keys(r.grids)).toEqual(["resid", "attn_out", "mlp_out", "heads", "heads_by_pos"]);
+    expect(r.grids.heads!.shape).toEqual([2, 4]);
+    for (const g of Object.values(r.grids)) expect(Number.isFinite(g!.correlation)).toBe(true);
+    // Before the changed token nothing differs, so estimate and exact effect are both 0 there.
+    for (let l = 0; l < 2; l++) for (const p of [0, 1]) expect(r.grids.resid!.data[l * 7 + p]).toBe(0);
+    // Exact patching of resid_pre at layer 0, position 2 (the only changed token) restores the clean run.
+    expect(r.grids.resid!.exact![2]).toBeCloseTo(1, 4);
+  } finally {
+    m.dispose();
   }
 });
 

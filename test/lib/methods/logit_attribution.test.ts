@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs";
 import * as path from "path";
 import { loadPretrained } from "../../../lib/pretrained";
+import { createModel } from "../../../lib/model";
 import { accumulatedResid, logitAttribution } from "../../../lib/methods/logit_attribution";
 import type { TransformerModel } from "../../../lib/model/types";
 import { initBackend, maxAbsDiff, randomGpt2 } from "./helpers";
@@ -88,6 +89,22 @@ describe("logitAttribution on a random model", () => {
       m.dispose();
     }
   });
+});
+
+test("a Llama-family model (RMSNorm, no position embedding, grouped-query heads) decomposes and adds up", () => {
+  const m = createModel({ arch: "llama", nLayers: 3, dModel: 32, nHeads: 4, nKVHeads: 2, dMlp: 64, dVocab: 60, nCtx: 32 }, { seed: 3, initStd: 0.3 });
+  try {
+    const ids = [3, 14, 15, 9, 26, 5, 35];
+    const r = logitAttribution(m, ids, { answer: 7, against: 11 });
+    expect(r.centred).toBe(false); // RMSNorm, read off the cached run
+    expect(r.components.labels.slice(0, 2)).toEqual(["embed", "L0H0"]);
+    expect(r.heads.length).toBe(3 * 4);
+    expect(Math.abs(r.total - r.value)).toBeLessThan(1e-4);
+    const n = r.accumulated.lens.length;
+    expect(Math.abs(r.accumulated.lens[n - 1] - r.value)).toBeLessThan(1e-4);
+  } finally {
+    m.dispose();
+  }
 });
 
 test("per-head DLA equals the PyTorch computation from the same weights", async () => {
