@@ -188,9 +188,9 @@ export function logitAttributionData(r: Result, title?: string): object {
 }
 
 const GRID_TITLE: Record<string, string> = {
-  resid: "residual stream (resid_pre)",
-  attn_out: "attention output",
-  mlp_out: "MLP output",
+  resid: "the residual stream (resid_pre)",
+  attn_out: "the attention output",
+  mlp_out: "the MLP output",
   heads: "each head's output (z, all positions)",
 };
 
@@ -223,6 +223,6 @@ export function attributionPatchingData(r: Result, title?: string): object {
         ? `Left: attribution patching's first-order estimate; right: exact activation patching (${f3((g.exactMs ?? NaN) / 1000)} s). Pearson r = ${f3(g.correlation)}. `
         : "Attribution patching: (clean − corrupted) · ∂metric/∂activation on the corrupted run. ") +
       "Colour: the change in the metric as a fraction of clean − corrupted (0 = no change, 1 = the clean value).",
-    title: title ?? `Attribution patching of the ${GRID_TITLE[g.grid] ?? g.grid}`,
+    title: title ?? `Attribution patching of ${GRID_TITLE[g.grid] ?? g.grid}`,
   };
 }
