@@ -114,3 +114,36 @@ describe("readable figures", () => {
     expect(luminance(el.querySelector("rect.cell")!.getAttribute("fill")!)).toBeLessThan(0.15);
   });
 });
+
+describe("word-level token labels", () => {
+  const { tokenLabels } = require("../../widgets/src/views/common"); // eslint-disable-line @typescript-eslint/no-var-requires
+  let el: HTMLDivElement;
+  beforeEach(() => {
+    el = document.createElement("div");
+    document.body.appendChild(el);
+  });
+  afterEach(() => el.remove());
+
+  it("tokenLabels merges a word's sub-tokens (BPE and WordPiece), keeps special tokens and punctuation apart", () => {
+    expect(tokenLabels(["<|endoftext|>", "The", " capital", " of", " Per", "u", " is", " L", "ima", "."])).toEqual(["<|endoftext|>", "The", "␣capital", "␣of", "␣Peru", "·u", "␣is", "␣Lima", "·ima", "."]);
+    expect(tokenLabels(["[CLS]", "the", "ju", "##ry", "[SEP]"])).toEqual(["[CLS]", "the", "jury", "·ry", "[SEP]"]);
+    expect(tokenLabels([" Per", "u"], true)).toEqual(["␣Per", "u"]);
+  });
+
+  it("restoration rows read as words, the raw token in each label's tooltip, and a 'raw tokens' switch in the view", () => {
+    const data = { tokens: [" The", " Per", "u", " capital"], subject: [1, 3], hidden: randomMatrix(4, 3, 1, 0.05, 0.9), pClean: 0.9, pCorrupted: 0.05, answer: " L" };
+    new ViewHost(el, "restoration", renderOf("restoration")).draw(data, {}, {});
+    const rows = () => Array.from(el.querySelectorAll("svg.panel-hidden .token-label")).map((t) => t.firstChild!.textContent);
+    expect(rows()).toEqual(["␣The", "␣Peru*", "·u*", "␣capital"]);
+    expect(el.querySelectorAll("svg.panel-hidden .token-label")[2].querySelector("title")!.textContent).toBe("token 2: u");
+    const raw = el.querySelector(".attnlab-raw-toggle input") as HTMLInputElement;
+    raw.checked = true;
+    raw.dispatchEvent(new Event("change"));
+    expect(rows()).toEqual(["␣The", "␣Per*", "u*", "␣capital"]);
+  });
+
+  it("views without sub-words offer no switch", () => {
+    new ViewHost(el, "heatmap", renderOf("heatmap")).draw(SAMPLES.heatmap(), {}, {});
+    expect(el.querySelector(".attnlab-raw-toggle")).toBeNull();
+  });
+});

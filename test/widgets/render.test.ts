@@ -41,7 +41,7 @@ describe("static rendering", () => {
 
   it("restoration: three side-by-side panels in one SVG", () => {
     const svg = renderSVG("restoration", {
-      tokens: ["a", "b", "c"],
+      tokens: ["a", " Per", "u"],
       subject: [0, 2],
       hidden: randomMatrix(3, 4, 1),
       mlp: randomMatrix(3, 4, 2),
@@ -53,6 +53,9 @@ describe("static rendering", () => {
     expect((svg.match(/class="panel panel-/g) ?? []).length).toBe(3);
     expect(svg).toContain("Restoring MLP outputs");
     expect(svg).toContain("a*");
+    // Word-level labels in the static figure too: " Per" + "u" read "␣Peru", then "·u".
+    expect(svg).toContain(">␣Peru*<title>token 1: ␣Per</title>");
+    expect(svg).toContain(">·u<title>token 2: u</title>");
   });
 
   it("unknown views fail clearly", () => {

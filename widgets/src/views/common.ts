@@ -339,6 +339,54 @@ export function showToken(t: string): string {
     .replace(/\u007f/g, "␡");
 }
 
+const SPECIAL = /^(<[^<>]*>|\[[A-Z]+\])$/;
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** WordPiece (BERT) marks pieces with "##" and words carry no leading space. */
+function isWordPiece(tokens: string[]): boolean {
+  return tokens.some((t) => t.startsWith("##") || t === "[CLS]" || t === "[SEP]");
+}
+
+/**
+ * True when token i continues the word of token i − 1: a "##" piece (WordPiece), or in
+ * byte-level BPE a piece with no leading space right after a letter or digit.
+ */
+export function continuesWord(tokens: string[], i: number, wordPiece = isWordPiece(tokens)): boolean {
+  if (i === 0) return false;
+  const t = tokens[i];
+  const prev = tokens[i - 1];
+  if (SPECIAL.test(t) || SPECIAL.test(prev) || t.length === 0) return false;
+  if (wordPiece) return t.startsWith("##");
+  return ALNUM.test(t[0]) && ALNUM.test(prev[prev.length - 1] ?? "");
+}
+
+/**
+ * Labels students can read: by default a word's sub-tokens are merged, the first piece
+ * labelled with the whole word and each later piece with "·piece" ("␣Per" "u" → "␣Peru"
+ * "·u"); `raw` gives each token as it is (showToken). Rows and columns stay one per token.
+ */
+export function tokenLabels(tokens: string[], raw = false): string[] {
+  if (raw) return tokens.map(showToken);
+  const out = tokens.map(showToken);
+  const wp = isWordPiece(tokens);
+  for (let i = 0; i < tokens.length; ) {
+    let j = i + 1;
+    while (j < tokens.length && continuesWord(tokens, j, wp)) j++;
+    if (j - i > 1) {
+      const piece = (t: string) => (t.startsWith("##") ? t.slice(2) : t);
+      out[i] = showToken(tokens[i] + tokens.slice(i + 1, j).map(piece).join(""));
+      for (let k = i + 1; k < j; k++) out[k] = `·${showToken(piece(tokens[k]))}`;
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** True when tokenLabels merges anything (the view then offers its "raw tokens" switch). */
+export function hasSubwords(tokens: unknown): boolean {
+  return Array.isArray(tokens) && tokens.every((t) => typeof t === "string") && tokens.some((_, i) => continuesWord(tokens as string[], i));
+}
+
 let gradientCounter = 0;
 
 /** Any d3 colour scale over numbers (sequential or diverging). */

@@ -24,6 +24,7 @@ import {
   MIN_TEXT,
   fitText,
   textWidth,
+  tokenLabels,
 } from "./common";
 
 export interface HeatmapData {
@@ -43,6 +44,8 @@ export interface HeatmapData {
 }
 
 export interface HeatmapOptions {
+  /** Raw tokens as labels instead of words (a word's sub-tokens merged). */
+  rawTokens?: boolean;
   /** Hide key > query cells. Default: on when the upper triangle is all zero (causal models). */
   maskUpper?: boolean;
   /** "raw" weights, or "row": each query row divided by its maximum. */
@@ -192,7 +195,9 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     const step = Math.max(1, Math.ceil((MIN_TEXT + 1) / cell));
     const fs = MIN_TEXT;
     const doc = frame.root.ownerDocument;
-    const longest = d3.max([...keys, ...queries], (t) => textWidth(showToken(t), fs, doc)) ?? 10;
+    const keyLabels = tokenLabels(keys, options.rawTokens);
+    const queryLabels = tokenLabels(queries, options.rawTokens);
+    const longest = d3.max([...keyLabels, ...queryLabels], (t) => textWidth(t, fs, doc)) ?? 10;
     const labelW = Math.ceil(Math.min(140, 6 + longest));
     const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
     const rowMax = new Float32Array(rows);
@@ -238,7 +243,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       .attr("text-anchor", "end")
       .attr("font-size", fs)
       .each(function (i) {
-        fitText(d3.select(this as SVGTextElement) as never, showToken(queries[i]), labelW - 4, fs);
+        fitText(d3.select(this as SVGTextElement) as never, queryLabels[i], labelW - 4, fs);
       })
       .on("click", (_e, i) => toggle(i, i));
     g.append("g")
@@ -253,7 +258,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       .attr("text-anchor", "start")
       .attr("font-size", fs)
       .each(function (j) {
-        fitText(d3.select(this as SVGTextElement) as never, showToken(keys[j]), labelW - 4, fs);
+        fitText(d3.select(this as SVGTextElement) as never, keyLabels[j], labelW - 4, fs);
       })
       .on("click", (_e, j) => toggle(j, j));
     axisLabel(g, "Query token (attending from)", -labelW - 10, ph / 2, true, ph + m.top);

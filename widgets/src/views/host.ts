@@ -3,7 +3,7 @@
 // keep the user's choices across redraws. Without this a kernel push (HeatmapFigure.show,
 // a new pattern, a changed title) would redraw from scratch and drop the heatmap's mask,
 // colour mode, highlight and the head the user picked.
-import { PRESENTATION_SCALE, fitDrawings, scaleDrawings, type Cleanup } from "./common";
+import { PRESENTATION_SCALE, fitDrawings, hasSubwords, scaleDrawings, type Cleanup } from "./common";
 import type { HeatmapViewState } from "./heatmap";
 
 export type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
@@ -18,6 +18,8 @@ export class ViewHost {
   private drawnHead: HeadOf | null = null;
   /** Presentation size as toggled in this view (null: as the kernel's options say). */
   private presentation: boolean | null = null;
+  /** Raw tokens instead of words, as toggled in this view (null: the options' rawTokens). */
+  private rawTokens: boolean | null = null;
   private last: { data: unknown; options: Record<string, unknown> | null | undefined; callbacks: Record<string, unknown> } | null = null;
 
   private themeWatch: MutationObserver | null = null;
@@ -67,9 +69,10 @@ export class ViewHost {
     }
     this.last = { data, options, callbacks };
     const big = this.presentation ?? opts.presentation === true;
+    if (this.rawTokens !== null) opts.rawTokens = this.rawTokens;
     try {
       this.cleanup = this.renderer(this.el, data as never, opts as never);
-      this.finish(big);
+      this.finish(big, hasSubwords((data as { tokens?: unknown }).tokens) ? opts.rawTokens === true : null);
     } catch (e) {
       const doc = this.el.ownerDocument;
       const pre = doc.createElement("pre");
@@ -83,7 +86,7 @@ export class ViewHost {
    * After a render: SVGs grown to hold all their text (where the browser measures), the
    * presentation size applied, and its toggle in the view's controls.
    */
-  private finish(big: boolean): void {
+  private finish(big: boolean, raw: boolean | null): void {
     const root = this.el.querySelector(".attnlab-view");
     if (!root) return;
     fitDrawings(root);
@@ -107,6 +110,21 @@ export class ViewHost {
     });
     wrap.append(box, doc.createTextNode(" presentation size"));
     controls.insertBefore(wrap, controls.lastChild);
+    // Words by default (sub-tokens merged); the raw tokens one click away.
+    if (raw === null) return;
+    const rw = doc.createElement("label");
+    rw.className = "attnlab-raw-toggle";
+    rw.title = "Label each token as the tokenizer split it, instead of whole words";
+    const rb = doc.createElement("input");
+    rb.type = "checkbox";
+    rb.checked = raw;
+    rb.setAttribute("aria-label", "raw tokens");
+    rb.addEventListener("change", () => {
+      this.rawTokens = rb.checked;
+      if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+    });
+    rw.append(rb, doc.createTextNode(" raw tokens"));
+    controls.insertBefore(rw, controls.lastChild);
   }
 
   /** The state the next heatmap render starts from (for tests and debugging). */

@@ -4,7 +4,7 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, tokenLabels } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -36,6 +36,8 @@ export interface PatchingOptions {
   /** Fixes the colour range to ±range (e.g. to compare maps, or to keep noise from looking saturated). */
   range?: number;
   theme?: "light" | "dark";
+  /** Raw tokens as labels instead of words (sub-tokens merged). */
+  rawTokens?: boolean;
   onSelect?: (layer: number, column: number) => void;
 }
 
@@ -60,7 +62,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const cell = Math.max(6, Math.min(28, Math.floor(520 / Math.max(nCols, nLayers))));
   const pw = cell * nCols;
   const ph = cell * nLayers;
-  const colLabels = data.kind === "position" ? data.tokens!.map(showToken) : data.kind === "module" ? data.columns!.map(String) : range(nCols).map(String);
+  const colLabels = data.kind === "position" ? tokenLabels(data.tokens!, options.rawTokens) : data.kind === "module" ? data.columns!.map(String) : range(nCols).map(String);
   const labelH = data.kind === "position" ? Math.min(110, 10 + 6.5 * (d3.max(colLabels, (l) => l.length) ?? 2)) : 16;
   const m = { left: 60, top: labelH + 8, right: 110, bottom: 40 };
   const ex = data.exact == null ? null : checkTensor("exact", data.exact, [2]);

@@ -3,7 +3,7 @@
 // Tokens are rows (subject tokens, the corrupted ones, marked *), layers are columns, and
 // each colour scale starts at p_corrupted, in ROME's hues: purple, green, red.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, fitText, isDark, sequentialHue, textWidth } from "./common";
+import { Cleanup, Tensor, THEME, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, fitText, isDark, sequentialHue, textWidth, tokenLabels } from "./common";
 
 export type RestorationKind = "hidden" | "mlp" | "attn";
 
@@ -29,7 +29,7 @@ const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => str
   { kind: "attn", title: "Restoring attention outputs", xlabel: (w) => `centre of ${w} restored attention layers`, hue: d3.interpolateReds },
 ];
 
-export function render(el: HTMLElement, data: RestorationData, _options: { theme?: "light" | "dark" } = {}): Cleanup {
+export function render(el: HTMLElement, data: RestorationData, _options: { theme?: "light" | "dark"; rawTokens?: boolean } = {}): Cleanup {
   const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] != null);
   if (!firstKind) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
   const [nTok, nLayers] = checkTensor(firstKind, data[firstKind], [2]).shape;
@@ -56,7 +56,8 @@ export function render(el: HTMLElement, data: RestorationData, _options: { theme
     [`p clean ${fmt(data.pClean)}`, `p corrupted ${fmt(data.pCorrupted)}`, "* = corrupted subject token", ...settings].join(" · "),
   );
   const window = String(data.settings?.window ?? 10);
-  const labels = tokens.map((t, i) => (i >= s0 && i < s1 ? `${showToken(t)}*` : showToken(t)));
+  const words = tokenLabels(tokens, (_options as { rawTokens?: boolean }).rawTokens);
+  const labels = words.map((t, i) => (i >= s0 && i < s1 ? `${t}*` : t));
   const cell = 16;
   const dark = isDark(el, (_options as { theme?: string }).theme);
   const labelW = Math.ceil(Math.min(150, 8 + (d3.max(labels, (l) => textWidth(l, MIN_TEXT, el.ownerDocument)) ?? 30)));
@@ -104,6 +105,7 @@ export function render(el: HTMLElement, data: RestorationData, _options: { theme
       .attr("font-size", MIN_TEXT)
       .each(function (i) {
         fitText(d3.select(this as SVGTextElement) as never, labels[i], labelW - 2, MIN_TEXT);
+        if (words[i] !== showToken(tokens[i])) d3.select(this as SVGTextElement).append("title").text(`token ${i}: ${showToken(tokens[i])}`);
       });
     const x = d3.scaleLinear().domain([0, nLayers]).range([0, pw]);
     const ticks = range(nLayers).filter((l) => l % Math.max(1, Math.ceil(nLayers / 8)) === 0);
@@ -123,7 +125,7 @@ export function render(el: HTMLElement, data: RestorationData, _options: { theme
         hover.attr("display", null).attr("x", l * cw).attr("y", i * cell);
         frame.tip.show(
           [
-            `${panel.title.toLowerCase()} at token ${i} (${labels[i]}), layer ${l}`,
+            `${panel.title.toLowerCase()} at token ${i} (${showToken(tokens[i])}${i >= s0 && i < s1 ? "*" : ""}), layer ${l}`,
             `p(${showToken(data.answer)}) ${fmt(p)}`,
             `indirect effect ${fmt(p - data.pCorrupted)} (of total ${fmt(data.pClean - data.pCorrupted)})`,
           ],
