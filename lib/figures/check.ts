@@ -2,8 +2,10 @@
  * Entry checks for figure data, done in the kernel so a bad argument fails in the cell
  * that made it (with its name) rather than as a broken view in the browser.
  */
-import { isFloat32 } from "../../widgets/src/protocol";
-export type ViewKind = "heatmap" | "thumbnails" | "lines" | "headscores" | "probe" | "restoration" | "patching" | "attribution" | "lens";
+import { isFloat32, type FigureView } from "../../widgets/src/protocol";
+
+/** A figure view's name: the front end's table of views (widgets/src/protocol.ts VIEW_NAMES) is the one list. */
+export type ViewKind = FigureView;
 
 export interface Tensorish {
   data: Float32Array;

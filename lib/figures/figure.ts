@@ -15,11 +15,11 @@
  * attribution, lens) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
  */
 import type { Tensorish, ViewKind } from "./check";
-import { isFloat32 } from "../../widgets/src/protocol";
+import { FIGURE_VIEWS, isFloat32 } from "../../widgets/src/protocol";
 import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
 import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
-const VIEWS: ViewKind[] = ["heatmap", "thumbnails", "lines", "headscores", "probe", "restoration", "patching", "attribution", "lens"];
+const VIEWS: ViewKind[] = FIGURE_VIEWS;
 
 /** Result kinds of lib/methods that no view shows, and what to do instead. */
 const NO_VIEW: Record<string, string> = {

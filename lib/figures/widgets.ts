@@ -9,7 +9,7 @@ import { Widget, DISPLAY, type MimeBundle, type WidgetSpec } from "../widget";
 import { checkFigureData, type Tensorish, type ViewKind } from "./check";
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
-import { FIGURE_MIME, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
+import { FIGURE_MIME, FIGURE_VIEWS, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
 
 // The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
 export const WIDGETS_MODULE = MODULE_NAME;
@@ -64,10 +64,7 @@ export class FigureWidget extends Widget<FigureState> {
 
   constructor(view: ViewKind, data: object, options: object = {}) {
     // quiz is a view of its own widget (lib/quiz), not a figure.
-    if (!(view in VIEW_NAMES) || (view as string) === "quiz") {
-      const figures = Object.keys(VIEW_NAMES).filter((v) => v !== "quiz");
-      throw new Error(`view: expected one of ${figures.join(", ")}, got ${JSON.stringify(view)}`);
-    }
+    if (!FIGURE_VIEWS.includes(view)) throw new Error(`view: expected one of ${FIGURE_VIEWS.join(", ")}, got ${JSON.stringify(view)}`);
     checkFigureData(view, data);
     super(specFor(view), { data, options: { ...DEFAULTS, ...options }, selected: null });
     this.view = view;

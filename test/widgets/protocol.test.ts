@@ -22,3 +22,15 @@ describe("front-end wire decoding", () => {
     expect(() => toFloat32("x")).toThrow(/expected a binary buffer/);
   });
 });
+
+describe("the table of views (protocol.ts VIEW_NAMES)", () => {
+  it("names exactly the renderers in views/index.ts, and the kernel's figure views are the same minus the quiz", () => {
+    const views = require("../../widgets/src/views"); // eslint-disable-line @typescript-eslint/no-var-requires
+    const { VIEW_NAMES, FIGURE_VIEWS } = require("../../widgets/src/protocol"); // eslint-disable-line @typescript-eslint/no-var-requires
+    const renderers = Object.keys(views).filter((k) => typeof views[k]?.render === "function");
+    expect(renderers.sort()).toEqual(Object.keys(VIEW_NAMES).sort());
+    expect(FIGURE_VIEWS).toEqual(Object.keys(VIEW_NAMES).filter((v) => v !== "quiz"));
+    const { figure } = require("../../lib/figures"); // eslint-disable-line @typescript-eslint/no-var-requires
+    expect(() => figure({ view: "quiz" })).toThrow(/view must be one of heatmap, .*lens, got "quiz"/);
+  });
+});

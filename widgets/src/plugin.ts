@@ -1,7 +1,8 @@
 // JupyterLab 4 plugin: registers the attnlab widget models and views with the widget
-// manager. The exports hold only Model and View classes, as the registry expects.
+// manager. The exports hold only Model and View classes, as the registry expects, one pair
+// per entry of the table of views (protocol.ts VIEW_NAMES).
 import { IJupyterWidgetRegistry } from "@jupyter-widgets/base";
-import * as models from "./models";
+import { widgetClasses } from "./models";
 import { MODULE_NAME, MODULE_VERSION } from "./protocol";
 
 // The shape of a JupyterFrontEndPlugin, written out so the build needs no @jupyterlab/application.
@@ -19,7 +20,7 @@ const plugin: Plugin = {
   requires: [IJupyterWidgetRegistry],
   autoStart: true,
   activate: (_app: unknown, registry: IJupyterWidgetRegistry) => {
-    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: { ...models } });
+    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: { ...widgetClasses } });
   },
 };
 

@@ -26,6 +26,10 @@ export const VIEW_NAMES = {
 
 export type ViewKind = keyof typeof VIEW_NAMES;
 
+/** The views that show figures (lib/figures); the quiz is lib/quiz's own widget. */
+export type FigureView = Exclude<ViewKind, "quiz">;
+export const FIGURE_VIEWS = (Object.keys(VIEW_NAMES) as ViewKind[]).filter((v): v is FigureView => v !== "quiz");
+
 /**
  * The mime type of an attnlab view in a display bundle, {model_id, version_major,
  * version_minor, view}, in place of ipywidgets' widget-view type. The bundle also carries
