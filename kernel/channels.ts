@@ -1,12 +1,16 @@
 /**
- * The five Jupyter sockets on zeromq 6. zeromq.js allows one pending send per socket,
- * so every socket gets a FIFO send queue; receive loops hand parsed messages to a callback.
+ * The five Jupyter sockets on zeromq 6. Shell and stdin live on the main thread; control and
+ * IOPub in the supervisor thread (supervisor.ts), heartbeat in its own thread, so that
+ * interrupts and output get through while a cell holds the main thread. zeromq.js allows one
+ * pending send per socket, so every socket gets a FIFO send queue; receive loops hand parsed
+ * messages to a callback.
  */
 import * as zmq from "zeromq";
 import { readFileSync } from "fs";
 import { decode, encode, Signer, WireError, type Message } from "./wire";
 import { log } from "./log";
 import { startHeartbeat } from "./heartbeat";
+import { Supervisor } from "./supervisor";
 import type { Worker } from "worker_threads";
 
 export interface ConnectionInfo {
@@ -73,21 +77,18 @@ export type ChannelName = "shell" | "control" | "stdin" | "iopub";
 export class Channels {
   readonly signer: Signer;
   private shell = new zmq.Router();
-  private control = new zmq.Router();
   private stdin = new zmq.Router();
-  private iopub = new zmq.Publisher();
   private hbWorker: Worker | undefined;
-  private queues: Record<ChannelName, SendQueue>;
+  supervisor!: Supervisor;
+  private queues: Record<"shell" | "stdin", SendQueue>;
   private closed = false;
 
-  constructor(private readonly conn: ConnectionInfo) {
+  constructor(private readonly conn: ConnectionInfo, private readonly session: string) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.linger = 1000;
+    for (const s of [this.shell, this.stdin]) s.linger = 1000;
     this.queues = {
       shell: new SendQueue(this.shell, "shell"),
-      control: new SendQueue(this.control, "control"),
       stdin: new SendQueue(this.stdin, "stdin"),
-      iopub: new SendQueue(this.iopub, "iopub"),
     };
   }
 
@@ -95,34 +96,42 @@ export class Channels {
     const c = this.conn;
     await Promise.all([
       this.shell.bind(address(c, c.shell_port)),
-      this.control.bind(address(c, c.control_port)),
       this.stdin.bind(address(c, c.stdin_port)),
-      this.iopub.bind(address(c, c.iopub_port)),
+      Supervisor.start(
+        { control: address(c, c.control_port), iopub: address(c, c.iopub_port), key: c.key, scheme: c.signature_scheme, session: this.session },
+        log,
+      ).then((s) => (this.supervisor = s)),
       startHeartbeat(address(c, c.hb_port)).then((w) => (this.hbWorker = w)),
     ]);
   }
 
+  private handle(name: string, frames: Buffer[], onMessage: (msg: Message) => void): void {
+    let msg: Message;
+    try {
+      msg = decode(frames, this.signer);
+    } catch (e) {
+      if (e instanceof WireError) {
+        log(`dropped a message on ${name}: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    try {
+      onMessage(msg);
+    } catch (e) {
+      log(`handler for ${msg.header.msg_type} on ${name} threw: ${(e as Error).stack}`);
+    }
+  }
+
   /** Receives on a ROUTER channel forever; malformed or badly signed messages are logged and dropped. */
   async listen(name: "shell" | "control" | "stdin", onMessage: (msg: Message) => void): Promise<void> {
+    if (name === "control") {
+      this.supervisor.listenControl((frames) => this.handle(name, frames, onMessage));
+      return;
+    }
     const socket = this[name];
     try {
-      for await (const frames of socket) {
-        let msg: Message;
-        try {
-          msg = decode(frames as Buffer[], this.signer);
-        } catch (e) {
-          if (e instanceof WireError) {
-            log(`dropped a message on ${name}: ${e.message}`);
-            continue;
-          }
-          throw e;
-        }
-        try {
-          onMessage(msg);
-        } catch (e) {
-          log(`handler for ${msg.header.msg_type} on ${name} threw: ${(e as Error).stack}`);
-        }
-      }
+      for await (const frames of socket) this.handle(name, frames as Buffer[], onMessage);
     } catch (e) {
       if (!this.closed) log(`${name} receive loop stopped: ${(e as Error).message}`);
     }
@@ -137,6 +146,10 @@ export class Channels {
       log((e as Error).message);
       return Promise.resolve();
     }
+    if (channel === "iopub" || channel === "control") {
+      this.supervisor.send(channel, frames);
+      return Promise.resolve();
+    }
     return this.queues[channel].push(frames);
   }
 
@@ -148,7 +161,8 @@ export class Channels {
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((q) => q.drain()));
     this.closed = true;
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    await this.supervisor.close();
+    for (const s of [this.shell, this.stdin]) s.close();
     const hb = this.hbWorker;
     if (!hb) return;
     await new Promise<void>((resolve) => {

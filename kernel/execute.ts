@@ -175,8 +175,9 @@ let nextScriptName: string | undefined;
 const vmModule = require("vm") as typeof vm;
 const runInThisContext = vmModule.runInThisContext;
 vmModule.runInThisContext = (code: string, options?: vm.RunningScriptOptions | string) => {
-  if (nextScriptName && typeof options === "object" && options.breakOnSigint && (code.startsWith(WRAP_SYNC) || code.startsWith(WRAP_ASYNC))) {
-    options = { ...options, filename: nextScriptName };
+  if (typeof options === "object" && options.breakOnSigint && (code.startsWith(WRAP_SYNC) || code.startsWith(WRAP_ASYNC))) {
+    // No breakOnSigint: its watchdog would take SIGINT from the supervisor (see guard.ts).
+    options = { ...options, breakOnSigint: false, filename: nextScriptName ?? options.filename };
     nextScriptName = undefined;
   }
   return runInThisContext(code, options);
@@ -196,6 +197,8 @@ export class CellExecutor {
   private pending: Pending | undefined;
   private cells = 0;
   private label = "cell";
+  /** Runs the TypeScript compile where an interrupt must not cut it (the kernel hands in the supervisor's). */
+  critical: <T>(fn: () => T) => T = (fn) => fn();
 
   constructor(rootDir: string = process.cwd()) {
     installTypeScriptResolution(ts.sys);
@@ -233,7 +236,7 @@ export class CellExecutor {
    * kernel_info_reply so that the reply is not held up by it, and the first cell need not pay it.
    */
   warmUp(): void {
-    if (!this.node) this.node = this.withKeptDecls(withShorthandFix(createMappedConverter()));
+    if (!this.node) this.node = this.withKeptDecls(withShorthandFix(this.critical(() => createMappedConverter())));
   }
 
   /**
@@ -244,10 +247,10 @@ export class CellExecutor {
     const convert = conv.convert.bind(conv);
     const complete = conv.complete.bind(conv);
     const inspectAt = conv.inspect.bind(conv);
-    conv.complete = (_prev, src, pos) => complete(this.decl, src, pos);
-    conv.inspect = (_prev, src, pos) => inspectAt(this.decl, src, pos);
+    conv.complete = (_prev, src, pos) => this.critical(() => complete(this.decl, src, pos));
+    conv.inspect = (_prev, src, pos) => this.critical(() => inspectAt(this.decl, src, pos));
     conv.convert = (_prev: string, src: string) => {
-      const r = convert(this.decl, src);
+      const r = this.critical(() => convert(this.decl, src));
       if (r.diagnostics.length > 0) return r;
       this.pending = { declOutput: r.declOutput ?? "", names: [] };
       if (!r.output) return r;
@@ -315,6 +318,12 @@ export class CellExecutor {
     } catch {
       /* keep the previous declarations */
     }
+  }
+
+  /** After the supervisor cut the running cell together with our frames: keep what it assigned. */
+  abandon(): void {
+    nextScriptName = undefined;
+    this.keepDecls(false);
   }
 
   /** Rejects the pending await of the running cell (a synchronous loop is stopped by breakOnSigint). */

@@ -9,12 +9,14 @@ import { toMimeBundle } from "../lib/widget/display";
 import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
 import { CommManager } from "./comms";
 import { setLastExecute, withParent } from "./context";
-import { guard, installGuards } from "./guard";
+import { allowInterruptingCallbacks } from "./guard";
 import { CellExecutor, describeError, type CellError } from "./execute";
 import { log } from "./log";
 import { StreamCapture } from "./output";
 import { makeHeader, PROTOCOL_VERSION, type Message } from "./wire";
 import { kernelInfo } from "./info";
+import { isBackendMemoryError, memoryReport, resetEngine } from "./engine";
+import { setCellSignal } from "../lib/methods/progress";
 
 /** Jupyter counts cursor positions in code points, JavaScript strings in UTF-16 units. */
 export function cpToIndex(s: string, cp: number): number {
@@ -31,6 +33,13 @@ interface Running {
   done: boolean;
   finish: () => void;
   count: number;
+  /** Aborted by an interrupt: methods given no signal of their own stop on it (lib/methods/progress). */
+  abort: AbortController;
+}
+
+/** The reason an interrupt gives the cell's AbortSignal (the progress bar reads "interrupted"). */
+class KernelInterrupt extends Error {
+  name = "KernelInterrupt";
 }
 
 export class Kernel {
@@ -47,8 +56,8 @@ export class Kernel {
   private shuttingDown = false;
 
   constructor(conn: ConnectionInfo) {
-    this.channels = new Channels(conn);
-    this.streams = new StreamCapture((t, c, p) => this.sendIOPub(t, c, p, {}, false));
+    this.channels = new Channels(conn, this.session);
+    this.streams = new StreamCapture((name, text, parent) => this.channels.supervisor.stream(name, text, (parent?.header ?? {}) as Record<string, unknown>));
     this.comms = new CommManager((t, c, p, extra) => this.sendIOPub(t, c, p, extra));
   }
 
@@ -60,6 +69,8 @@ export class Kernel {
     attachWidgetControl(this.comms);
     this.connectTslabDisplay();
     this.executor = new CellExecutor(process.cwd());
+    this.executor.critical = (fn) => this.channels.supervisor.critical(fn);
+    setCellSignal(() => this.running?.abort.signal);
     this.installProcessHandlers();
     void this.channels.listen("shell", (m) => this.onMessage("shell", m));
     void this.channels.listen("control", (m) => this.onMessage("control", m));
@@ -84,9 +95,7 @@ export class Kernel {
     content: Record<string, unknown>,
     parent: Message | undefined,
     extra: { metadata?: Record<string, unknown>; buffers?: ArrayBufferView[] } = {},
-    flushFirst = true,
   ): void {
-    if (flushFirst) this.streams.flush();
     void this.channels.send("iopub", {
       identities: [Buffer.from(`kernel.${this.session}.${msgType}`)],
       header: makeHeader(msgType, this.session),
@@ -102,7 +111,6 @@ export class Kernel {
   }
 
   private reply(channel: ChannelName, req: Message, msgType: string, content: Record<string, unknown>): void {
-    this.streams.flush();
     void this.channels.send(channel, {
       identities: req.identities,
       header: makeHeader(msgType, this.session),
@@ -173,7 +181,9 @@ export class Kernel {
       case "comm_close":
         return this.comms.handleClose(msg);
       case "interrupt_request":
-        this.executor.interrupt();
+        // On control the supervisor thread has already acted on it (it reads control while the
+        // main thread is busy); elsewhere ask it to, so both routes stop the cell the same way.
+        if (channel !== "control") this.channels.supervisor.interrupt();
         return this.reply(channel, msg, "interrupt_reply", { status: "ok" });
       case "shutdown_request":
         return this.shutdown(channel, msg);
@@ -201,25 +211,22 @@ export class Kernel {
     this.executeQueue = this.executeQueue.then(() => {
       if (epoch !== this.abortEpoch) return this.abortExecute(msg);
       return new Promise<void>((resolve) => {
-        const run: Running = { msg, done: false, finish: resolve, count: 0 };
+        const run: Running = { msg, done: false, finish: resolve, count: 0, abort: new AbortController() };
         this.running = run;
         this.beginExecute(run);
-        // Started from a macrotask so that the promise continuations the cell queued can be
-        // drained right away under breakOnSigint (a microtask cannot drain the queue). The
-        // TypeScript compile itself stays outside the guard: interrupting it mid-build would
-        // leave tslab's converter inconsistent (tslab runs the cell body with its own guard).
+        // From a macrotask, after busy and execute_input have been handed to the supervisor.
         setImmediate(() => {
           this.execute(run).catch((e) => log(`execute failed: ${(e as Error).stack}`));
-          guard("cell", () => undefined);
         });
       });
     });
   }
 
   /**
-   * An interrupt can land in the kernel's own continuation of a cell (it runs in the same
-   * guarded microtask drain as the user's code). If the cell has not answered shortly
-   * after an interrupt, answer for it so the client is never left waiting.
+   * When the supervisor stopped the main thread's JavaScript, the kernel's own frames of a
+   * synchronous cell (execute, tslab's executor) were cut with it: nothing else will answer.
+   * An awaiting cell answers by itself at once (its await is rejected). Either way, the client
+   * gets its reply shortly after the interrupt, with the cell's declarations kept.
    */
   private checkInterrupted(): void {
     const run = this.running;
@@ -227,13 +234,30 @@ export class Kernel {
     setTimeout(() => {
       if (run.done) return;
       log("cell did not finish after an interrupt: replying for it");
-      this.finish(run, { ename: "Interrupted", evalue: "Execution interrupted (SIGINT)", traceback: ["Interrupted"] }, run.count);
-    }, 2000).unref();
+      this.executor.abandon();
+      this.finish(run, { ename: "Interrupted", evalue: "Execution interrupted", traceback: ["Interrupted: execution interrupted; variables are kept"] }, run.count);
+    }, 150).unref();
+  }
+
+  /** An interrupt (SIGINT or interrupt_request, through the supervisor): stops what the running cell waits for. */
+  private interruptRunning(why: string): void {
+    log(`interrupt (${why})`);
+    this.executor.interrupt();
+    const run = this.running;
+    if (run && !run.done && !run.abort.signal.aborted) run.abort.abort(new KernelInterrupt(`interrupted (${why})`));
+    this.checkInterrupted();
   }
 
   private finish(run: Running, error: CellError | undefined, count: number): void {
     if (run.done) return;
     run.done = true;
+    if (error) {
+      // A throw or an interrupt inside a tidy or a gradient leaves tfjs' engine open.
+      const fixed = resetEngine();
+      if (fixed) log(`after a failed cell the tensor engine had ${fixed}: closed`);
+      // Async work of the cell that was not awaited to the end stops at its next check.
+      if (!run.abort.signal.aborted) run.abort.abort(new KernelInterrupt("the cell failed"));
+    }
     const msg = run.msg;
     const c = msg.content;
     if (error) {
@@ -281,20 +305,20 @@ export class Kernel {
     } catch (e) {
       error = describeError(e);
     }
+    if (error && error.ename !== "Interrupted" && isBackendMemoryError(`${error.ename}: ${error.evalue}`)) error = memoryError(error);
     this.finish(run, error, run.count);
   }
 
   private installProcessHandlers(): void {
-    installGuards((where) => {
-      process.stderr.write(`Interrupted (${where === "cell" ? "after an await" : `in a ${where} callback`}); the kernel keeps its state.\n`);
-      this.executor.interrupt();
-      this.checkInterrupted();
+    allowInterruptingCallbacks();
+    // The supervisor thread receives SIGINT and interrupt_request even while this thread is busy.
+    this.channels.supervisor.listenInterrupt((why) => this.interruptRunning(why));
+    this.channels.supervisor.listenStopped(() => {
+      const run = this.running;
+      if (!run || run.done) process.stderr.write("Interrupted (code running after its cell had finished: a timer or a callback); the kernel keeps its state.\n");
     });
-    process.on("SIGINT", () => {
-      log("SIGINT: interrupting the running cell");
-      this.executor.interrupt();
-      this.checkInterrupted();
-    });
+    // SIGINT is the supervisor's; this listener only keeps Node from exiting on it.
+    process.on("SIGINT", () => undefined);
     let reporting = false;
     const report = (kind: string) => (err: unknown) => {
       if (reporting) return; // an error while reporting an error must not loop
@@ -324,6 +348,16 @@ export class Kernel {
       process.stderr.write(`${kind} (the kernel keeps running): ${traceback.join("\n") || `${ename}: ${evalue}`}\n`);
     }
   }
+}
+
+/** A backend memory error, said as such: what to do and what holds memory now. */
+function memoryError(error: CellError): CellError {
+  const report = memoryReport();
+  const advice =
+    "The tensor backend ran out of memory. Free tensors you no longer need with `t.dispose()` (or `model.dispose()`), " +
+    "wrap tensor work in `tf.tidy(() => ...)` so intermediates are freed, and check `tf.memory()` for what is still held" +
+    (report ? ` (now: ${report})` : "") + ".";
+  return { ename: "BackendOutOfMemory", evalue: `${advice}\nOriginal error: ${error.ename}: ${error.evalue}`, traceback: [`BackendOutOfMemory: ${advice}`, ...error.traceback] };
 }
 
 export { PROTOCOL_VERSION };

@@ -1,19 +1,17 @@
 /**
- * Captures process.stdout/stderr (hence console.log/console.error) as IOPub stream
- * messages, batched per request so that a loop printing lines sends a few messages.
+ * Captures process.stdout/stderr (hence console.log/console.error, including output from
+ * inside library methods) as IOPub stream messages. Each write goes straight to the
+ * supervisor thread, which batches it (at most 50 ms, 1 MB chunks) and sends it while the
+ * main thread may still be computing: output printed before a long synchronous computation
+ * arrives before that computation ends.
  */
 import { currentParent } from "./context";
 import type { Message } from "./wire";
 
-const CHUNK = 1 << 20;
-
-export type Publish = (msgType: string, content: Record<string, unknown>, parent: Message | undefined) => void;
+export type StreamSink = (name: "stdout" | "stderr", text: string, parent: Message | undefined) => void;
 
 export class StreamCapture {
-  private pending: { name: "stdout" | "stderr"; parent: Message | undefined; text: string; since: number } | undefined;
-  private scheduled = false;
-
-  constructor(private readonly publish: Publish) {}
+  constructor(private readonly sink: StreamSink) {}
 
   install(): void {
     for (const name of ["stdout", "stderr"] as const) {
@@ -29,29 +27,6 @@ export class StreamCapture {
   }
 
   write(name: "stdout" | "stderr", text: string): void {
-    if (text.length === 0) return;
-    const parent = currentParent();
-    if (this.pending && (this.pending.name !== name || this.pending.parent !== parent)) this.flush();
-    if (!this.pending) this.pending = { name, parent, text: "", since: Date.now() };
-    this.pending.text += text;
-    // A long synchronous loop never reaches setImmediate: flush from here so progress shows.
-    if (this.pending.text.length >= CHUNK || Date.now() - this.pending.since > 200) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
-  }
-
-  /** Sends what is buffered; called before any other IOPub message to keep order. */
-  flush(): void {
-    const p = this.pending;
-    this.pending = undefined;
-    if (!p) return;
-    for (let i = 0; i < p.text.length; i += CHUNK) {
-      this.publish("stream", { name: p.name, text: p.text.slice(i, i + CHUNK) }, p.parent);
-    }
+    if (text.length > 0) this.sink(name, text, currentParent());
   }
 }

@@ -37,6 +37,15 @@ export interface RunOptions {
   progressBar?: boolean;
 }
 
+/**
+ * The signal of the running kernel cell (the kernel sets the getter; an interrupt aborts it).
+ * A method given no `signal` stops on it, so interrupting a cell stops its async work too.
+ */
+let cellSignal: () => AbortSignal | undefined = () => undefined;
+export function setCellSignal(get: () => AbortSignal | undefined): void {
+  cellSignal = get;
+}
+
 export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
 
 export class WorkProgress {
@@ -47,7 +56,8 @@ export class WorkProgress {
 
   /** `label` names the method on the kernel's default progress bar (e.g. "causalTrace"). */
   constructor(readonly total: number, opts: RunOptions = {}, label = "attnlab") {
-    this.opts = withDefaultBar(opts, label);
+    const signal = opts.signal ?? cellSignal();
+    this.opts = withDefaultBar(signal && !opts.signal ? { ...opts, signal } : opts, label);
   }
 
   plan(forwardPasses: number, description: string): void {

@@ -9,7 +9,7 @@
  *
  * Its `onPlan` shows the method's announced number of forward passes in the label (the
  * methods call it themselves when the bar is their onProgress). When `signal` aborts, the
- * bar reads "partial".
+ * bar reads "partial" ("interrupted" when the kernel's interrupt aborted it).
  */
 import { isKernelAttached } from "./transport";
 import { display, updateDisplay, DISPLAY, type Displayable } from "./display";
@@ -60,6 +60,8 @@ interface BarState {
   total: number;
   eta: number | null;
   cancelled: boolean;
+  /** Aborted by a kernel interrupt (the signal's reason is named "KernelInterrupt"). */
+  interrupted?: boolean;
   started: number;
 }
 
@@ -73,7 +75,7 @@ function status(st: BarState): { text: string; pct: number } {
   const pct = st.total > 0 ? Math.min(100, (100 * st.done) / st.total) : st.done > 0 ? 100 : 0;
   const count = `${st.done}/${st.total} (${pct.toFixed(0)}%)`;
   const elapsed = (Date.now() - st.started) / 1000;
-  if (st.cancelled) return { text: `partial: cancelled at ${count}`, pct };
+  if (st.cancelled) return { text: `${st.interrupted ? "interrupted" : "partial: cancelled"} at ${count}`, pct };
   if (st.total > 0 && st.done >= st.total) return { text: `done ${count} in ${duration(elapsed)}`, pct };
   return { text: `${count}${st.eta !== null ? `, ETA ${duration(st.eta)}` : ""}`, pct };
 }
@@ -157,6 +159,7 @@ export function progressBar(label = "Working", opts: ProgressBarOptions = {}): P
     () => {
       if (st.total > 0 && st.done >= st.total) return; // finished before the abort: nothing is partial
       st.cancelled = true;
+      st.interrupted = (opts.signal?.reason as { name?: string } | undefined)?.name === "KernelInterrupt";
       changed(true);
     },
     { once: true },

@@ -65,7 +65,7 @@ describe("interrupts (SIGINT, interrupt_mode signal)", () => {
     k.interrupt();
     expect(await k.value("keep")).toBe("72");
     const all = k.iopubLog.filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr").map((m) => m.content.text).join("");
-    expect(all).toMatch(/Interrupted \(in a setTimeout callback\)/);
+    expect(all).toMatch(/Interrupted \(code running after its cell had finished: a timer or a callback\)/);
   });
 });
 
