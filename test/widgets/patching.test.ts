@@ -1,6 +1,7 @@
 /** @jest-environment jsdom */
 /// <reference lib="dom" />
 import { render } from "../../widgets/src/views/patching";
+import { MIN_TEXT, textWidth } from "../../widgets/src/views/common";
 import { TOKENS, mouse, randomMatrix, svgOf } from "./fixtures";
 
 describe("patching map", () => {
@@ -58,7 +59,7 @@ describe("patching map", () => {
     expect(Array.from(el.querySelectorAll(".bar-label")).map((t) => t.textContent)).toEqual(labels);
     const widths = Array.from(el.querySelectorAll("rect.bar")).map((r) => Number(r.getAttribute("width")));
     expect(widths[4]).toBeCloseTo(90, 5); // the largest bar reaches the edge of the 180-px axis
-    mouse(el.querySelector("rect.bar-hit")!, "mousemove", 10, 2.5 * 14);
+    mouse(el.querySelector("rect.bar-hit")!, "mousemove", 10, 2.5 * 18); // rows of MIN_TEXT + 5 px
     expect(el.querySelector(".attnlab-tooltip")!.textContent).toBe("L0 attn\nlogit difference 1.500");
     expect(svgOf(el)).toMatchSnapshot();
     expect(() => render(el, { values, kind: "head", metric: "m", bars: { ...bars, labels: ["a"] } })).toThrow(/bars.labels: expected 7 labels, got 1/);
@@ -66,5 +67,12 @@ describe("patching map", () => {
 
   it("position maps need one token per column", () => {
     expect(() => render(el, { values: randomMatrix(2, 3), kind: "position", tokens: ["a"], metric: "m" })).toThrow(/tokens: kind "position" needs 3/);
+  });
+
+  it("narrow maps side by side: the captions under them never meet", () => {
+    render(el, { values: randomMatrix(2, 3, 46, -1, 1), exact: randomMatrix(2, 3, 47, -1, 1), kind: "head", metric: "m" });
+    const x = Number(/translate\(([\d.]+),/.exec(el.querySelector(".panel-exact")!.getAttribute("transform")!)![1]);
+    const w = Math.max(...Array.from(el.querySelectorAll(".panel-caption")).map((t) => textWidth(t.textContent!, MIN_TEXT)));
+    expect(x).toBeGreaterThanOrEqual(w); // caption centres are x apart
   });
 });

@@ -4,7 +4,7 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, tokenLabels } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -74,11 +74,14 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
     if (!Array.isArray(bars.labels) || bars.labels.length !== bv.shape[0]) throw new Error(`bars.labels: expected ${bv.shape[0]} labels, got ${Array.isArray(bars.labels) ? bars.labels.length : "none"}`);
   }
   const maps = ex ? [t, ex] : [t];
-  const gap = 30;
+  const captions = data.panels ?? ["attribution patching (estimate)", "activation patching (exact)"];
+  // Captions are centred under their maps: narrow maps (a few heads) get a wider gap so they never meet.
+  const captionW = ex ? Math.max(...captions.map((c) => textWidth(c, MIN_TEXT, el.ownerDocument))) : 0;
+  const gap = Math.max(30, Math.ceil(captionW - pw + 16));
   const mapsW = maps.length * pw + (maps.length - 1) * gap;
-  const barRow = 14;
+  const barRow = MIN_TEXT + 5;
   const barW = 180;
-  const barLabelW = 130;
+  const barLabelW = bars ? Math.max(60, ...bars.labels.map((l) => textWidth(String(l), MIN_TEXT, el.ownerDocument))) + 8 : 0;
   const barsH = bv ? bv.shape[0] * barRow : 0;
   const barsX = mapsW + 110 + barLabelW;
   const bottom = m.bottom + (ex ? 16 : 0);
@@ -132,7 +135,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
     }
     axisLabel(pg, colName, pw / 2, ph + 24);
     if (ex) {
-      const caption = (data.panels ?? ["attribution patching (estimate)", "activation patching (exact)"])[i];
+      const caption = captions[i];
       pg.append("text").attr("class", "panel-caption").attr("x", pw / 2).attr("y", ph + 42).attr("text-anchor", "middle").attr("font-size", MIN_TEXT).style("fill", THEME.fg).text(caption);
     }
     return { pg, x };
