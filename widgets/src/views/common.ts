@@ -169,6 +169,11 @@ export function fitDrawings(root: Element): void {
     s.setAttribute("viewBox", `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
     s.setAttribute("width", String(Math.round((x1 - x0) * k)));
     s.setAttribute("height", String(Math.round((y1 - y0) * k)));
+    // A canvas of cells laid under this SVG moves with the drawing's new origin.
+    for (const c of Array.from(s.parentElement?.querySelectorAll(":scope > canvas.cells-canvas") ?? []) as HTMLElement[]) {
+      c.style.left = `${parseFloat(c.style.left) - x0 * k}px`;
+      c.style.top = `${parseFloat(c.style.top) - y0 * k}px`;
+    }
   }
 }
 
