@@ -1,8 +1,16 @@
 // Shared pieces of the attnlab renderers: tensor checks, the themed frame (title,
 // controls, tooltip), colour legends and the matrix painter that switches from one SVG
 // rect per cell to a canvas (live) or a raster <image> (static export) for long inputs.
+// Text (sizes, fitting, token labels), theme variants of the scales and the passes over a
+// finished drawing live in text.ts, theme.ts and layout.ts, re-exported here.
 import * as d3 from "d3";
 import { isFloat32 } from "../protocol";
+import { MIN_TEXT, canvasAvailable, fitText, wrapText } from "./text";
+
+// The views import these from here as well as from their own modules.
+export * from "./text";
+export * from "./theme";
+export * from "./layout";
 
 /** A dense float tensor as it crosses from the kernel: row-major data plus its shape. */
 export interface Tensor {
@@ -52,130 +60,14 @@ const STYLE = `
 .attnlab-view .attnlab-controls select, .attnlab-view .attnlab-controls input[type=text] { background: var(--jp-input-background, ${THEME.bg}); }
 `;
 
-/** The smallest SVG text size any view draws (px); presentation size scales the drawing by PRESENTATION_SCALE. */
-export const MIN_TEXT = 13;
-/** Presentation size: every drawing scaled so 13 px text reads as 16 px or more. */
-export const PRESENTATION_SCALE = 16 / 13;
 
-/**
- * Width in px of `text` at `px` size: the canvas's measureText in a browser, a per-glyph
- * estimate elsewhere (jsdom, the kernel's static renderer) that errs wide so nothing clips.
- */
-export function textWidth(text: string, px: number, doc?: Document, bold = false): number {
-  if (doc && canvasAvailable(doc)) {
-    const ctx = (measureCanvas ??= doc.createElement("canvas")).getContext("2d");
-    if (ctx) {
-      ctx.font = `${bold ? "600 " : ""}${px}px system-ui, -apple-system, 'Segoe UI', sans-serif`;
-      return ctx.measureText(text).width;
-    }
-  }
-  let em = 0;
-  for (const ch of text) em += /[ il.,:;'|!]/.test(ch) ? 0.3 : /[mwMW@%]/.test(ch) ? 0.9 : /[A-Z0-9]/.test(ch) ? 0.68 : ch.charCodeAt(0) > 0x2000 ? 1 : 0.58;
-  return em * px * (bold ? 1.08 : 1);
-}
-let measureCanvas: HTMLCanvasElement | undefined;
 
-/** `text` shortened with "…" to fit `max` px at `px` size (unchanged when it fits). */
-export function ellipsize(text: string, max: number, px: number, doc?: Document): string {
-  if (textWidth(text, px, doc) <= max) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (textWidth(text.slice(0, mid) + "…", px, doc) <= max) lo = mid;
-    else hi = mid - 1;
-  }
-  return text.slice(0, Math.max(1, lo)) + "…";
-}
 
-/** Sets an SVG text's content to fit `max` px; when shortened, the full text is its tooltip (<title>). */
-export function fitText(t: d3.Selection<SVGTextElement, unknown, null, undefined>, text: string, max: number, px: number): void {
-  const doc = t.node()?.ownerDocument;
-  const shown = ellipsize(text, max, px, doc);
-  t.text(shown);
-  if (shown !== text) t.append("title").text(text);
-}
 
-/**
- * True when the view sits in JupyterLab's dark theme (body[data-jp-theme-light="false"]) or
- * the caller asks for it (options.theme "dark"): colour scales then use their dark variants.
- */
-export function isDark(el: Element, theme?: string): boolean {
-  if (theme === "dark") return true;
-  if (theme === "light") return false;
-  const host = el.closest?.("[data-jp-theme-light]");
-  return host?.getAttribute("data-jp-theme-light") === "false";
-}
 
-/** Dark variant of a single-hue scale: low values near the dark background, high values the hue at full strength. */
-export function sequentialHue(hue: (t: number) => string, dark: boolean): (t: number) => string {
-  if (!dark) return hue;
-  const top = d3.rgb(hue(0.85));
-  return d3.interpolateRgb("#1b1b1f", top.brighter(0.6).formatRgb());
-}
 
-/** RdBu in light theme; in dark theme red → near-black → blue, so zero is as dark as the background. */
-export function divergingRdBu(dark: boolean): (t: number) => string {
-  if (!dark) return d3.interpolateRdBu;
-  return d3.interpolateRgbBasis(["#f4a582", "#d6604d", "#5a1f24", "#1b1b1f", "#1d3b57", "#4393c3", "#92c5de"]);
-}
 
-/**
- * The presentation-size pass: scales every top-level SVG of `root` by `k` (width/height,
- * with a viewBox keeping the drawing's coordinates), so text and cells grow together.
- */
-export function scaleDrawings(root: Element, k: number): void {
-  if (k === 1) return;
-  for (const s of Array.from(root.querySelectorAll("svg"))) {
-    if (s.parentElement?.closest("svg")) continue;
-    const w = Number(s.getAttribute("width"));
-    const h = Number(s.getAttribute("height"));
-    if (!(w > 0 && h > 0)) continue;
-    if (!s.getAttribute("viewBox")) s.setAttribute("viewBox", `0 0 ${w} ${h}`);
-    s.setAttribute("width", String(Math.round(w * k)));
-    s.setAttribute("height", String(Math.round(h * k)));
-  }
-  for (const c of Array.from(root.querySelectorAll("canvas.cells-canvas")) as HTMLElement[]) {
-    for (const prop of ["left", "top", "width", "height"] as const) {
-      const v = parseFloat(c.style[prop]);
-      if (Number.isFinite(v)) c.style[prop] = `${v * k}px`;
-    }
-  }
-}
 
-/**
- * Grows each top-level SVG of `root` to hold everything drawn in it (axis titles, rotated
- * labels, legend text), in a browser where getBBox measures: nothing is cut at its edges.
- */
-export function fitDrawings(root: Element): void {
-  for (const s of Array.from(root.querySelectorAll("svg")) as SVGSVGElement[]) {
-    if (s.parentElement?.closest("svg") || typeof s.getBBox !== "function") continue;
-    let b: DOMRect;
-    try {
-      b = s.getBBox();
-    } catch {
-      continue;
-    }
-    if (!(b.width > 0)) continue;
-    const vb = s.getAttribute("viewBox")?.split(/\s+/).map(Number);
-    const w0 = vb ? vb[2] : Number(s.getAttribute("width"));
-    const h0 = vb ? vb[3] : Number(s.getAttribute("height"));
-    const x0 = Math.min(0, Math.floor(b.x) - 2);
-    const y0 = Math.min(0, Math.floor(b.y) - 2);
-    const x1 = Math.max(w0, Math.ceil(b.x + b.width) + 2);
-    const y1 = Math.max(h0, Math.ceil(b.y + b.height) + 2);
-    if (x0 === 0 && y0 === 0 && x1 === w0 && y1 === h0) continue;
-    const k = Number(s.getAttribute("width")) / w0 || 1;
-    s.setAttribute("viewBox", `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
-    s.setAttribute("width", String(Math.round((x1 - x0) * k)));
-    s.setAttribute("height", String(Math.round((y1 - y0) * k)));
-    // A canvas of cells laid under this SVG moves with the drawing's new origin.
-    for (const c of Array.from(s.parentElement?.querySelectorAll(":scope > canvas.cells-canvas") ?? []) as HTMLElement[]) {
-      c.style.left = `${parseFloat(c.style.left) - x0 * k}px`;
-      c.style.top = `${parseFloat(c.style.top) - y0 * k}px`;
-    }
-  }
-}
 
 
 /** Throws a clear error unless `t` is a Float32Array tensor of the given rank whose length matches its shape. */
@@ -330,67 +222,11 @@ export function range(n: number): number[] {
 
 export const fmt = d3.format(".3f");
 
-/**
- * Tokens as labels: whitespace made visible so "␣the" and "the" are told apart, and other
- * control characters (byte-level tokens can be any byte) shown as their Unicode control
- * pictures, which also keeps the static SVG well-formed XML.
- */
-export function showToken(t: string): string {
-  return t
-    .replace(/ /g, "␣")
-    .replace(/\n/g, "↵")
-    .replace(/\t/g, "⇥")
-    .replace(/[\u0000-\u001f]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)))
-    .replace(/\u007f/g, "␡");
-}
 
-const SPECIAL = /^(<[^<>]*>|\[[A-Z]+\])$/;
-const ALNUM = /[\p{L}\p{N}]/u;
 
-/** WordPiece (BERT) marks pieces with "##" and words carry no leading space. */
-function isWordPiece(tokens: string[]): boolean {
-  return tokens.some((t) => t.startsWith("##") || t === "[CLS]" || t === "[SEP]");
-}
 
-/**
- * True when token i continues the word of token i − 1: a "##" piece (WordPiece), or in
- * byte-level BPE a piece with no leading space right after a letter or digit.
- */
-export function continuesWord(tokens: string[], i: number, wordPiece = isWordPiece(tokens)): boolean {
-  if (i === 0) return false;
-  const t = tokens[i];
-  const prev = tokens[i - 1];
-  if (SPECIAL.test(t) || SPECIAL.test(prev) || t.length === 0) return false;
-  if (wordPiece) return t.startsWith("##");
-  return ALNUM.test(t[0]) && ALNUM.test(prev[prev.length - 1] ?? "");
-}
 
-/**
- * Labels students can read: by default a word's sub-tokens are merged, the first piece
- * labelled with the whole word and each later piece with "·piece" ("␣Per" "u" → "␣Peru"
- * "·u"); `raw` gives each token as it is (showToken). Rows and columns stay one per token.
- */
-export function tokenLabels(tokens: string[], raw = false): string[] {
-  if (raw) return tokens.map(showToken);
-  const out = tokens.map(showToken);
-  const wp = isWordPiece(tokens);
-  for (let i = 0; i < tokens.length; ) {
-    let j = i + 1;
-    while (j < tokens.length && continuesWord(tokens, j, wp)) j++;
-    if (j - i > 1) {
-      const piece = (t: string) => (t.startsWith("##") ? t.slice(2) : t);
-      out[i] = showToken(tokens[i] + tokens.slice(i + 1, j).map(piece).join(""));
-      for (let k = i + 1; k < j; k++) out[k] = `·${showToken(piece(tokens[k]))}`;
-    }
-    i = j;
-  }
-  return out;
-}
 
-/** True when tokenLabels merges anything (the view then offers its "raw tokens" switch). */
-export function hasSubwords(tokens: unknown): boolean {
-  return Array.isArray(tokens) && tokens.every((t) => typeof t === "string") && tokens.some((_, i) => continuesWord(tokens as string[], i));
-}
 
 let gradientCounter = 0;
 
@@ -441,27 +277,6 @@ export function colorLegend(
   if (lines.join(" ") !== opts.title) lg.insert("title", ":first-child").text(opts.title);
 }
 
-/** `text` in at most `maxLines` lines of `max` px (greedy by words); the last line ends in "…" if the rest does not fit. */
-export function wrapText(text: string, max: number, px: number, maxLines: number, doc?: Document): string[] {
-  const words = text.split(/\s+/).filter(Boolean);
-  const lines: string[] = [];
-  let cur = "";
-  for (let i = 0; i < words.length; i++) {
-    const next = cur ? `${cur} ${words[i]}` : words[i];
-    if (textWidth(next, px, doc) <= max || !cur) {
-      cur = next;
-      continue;
-    }
-    lines.push(cur);
-    cur = words[i];
-    if (lines.length === maxLines - 1) {
-      cur = words.slice(i).join(" ");
-      break;
-    }
-  }
-  if (cur) lines.push(cur);
-  return lines.map((l) => ellipsize(l, max, px, doc));
-}
 
 /** Axis lines and ticks in the theme's colours (d3 draws them currentColor). */
 export function styleAxis(ax: d3.Selection<SVGGElement, unknown, null, undefined>): void {
@@ -486,11 +301,6 @@ export function axisLabel(
   fitText(t, text, Math.max(max, 60), MIN_TEXT);
 }
 
-/** True where a 2-D canvas can be drawn (not in jsdom, which has no canvas backend). */
-export function canvasAvailable(doc: Document): boolean {
-  const ua = doc.defaultView?.navigator?.userAgent ?? "";
-  return !/jsdom/i.test(ua);
-}
 
 export type PaintMode = "svg" | "canvas" | "raster";
 
