@@ -6,6 +6,10 @@
 # safetensors, loaded by attnlab) and a 16-token clean/corrupted pair (3 tokens differ).
 # Times are medians of BENCH_REPEATS (default 3) runs after one warm-up; correlation is Pearson r
 # between the estimated and the exact normalised maps.
+# Peer: TransformerLens's exact patching of the same grids (get_act_patch_resid_pre and
+# get_act_patch_attn_head_out_all_pos) through bench/patching_tl.py, the TransformerLens peer of
+# bench/patching.sh, in its venv (.cache/bench/tl-venv, made by bench/patching.sh); skipped, and said
+# so, when that venv or script is missing.
 #   flock /tmp/attnlab-heavy.lock bash bench/attribution_patching.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,10 +35,24 @@ json.dump({"clean": clean, "corrupted": corrupted, "repeats": repeats}, open(f"{
 PYEOF
 (cd "$ROOT" && npx tsc -p tsconfig.json >/dev/null)
 node "$ROOT/dist/bench/attribution_patching.js" "$MODEL" "$WORK/plan.json" > "$WORK/attnlab.json"
+TL_PY="$ROOT/.cache/bench/tl-venv/bin/python"
+TL_PEER="$ROOT/bench/patching_tl.py"
+TOK="$ROOT/test/fixtures/pretrained/tiny-gpt2"  # any GPT-2-style tokenizer: the prompts are ids
+rm -f "$WORK"/tl*.json
+if [ -x "$TL_PY" ] && [ -f "$TL_PEER" ] && [ -f "$TOK/tokenizer.json" ]; then
+  # The peer measures the metric attnlab chose (answer/wrong written next to the prompts).
+  "$PY" -c "import json,sys; p=json.load(open(sys.argv[1])); a=json.load(open(sys.argv[2])); p.update(a['metric']); json.dump(p, open(sys.argv[3],'w'))" \
+    "$WORK/plan.json" "$WORK/attnlab.json" "$WORK/plan_tl.json"
+  for r in $(seq 1 "${BENCH_REPEATS:-3}"); do
+    "$TL_PY" "$TL_PEER" "$MODEL" "$TOK" "$WORK/plan_tl.json" 2 > "$WORK/tl$r.json"
+  done
+fi
 "$PY" - "$WORK" <<'PYEOF'
-import json, sys
+import glob, json, statistics, sys
+import numpy as np
 w = sys.argv[1]
 a = json.load(open(f"{w}/attnlab.json"))
+tl = [json.load(open(f)) for f in sorted(glob.glob(f"{w}/tl[0-9]*.json"))]
 exact = a["secondsExactResid"] + a["secondsExactHeads"]
 print("attribution patching vs exact activation patching, random GPT-2 small (12 x 768, 12 heads, vocab 50257), 16 tokens (3 differ)")
 print(f"  metric: logit diff {a['metric']['answer']} - {a['metric']['wrong']}: clean {a['cleanMetric']:.4f}, corrupted {a['corruptedMetric']:.4f}")
@@ -43,5 +61,19 @@ print(f"  attnlab exact patching, resid_pre [12, 16] (192 rows)           : {a['
 print(f"  attnlab exact patching, heads [12, 12] (144 rows)               : {a['secondsExactHeads']:7.2f} s  ({a['passesExact']} batched passes for both grids)")
 print(f"  ratio exact / attribution (both grids): {exact / a['secondsAttribution']:.1f}x")
 print(f"  correlation (Pearson r) estimate vs exact: resid_pre {a['rResid']:.3f}, heads {a['rHeads']:.3f}")
-print("  TransformerLens peer: not run (bench/patching_tl.py is not in the tree and transformer_lens is not installed)")
+if not tl:
+    print("  TransformerLens peer: not run (needs .cache/bench/tl-venv from bench/patching.sh and bench/patching_tl.py)")
+else:
+    t = tl[0]
+    norm = lambda g: (np.array(g) - t["corrupted_metric"]) / (t["clean_metric"] - t["corrupted_metric"])
+    tl_resid = statistics.median(x["seconds_resid_pre"] for x in tl)
+    tl_heads = statistics.median(x["seconds_head_out"] for x in tl)
+    print(f"  TransformerLens {t.get('version', '?')} exact patching (torch {t.get('torch', '?')}, {t.get('threads')} threads, median of {len(tl)}): "
+          f"resid_pre {tl_resid:.2f} s, heads {tl_heads:.2f} s")
+    print(f"  ratio TransformerLens exact / attnlab attribution (both grids): {(tl_resid + tl_heads) / a['secondsAttribution']:.1f}x; "
+          f"TransformerLens exact / attnlab exact: {(tl_resid + tl_heads) / exact:.2f}x")
+    print(f"  correlation attnlab estimate vs TransformerLens exact: resid_pre {np.corrcoef(a['residEstimate'], norm(t['resid_pre']))[0, 1]:.3f}, "
+          f"heads {np.corrcoef(a['headsEstimate'], norm(t['head_out']))[0, 1]:.3f}")
+    print(f"  agreement attnlab exact vs TransformerLens exact (normalised): max |diff| resid_pre "
+          f"{np.abs(np.array(a['residExact']) - norm(t['resid_pre'])).max():.2e}, heads {np.abs(np.array(a['headsExact']) - norm(t['head_out'])).max():.2e}")
 PYEOF
