@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertReady } from "../backend";
 import { resolveConfig, type ModelSpec } from "./config";
+import { llamaSpecFromHF, llamaWeights } from "./llama_load";
 import { HookedTransformer, type WeightsInit } from "./model";
 import type { LayerWeights, ModelConfig, Tokenizer } from "./types";
 
@@ -48,10 +49,17 @@ export function configFromHF(configJson: unknown): ModelConfig {
   const c = configJson as Json;
   const archs = Array.isArray(c.architectures) ? (c.architectures as string[]) : [];
   const type = c.model_type;
+  if (type === "llama") {
+    const bad = archs.filter((a) => a !== "LlamaForCausalLM");
+    if (bad.length > 0) throw new Error(`configFromHF: architecture ${bad.join(", ")} is not supported for model_type "llama"; attnlab loads LlamaForCausalLM`);
+    const spec = llamaSpecFromHF(c);
+    if (typeof c._name_or_path === "string" && c._name_or_path) spec.name = c._name_or_path;
+    return resolveConfig(spec, "configFromHF");
+  }
   const known = [...GPT2_ARCHS, ...BERT_ARCHS];
   const bad = archs.filter((a) => !known.includes(a));
   if (type !== "gpt2" && type !== "bert") {
-    throw new Error(`configFromHF: model_type "${String(type)}" is not supported; attnlab loads "gpt2" (${GPT2_ARCHS.join(", ")}) and "bert" (${BERT_ARCHS.join(", ")})`);
+    throw new Error(`configFromHF: model_type "${String(type)}" is not supported; attnlab loads "gpt2" (${GPT2_ARCHS.join(", ")}), "bert" (${BERT_ARCHS.join(", ")}) and "llama" (LlamaForCausalLM)`);
   }
   if (bad.length > 0) {
     throw new Error(`configFromHF: architecture ${bad.join(", ")} is not supported; attnlab loads ${known.join(", ")}`);
@@ -274,7 +282,10 @@ export function modelFromHF(configJson: unknown, tensors: Map<string, HFTensor>,
   try {
     let w: WeightsInit;
     let finalCfg = cfg;
-    if (cfg.arch === "gpt2") {
+    if (cfg.arch === "llama") {
+      const src = new TensorSource(tensors, "");
+      w = llamaWeights(cfg, (name, shape) => src.get(name, shape));
+    } else if (cfg.arch === "gpt2") {
       const src = new TensorSource(tensors, detectPrefix(tensors, "transformer.", "wte.weight"));
       w = gpt2Weights(cfg, src, B);
       if (!cfg.tiedUnembed) {

@@ -6,3 +6,6 @@ export { embedTokens, hookState, runBlocks, unembed, type ForwardModel, type Run
 export { toTokenBatch, validateBatch } from "./tokens";
 export { Cache, HookState } from "./hooked";
 export * from "./hf";
+export { architecture, ARCHITECTURES } from "./architectures";
+export type { Architecture, BlockContext, WeightsView } from "./arch";
+export { configFromGguf, modelFromGguf } from "./llama_load";

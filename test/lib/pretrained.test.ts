@@ -95,11 +95,11 @@ describe("bad checkpoints: clear errors, nothing half-loaded", () => {
     await expect(loadPretrained(dir)).rejects.toThrow(`config.json is missing from ${dir}`);
   });
   test("unsupported architecture", async () => {
-    const dir = variant(GPT2, "llama", (d) => {
+    const dir = variant(GPT2, "mistral", (d) => {
       const c = JSON.parse(fs.readFileSync(path.join(d, "config.json"), "utf8"));
-      fs.writeFileSync(path.join(d, "config.json"), JSON.stringify({ ...c, model_type: "llama", architectures: ["LlamaForCausalLM"] }));
+      fs.writeFileSync(path.join(d, "config.json"), JSON.stringify({ ...c, model_type: "mistral", architectures: ["MistralForCausalLM"] }));
     });
-    await expect(loadPretrained(dir)).rejects.toThrow(/model_type "llama" is not supported/);
+    await expect(loadPretrained(dir)).rejects.toThrow(/model_type "mistral" is not supported/);
   });
   test("truncated safetensors header", async () => {
     const dir = variant(GPT2, "trunc-header", (d) => {

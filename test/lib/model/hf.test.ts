@@ -72,7 +72,7 @@ describe("HF config and loading errors", () => {
   });
 
   test("unsupported architectures and options are refused by name", () => {
-    expect(() => configFromHF({ model_type: "llama" })).toThrow(/model_type "llama" is not supported/);
+    expect(() => configFromHF({ model_type: "mistral" })).toThrow(/model_type "mistral" is not supported/);
     expect(() => configFromHF({ ...loadCheckpoint("gpt2-tied").config, architectures: ["GPT2ForSequenceClassification"] })).toThrow(
       /architecture GPT2ForSequenceClassification is not supported/,
     );
