@@ -7,6 +7,7 @@
  */
 import * as zmq from "zeromq";
 import { readFileSync } from "fs";
+import { getHeapStatistics } from "v8";
 import { decode, encode, Signer, WireError, type Message } from "./wire";
 import { log } from "./log";
 import { startHeartbeat } from "./heartbeat";
@@ -98,7 +99,7 @@ export class Channels {
       this.shell.bind(address(c, c.shell_port)),
       this.stdin.bind(address(c, c.stdin_port)),
       Supervisor.start(
-        { control: address(c, c.control_port), iopub: address(c, c.iopub_port), key: c.key, scheme: c.signature_scheme, session: this.session },
+        { control: address(c, c.control_port), iopub: address(c, c.iopub_port), key: c.key, scheme: c.signature_scheme, session: this.session, heapLimit: getHeapStatistics().heap_size_limit },
         log,
       ).then((s) => (this.supervisor = s)),
       startHeartbeat(address(c, c.hb_port)).then((w) => (this.hbWorker = w)),

@@ -25,3 +25,53 @@ export function allowInterruptingCallbacks(): void {
     /* the check stays on: an interrupt in a timer may end the kernel (the server restarts it) */
   }
 }
+
+type TimerFn = (cb: (...a: unknown[]) => void, ...rest: unknown[]) => unknown;
+const CLEAR: Record<string, string> = { setTimeout: "clearTimeout", setInterval: "clearInterval", setImmediate: "clearImmediate" };
+
+/** Timers created while a cell runs, so that interrupting it can cancel them. */
+export type CellTimers = Set<{ handle: unknown; kind: string }>;
+let current: CellTimers | undefined;
+
+export function setCellTimers(timers: CellTimers | undefined): void {
+  current = timers;
+}
+
+/**
+ * An interrupted cell's awaiting loop (`while (true) { await sleep(20); ... }`) would go on after
+ * the Interrupted reply and print into later cells: its pending timers are cancelled, so it never
+ * resumes.
+ */
+export function clearCellTimers(timers: CellTimers): void {
+  const g = globalThis as unknown as Record<string, (h: unknown) => void>;
+  for (const t of timers) g[CLEAR[t.kind]](t.handle);
+  timers.clear();
+}
+
+/** Wraps the global timer functions user code sees; call once at start-up. */
+export function installTimerTracking(): void {
+  const g = globalThis as unknown as Record<string, TimerFn>;
+  for (const kind of ["setTimeout", "setInterval", "setImmediate"]) {
+    const orig = g[kind];
+    const wrapped: TimerFn = (cb, ...rest) => {
+      const set = current;
+      if (!set || typeof cb !== "function") return orig(cb, ...rest);
+      const entry = { handle: undefined as unknown, kind };
+      entry.handle = orig((...args: unknown[]) => {
+        if (kind !== "setInterval") set.delete(entry);
+        cb(...args);
+      }, ...rest);
+      set.add(entry);
+      return entry.handle;
+    };
+    // Keep util.promisify(setTimeout) and friends working.
+    for (const key of Reflect.ownKeys(orig)) {
+      try {
+        Object.defineProperty(wrapped, key, Object.getOwnPropertyDescriptor(orig, key)!);
+      } catch {
+        /* non-configurable: keep ours */
+      }
+    }
+    g[kind] = wrapped;
+  }
+}

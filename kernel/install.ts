@@ -12,9 +12,18 @@ import { PROJECT_ROOT } from "./resolve";
 
 export const KERNEL_NAME = "attnlab";
 
+/**
+ * The JavaScript heap limit for this machine, in MB: half the physical memory, at least 2 GB
+ * (Node's default is about 2-4 GB whatever the machine) and at most 16 GB. Tensors of the native
+ * and WebAssembly backends live outside this heap.
+ */
+export function heapLimitMB(totalBytes = os.totalmem()): number {
+  return Math.max(2048, Math.min(16384, Math.floor(totalBytes / 2 / 1024 / 1024)));
+}
+
 export function kernelSpec(node = process.execPath): Record<string, unknown> {
   return {
-    argv: [node, path.join(PROJECT_ROOT, "dist", "kernel", "main.js"), "{connection_file}"],
+    argv: [node, `--max-old-space-size=${heapLimitMB()}`, path.join(PROJECT_ROOT, "dist", "kernel", "main.js"), "{connection_file}"],
     display_name: "attnlab (TypeScript)",
     language: "typescript",
     interrupt_mode: "signal",

@@ -9,14 +9,24 @@ import { toMimeBundle } from "../lib/widget/display";
 import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
 import { CommManager } from "./comms";
 import { setLastExecute, withParent } from "./context";
-import { allowInterruptingCallbacks } from "./guard";
+import { allowInterruptingCallbacks, clearCellTimers, installTimerTracking, setCellTimers, type CellTimers } from "./guard";
 import { CellExecutor, describeError, type CellError } from "./execute";
 import { log } from "./log";
 import { StreamCapture } from "./output";
-import { makeHeader, PROTOCOL_VERSION, type Message } from "./wire";
+import { makeHeader, PROTOCOL_VERSION, unserialisable, type Message } from "./wire";
 import { kernelInfo } from "./info";
 import { isBackendMemoryError, memoryReport, resetEngine } from "./engine";
 import { setCellSignal } from "../lib/methods/progress";
+
+// The kernel's own timers, taken before installTimerTracking wraps the globals for user code.
+const kernelTimeout = setTimeout;
+const kernelImmediate = setImmediate;
+/** The real process.exit: cells get one that throws (a cell must not end the kernel). */
+const realExit = process.exit.bind(process);
+
+class ProcessExitError extends Error {
+  name = "ProcessExit";
+}
 
 /** Jupyter counts cursor positions in code points, JavaScript strings in UTF-16 units. */
 export function cpToIndex(s: string, cp: number): number {
@@ -35,6 +45,10 @@ interface Running {
   count: number;
   /** Aborted by an interrupt: methods given no signal of their own stop on it (lib/methods/progress). */
   abort: AbortController;
+  /** Timers the cell created (cancelled when it is interrupted). */
+  timers: CellTimers;
+  /** Why the supervisor stopped the cell, when it was not the user (heap nearly exhausted). */
+  stopReason?: string;
 }
 
 /** The reason an interrupt gives the cell's AbortSignal (the progress bar reads "interrupted"). */
@@ -96,6 +110,15 @@ export class Kernel {
     parent: Message | undefined,
     extra: { metadata?: Record<string, unknown>; buffers?: ArrayBufferView[] } = {},
   ): void {
+    if (msgType !== "stream" && msgType !== "status") {
+      // A display or comm message that cannot be JSON would be dropped by the wire layer: say so in the cell.
+      const bad = unserialisable(content, "content") ?? unserialisable(extra.metadata ?? {}, "metadata");
+      if (bad) {
+        log(`${msgType} not sent: ${bad}`);
+        this.channels.supervisor.stream("stderr", `Cannot show this output (${msgType}): ${bad}.\n`, (parent?.header ?? {}) as Record<string, unknown>);
+        return;
+      }
+    }
     void this.channels.send("iopub", {
       identities: [Buffer.from(`kernel.${this.session}.${msgType}`)],
       header: makeHeader(msgType, this.session),
@@ -201,7 +224,7 @@ export class Kernel {
     setTimeout(() => {
       void this.channels.close().finally(() => {
         this.executor.close();
-        process.exit(0);
+        realExit(0);
       });
     }, 50);
   }
@@ -211,11 +234,11 @@ export class Kernel {
     this.executeQueue = this.executeQueue.then(() => {
       if (epoch !== this.abortEpoch) return this.abortExecute(msg);
       return new Promise<void>((resolve) => {
-        const run: Running = { msg, done: false, finish: resolve, count: 0, abort: new AbortController() };
+        const run: Running = { msg, done: false, finish: resolve, count: 0, abort: new AbortController(), timers: new Set() };
         this.running = run;
         this.beginExecute(run);
         // From a macrotask, after busy and execute_input have been handed to the supervisor.
-        setImmediate(() => {
+        kernelImmediate(() => {
           this.execute(run).catch((e) => log(`execute failed: ${(e as Error).stack}`));
         });
       });
@@ -231,7 +254,7 @@ export class Kernel {
   private checkInterrupted(): void {
     const run = this.running;
     if (!run || run.done) return;
-    setTimeout(() => {
+    kernelTimeout(() => {
       if (run.done) return;
       log("cell did not finish after an interrupt: replying for it");
       this.executor.abandon();
@@ -244,13 +267,20 @@ export class Kernel {
     log(`interrupt (${why})`);
     this.executor.interrupt();
     const run = this.running;
+    if (run && !run.done && why.startsWith("heap")) run.stopReason = why;
     if (run && !run.done && !run.abort.signal.aborted) run.abort.abort(new KernelInterrupt(`interrupted (${why})`));
+    if (run) clearCellTimers(run.timers);
     this.checkInterrupted();
   }
 
   private finish(run: Running, error: CellError | undefined, count: number): void {
     if (run.done) return;
     run.done = true;
+    setCellTimers(undefined);
+    if (error && run.stopReason && error.ename === "Interrupted") {
+      const what = `${run.stopReason.replace(/^heap: /, "")}: the cell was stopped before the kernel ran out of memory. Variables holding large arrays or strings keep it near the limit: set them to undefined, or restart the kernel.`;
+      error = { ename: "HeapLimit", evalue: what, traceback: [`HeapLimit: ${what}`] };
+    }
     if (error) {
       // A throw or an interrupt inside a tidy or a gradient leaves tfjs' engine open.
       const fixed = resetEngine();
@@ -287,6 +317,7 @@ export class Kernel {
     setLastExecute(msg);
     this.publish("status", { execution_state: "busy" }, msg);
     if (storeHistory) this.executionCount++;
+    setCellTimers(run.timers);
     run.count = this.executionCount;
     if (!silent) this.publish("execute_input", { code: String(c.code ?? ""), execution_count: run.count }, msg);
   }
@@ -300,7 +331,10 @@ export class Kernel {
       if (!outcome.ok) error = outcome;
       else if (outcome.hasValue && !silent) {
         const data = toMimeBundle(outcome.value);
-        if (data) this.publish("execute_result", { execution_count: run.count, data, metadata: {} }, msg);
+        const bad = data && unserialisable(data, "data");
+        const type = outcome.value === null ? "null" : typeof outcome.value === "object" ? (outcome.value as object).constructor?.name ?? "Object" : typeof outcome.value;
+        if (bad) error = { ename: "DisplayError", evalue: `cannot show the cell's value (a ${type}): ${bad}`, traceback: [`DisplayError: cannot show the cell's value (a ${type}): ${bad}`] };
+        else if (data) this.publish("execute_result", { execution_count: run.count, data, metadata: {} }, msg);
       }
     } catch (e) {
       error = describeError(e);
@@ -311,6 +345,12 @@ export class Kernel {
 
   private installProcessHandlers(): void {
     allowInterruptingCallbacks();
+    installTimerTracking();
+    process.exit = ((code?: number | string) => {
+      throw new ProcessExitError(
+        `process.exit(${code ?? ""}) was called in a cell: the kernel keeps running and keeps your variables (restart it from the Kernel menu to start afresh)`,
+      );
+    }) as typeof process.exit;
     // The supervisor thread receives SIGINT and interrupt_request even while this thread is busy.
     this.channels.supervisor.listenInterrupt((why) => this.interruptRunning(why));
     this.channels.supervisor.listenStopped(() => {
@@ -336,7 +376,7 @@ export class Kernel {
     setInterval(() => {
       if (process.ppid !== ppid) {
         log(`parent ${ppid} is gone: exiting`);
-        process.exit(1);
+        realExit(1);
       }
     }, 1000).unref();
   }

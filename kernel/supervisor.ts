@@ -4,7 +4,7 @@
  *   while the main thread computes (stream text is batched here, at most 50 ms old).
  * - It receives SIGINT itself (a libuv signal handle in this thread; the main thread's handler
  *   cannot run while user code spins).
- * - To interrupt, it asks the main thread; if that does not answer within 250 ms, the main
+ * - To interrupt, it asks the main thread; if that does not answer within 600 ms, the main
  *   thread is running user code synchronously (a busy loop, a long tensor op, code after any
  *   await), and the supervisor stops that code through the inspector (Runtime.terminateExecution,
  *   which V8 cancels once the interrupted call returns: the kernel keeps running). The kernel
@@ -18,6 +18,13 @@ import { decode, encode, makeHeader, Signer, type Message } from "./wire";
 const SEQ = 0;
 const ACK = 1;
 const CRITICAL = 2;
+
+/**
+ * How long the main thread has to take an interrupt itself. Methods that yield between units of
+ * work (lib/methods) see their AbortSignal within it and stop cleanly with their partial result;
+ * code that does not yield is stopped after it, so an interrupt always lands within a second.
+ */
+const GRACE_MS = 600;
 
 type ToWorker =
   | { kind: "send"; channel: "iopub" | "control"; frames: Uint8Array[] }
@@ -37,6 +44,8 @@ export interface SupervisorOptions {
   key: string;
   scheme: string;
   session: string;
+  /** The main thread's JavaScript heap limit in bytes (v8.getHeapStatistics().heap_size_limit). */
+  heapLimit: number;
 }
 
 /** The main thread's end of the supervisor. */
@@ -175,7 +184,7 @@ async function serve(opts: SupervisorOptions, shared: SharedArrayBuffer): Promis
       port.postMessage({ kind: "stopped" } satisfies ToMain);
       stopping = false;
     };
-    setTimeout(check, 250);
+    setTimeout(check, GRACE_MS);
   };
 
   // SIGINT reaches this thread through its own libuv signal handle (the public API is main-thread only).
@@ -212,6 +221,23 @@ async function serve(opts: SupervisorOptions, shared: SharedArrayBuffer): Promis
       });
     }
   });
+
+  // Heap exhaustion kills the process outright. Near the limit, the running code is stopped
+  // instead (its temporaries become garbage) and the cell is told why.
+  let heapArmed = true;
+  const watchHeap = () => {
+    session.post("Runtime.getHeapUsage", (err, r) => {
+      if (err || !r) return;
+      const used = (r as { usedSize: number }).usedSize;
+      const share = used / opts.heapLimit;
+      if (share < 0.7) heapArmed = true;
+      if (share > 0.9 && heapArmed) {
+        heapArmed = false;
+        interrupt(`heap: the JavaScript heap is at ${Math.round(100 * share)}% of its ${Math.round(opts.heapLimit / 2 ** 20)} MB limit`);
+      }
+    });
+  };
+  setInterval(watchHeap, 200).unref();
 
   port.postMessage({ kind: "bound" } satisfies ToMain);
   try {

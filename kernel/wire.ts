@@ -106,3 +106,30 @@ export function encode(msg: Omit<Message, "buffers"> & { buffers?: ArrayBufferVi
   }
   return [...msg.identities, Buffer.from(DELIM), Buffer.from(signer.sign(json)), ...json, ...(msg.buffers ?? []).map(toBuffer)];
 }
+
+/**
+ * Where a value cannot go into a JSON frame, and why: `data["application/json"].n is a BigInt`.
+ * Undefined when JSON.stringify would succeed.
+ */
+export function unserialisable(value: unknown, where = "value"): string | undefined {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, at: string): string | undefined => {
+    if (typeof v === "bigint") return `${at} is a BigInt (${v}n), which JSON cannot hold: convert it with Number() or String()`;
+    if (v === null || typeof v !== "object") return undefined;
+    if (seen.has(v)) return `${at} is a ${v.constructor?.name ?? "Object"} that contains itself (a cycle), which JSON cannot hold`;
+    if (typeof (v as { toJSON?: unknown }).toJSON === "function") return undefined;
+    seen.add(v);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const r = walk(x, Array.isArray(v) ? `${at}[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${at}.${k}` : `${at}[${JSON.stringify(k)}]`);
+      if (r) return r;
+    }
+    seen.delete(v);
+    return undefined;
+  };
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (e) {
+    return walk(value, where) ?? `${where} cannot be serialised: ${(e as Error).message}`;
+  }
+}

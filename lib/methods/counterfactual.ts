@@ -9,7 +9,7 @@ import { actName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
 import { baseRun, resolveHead, type HeadChoice } from "./attribution";
 import { jsd, tvd } from "./metrics";
-import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { WorkProgress, effectiveSignal, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
 
 /** Replaces head `head`'s last-query row of the pattern with rows [B, P] (one per batch row). */
@@ -140,9 +140,10 @@ export async function adversarialAttention(
     return tf.softmax(logits.slice([0, P - 1, 0], [k, 1, -1]).reshape([k, -1]));
   };
   const opt = tf.train.adam(lr);
+  const signal = effectiveSignal(opts);
   try {
     for (let s = 0; s < steps; s++) {
-      if (opts.signal?.aborted) break;
+      if (signal?.aborted) break;
       opt.minimize(() => {
         const cand = tf.softmax(theta) as tf.Tensor2D;
         const out = outputOf(cand);

@@ -45,6 +45,10 @@ let cellSignal: () => AbortSignal | undefined = () => undefined;
 export function setCellSignal(get: () => AbortSignal | undefined): void {
   cellSignal = get;
 }
+/** The signal a method stops on: its own, else the running kernel cell's. */
+export function effectiveSignal(opts: { signal?: AbortSignal }): AbortSignal | undefined {
+  return opts.signal ?? cellSignal();
+}
 
 export const DEFAULT_MEMORY_BUDGET = 512 * 1024 * 1024;
 
@@ -56,7 +60,7 @@ export class WorkProgress {
 
   /** `label` names the method on the kernel's default progress bar (e.g. "causalTrace"). */
   constructor(readonly total: number, opts: RunOptions = {}, label = "attnlab") {
-    const signal = opts.signal ?? cellSignal();
+    const signal = effectiveSignal(opts);
     this.opts = withDefaultBar(signal && !opts.signal ? { ...opts, signal } : opts, label);
   }
 

@@ -12,7 +12,11 @@ function checkSpec(file: string): void {
   expect(spec.display_name).toBe("attnlab (TypeScript)");
   expect(spec.language).toBe("typescript");
   expect(spec.interrupt_mode).toBe("signal");
-  expect(spec.argv).toEqual([expect.stringMatching(/node/), path.join(ROOT, "dist", "kernel", "main.js"), "{connection_file}"]);
+  // The heap limit is raised for the machine (half its memory, 2-16 GB).
+  expect(spec.argv).toEqual([expect.stringMatching(/node/), expect.stringMatching(/^--max-old-space-size=\d+$/), path.join(ROOT, "dist", "kernel", "main.js"), "{connection_file}"]);
+  const mb = Number(spec.argv[1].split("=")[1]);
+  expect(mb).toBeGreaterThanOrEqual(2048);
+  expect(mb).toBeLessThanOrEqual(16384);
   expect(existsSync(spec.argv[0])).toBe(true);
 }
 
