@@ -145,10 +145,14 @@ def code_cells(notebook):
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def run_class(base, names, passwords, cells):
-    """One class: returns per-student records and the class's timings."""
+def run_class(base, names, passwords, cells, max_servers):
+    """One class: returns per-student records. When the class fits the hub's limit of servers, all
+    run at the same moment (a barrier once every kernel is up) and times count from it; otherwise
+    the students beyond the limit wait for a server (the hub says "try again later"), each runs as
+    soon as their kernel is up, and times count from the class's start."""
     recs = {n: {"failures": []} for n in names}
-    ready = threading.Barrier(len(names))
+    waves = len(names) > max_servers
+    ready = threading.Barrier(1 if waves else len(names))
     t_start = time.time()
     go = {}
 
@@ -157,7 +161,7 @@ def run_class(base, names, passwords, cells):
         st = Student(base, n, passwords[n])
         try:
             st.login_api()
-            st.start_server()
+            st.start_server(timeout=3600)
             k = st.kernel()
             r["ready_at"] = time.time() - t_start
         except Exception as e:
@@ -170,7 +174,7 @@ def run_class(base, names, passwords, cells):
         go.setdefault("t", time.time())
         if k is None:
             return
-        t0 = go["t"]
+        t0 = t_start if waves else go["t"]
         try:
             for i, code in enumerate(cells):
                 msgs = k.execute(code)
@@ -239,6 +243,7 @@ def main():
     ap.add_argument("--notebook", default="03-induction-heads")
     ap.add_argument("--mem-limit", default="2G")
     ap.add_argument("--cpu-limit", default="1")
+    ap.add_argument("--max-servers", type=int, help="the hub's limit of servers at once (default: the classroom's, from memory)")
     ap.add_argument("--guard-mb", type=int, default=2048, help="keep this much of the machine's memory free (abort/skip below it)")
     ap.add_argument("--out", default=str(ROOT / "test-artifacts" / "bench-classroom.json"))
     a = ap.parse_args()
@@ -258,8 +263,10 @@ def main():
             name, pw, _ = line.split("\t")
             passwords[name] = pw
         log = open(d / "hub.log", "w")
+        mem_total = meminfo("MemTotal")
+        max_servers = a.max_servers if a.max_servers is not None else max(1, (mem_total - 2 * 1024**3) // 1024**3)  # the hub's default
         hub = subprocess.Popen([*CLI, "--dir", str(d), "start", "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", a.mem_limit,
-                                "--cpu-limit", a.cpu_limit], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
+                                "--cpu-limit", a.cpu_limit, "--max-servers", str(max_servers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
         import requests
         for _ in range(300):
             try:
@@ -269,12 +276,12 @@ def main():
                 time.sleep(0.3)
         print(f"notebook {a.notebook}: {len(cells)} code cells; models/ on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
         print(f"limits per student: memory {a.mem_limit}, CPU {a.cpu_limit} core(s) ({'enforced by cgroups' if limits.available()['memory'] else 'advisory'}); "
-              f"machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
+              f"at most {max_servers} servers at once; machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
         per_student = None
         for n in a.n:
             cls = names[:n]
             # Never start a class the machine cannot hold: from the last class's memory per student.
-            if per_student and n * per_student > meminfo() - a.guard_mb * MB:
+            if per_student and min(n, max_servers) * per_student > meminfo() - a.guard_mb * MB:
                 s = {"students": n, "skipped": f"needs about {n * per_student / MB / 1024:.1f} GB ({per_student / MB:.0f} MB per student measured at "
                      f"N={results[-1]['students']}); {meminfo() / MB / 1024:.1f} GB available, {a.guard_mb} MB kept free"}
                 results.append(s)
@@ -285,12 +292,14 @@ def main():
             sampler = Sampler(cls, a.guard_mb * MB)
             sampler.start()
             t0 = time.time()
-            recs = run_class(base, cls, passwords, cells)
+            recs = run_class(base, cls, passwords, cells, max_servers)
             sampler.stop_event.set()
             sampler.join()
             oom = sum((limits.usage(x) or {}).get("oom_kills") or 0 for x in cls) - oom_before
             s = summarise(n, recs, sampler, base_avail, oom)
             s["wall_s"] = round(time.time() - t0, 1)
+            if n > max_servers:
+                s["waves"] = f"at most {max_servers} servers at once: students beyond waited; times from the class's start"
             s["load_1min"] = round(os.getloadavg()[0], 1)
             results.append(s)
             per_student = max(s["machine_used_mb"], n * (s["student_cgroup_max_mb"] or 0)) * MB / n

@@ -12,7 +12,7 @@
 Global options (before the subcommand): --dir DIR (default /srv/attnlab-classroom, or env
 ATTNLAB_CLASSROOM_DIR): the roster, the hub's database, the student homes. `start` options:
 --ip, --port (8000), --ssl-cert/--ssl-key (TLS on), --behind-tls, --mem-limit (2G), --cpu-limit (1),
---idle-timeout (3600 s). classroom/jupyterhub_config.py documents each choice.
+--idle-timeout (3600 s), --max-servers (from memory). classroom/jupyterhub_config.py documents each choice.
 """
 import argparse
 import csv
@@ -130,6 +130,7 @@ def cmd_start(args):
         "ATTNLAB_CLASSROOM_MEM_LIMIT": args.mem_limit,
         "ATTNLAB_CLASSROOM_CPU_LIMIT": str(args.cpu_limit),
         "ATTNLAB_CLASSROOM_IDLE_TIMEOUT": str(args.idle_timeout),
+        **({"ATTNLAB_CLASSROOM_MAX_SERVERS": str(args.max_servers)} if args.max_servers is not None else {}),
         "ATTNLAB_CLASSROOM_SSL_CERT": args.ssl_cert or "",
         "ATTNLAB_CLASSROOM_SSL_KEY": args.ssl_key or "",
         "ATTNLAB_CLASSROOM_BEHIND_TLS": "1" if args.behind_tls else "",
@@ -164,6 +165,7 @@ def main(argv=None):
     s.add_argument("--mem-limit", default="2G")
     s.add_argument("--cpu-limit", type=float, default=1.0)
     s.add_argument("--idle-timeout", type=int, default=3600)
+    s.add_argument("--max-servers", type=int, help="servers running at once (default: the machine's memory less 2 GiB, at 1 GiB each; 0: no limit)")
     a = sub.add_parser("add", help="add students (or --lecturer)")
     a.add_argument("names", nargs="*")
     a.add_argument("--lecturer", action="store_true")

@@ -17,6 +17,8 @@ set-up. Every choice is made here, once, with the reason:
                    ~/tutorials, never overwriting; lecturers also get ~/tutorials-teacher.
   models           read from the checkout's models/ by every kernel: one copy on disk, read-only
                    to students (root owns it).
+  servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default from the machine's memory at 1 GiB each):
+                   past it a student is told to try again rather than the machine running out.
   memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 2G) and _CPU_LIMIT (default 1 core) per
                    student: enforced by cgroups when the machine allows it (limits.py; the hub
                    logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
@@ -113,6 +115,14 @@ c.Spawner.cpu_limit = CPU_LIMIT
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 180
 c.JupyterHub.concurrent_spawn_limit = 100
+# How many servers may run at once: past this the hub answers "try again later" instead of
+# starting a server the machine cannot hold (an OOM-killed kernel loses a student's work; a
+# student who waits loses nothing). Default: the machine's memory, less 2 GiB for the system and
+# the hub, at 1 GiB per student, the measured peak of a student's server + attnlab kernel
+# (bench/classroom.sh, docs/classroom.md). ATTNLAB_CLASSROOM_MAX_SERVERS overrides (0: no limit).
+_mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+MAX_SERVERS = int(env("ATTNLAB_CLASSROOM_MAX_SERVERS", str(max(1, (_mem_total - 2 * 1024**3) // 1024**3))))
+c.JupyterHub.active_server_limit = MAX_SERVERS
 # Stop every student server (and so every kernel) when the hub stops: nothing is left running.
 c.JupyterHub.cleanup_servers = True
 
@@ -130,7 +140,7 @@ c.JupyterHub.load_roles = [{
 # --- say plainly what is on and what is off ----------------------------------------------------
 _limits = limits.available()
 print(f"[attnlab classroom] {DIR}: {len(roster.load(DIR)['users'])} user(s) in the roster; public URL "
-      f"{c.JupyterHub.bind_url}", file=sys.stderr)
+      f"{c.JupyterHub.bind_url}; at most {MAX_SERVERS or 'any number of'} server(s) at once", file=sys.stderr)
 print("[attnlab classroom] per-student limits: memory " + (f"{MEM_LIMIT} ENFORCED (cgroup)" if _limits["memory"] else f"{MEM_LIMIT} advisory only (no writable cgroup)")
       + ", CPU " + (f"{CPU_LIMIT:g} core(s) ENFORCED (cgroup)" if _limits["cpu"] else f"{CPU_LIMIT:g} core(s) advisory only"), file=sys.stderr)
 if tls:

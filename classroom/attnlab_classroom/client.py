@@ -57,9 +57,14 @@ class Student:
         return self.http.request(method, f"{self.base}/hub/api{path}", timeout=kw.pop("timeout", 60), verify=self.verify, **kw)
 
     def start_server(self, timeout=600):
-        """Asks for the server and waits until the hub says it is ready; returns the seconds it took."""
+        """Asks for the server and waits until the hub says it is ready; returns the seconds it took.
+        While the hub is at its limit of servers (429, "try again later") the student waits and asks again."""
         t0 = time.time()
-        r = self.hub("POST", f"/users/{self.name}/server")
+        while True:
+            r = self.hub("POST", f"/users/{self.name}/server")
+            if r.status_code != 429 or time.time() - t0 > timeout:
+                break
+            time.sleep(5)
         if r.status_code not in (201, 202, 400):  # 400: already running
             raise HubError(f"start of {self.name}'s server: {r.status_code} {r.text[:200]}")
         while time.time() - t0 < timeout:
