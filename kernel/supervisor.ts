@@ -230,8 +230,8 @@ async function serve(opts: SupervisorOptions, shared: SharedArrayBuffer): Promis
       if (err || !r) return;
       const used = (r as { usedSize: number }).usedSize;
       const share = used / opts.heapLimit;
-      if (share < 0.7) heapArmed = true;
-      if (share > 0.9 && heapArmed) {
+      if (share < 0.6) heapArmed = true;
+      if (share > 0.8 && heapArmed) {
         heapArmed = false;
         interrupt(`heap: the JavaScript heap is at ${Math.round(100 * share)}% of its ${Math.round(opts.heapLimit / 2 ** 20)} MB limit`);
       }

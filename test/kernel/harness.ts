@@ -48,13 +48,13 @@ export class KernelClient {
   private waiters: (() => void)[] = [];
   private closed = false;
 
-  static async start(opts: { cwd?: string; key?: string } = {}): Promise<KernelClient> {
+  static async start(opts: { cwd?: string; key?: string; nodeArgs?: string[] } = {}): Promise<KernelClient> {
     const c = new KernelClient();
     await c.launch(opts);
     return c;
   }
 
-  private async launch(opts: { cwd?: string; key?: string }): Promise<void> {
+  private async launch(opts: { cwd?: string; key?: string; nodeArgs?: string[] }): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "attnlab-kernel-test-"));
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     this.conn = {
@@ -70,7 +70,7 @@ export class KernelClient {
     };
     const file = path.join(dir, "kernel.json");
     writeFileSync(file, JSON.stringify(this.conn));
-    this.proc = spawn(process.execPath, [MAIN, file], { cwd: opts.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    this.proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, file], { cwd: opts.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"], detached: true });
     this.proc.stderr!.on("data", (d) => (this.stderr += d.toString()));
     this.proc.stdout!.on("data", (d) => (this.stderr += d.toString()));
     const addr = (p: number) => `tcp://127.0.0.1:${p}`;
