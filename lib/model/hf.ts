@@ -267,8 +267,9 @@ function bertHead(cfg: ModelConfig, all: Map<string, HFTensor>, w: WeightsInit, 
 
 /**
  * HF config.json + parameter tensors -> a model. Throws (freeing anything already built) on a
- * missing tensor, a wrong shape or a non-float dtype. Tensors the model does not use (attention
- * bias buffers, BERT's pooler, NSP head, a tied lm_head copy) are ignored.
+ * missing tensor, a wrong shape, a non-float dtype, or weights of layers past the config's count;
+ * warns on non-finite weights. Other tensors the model does not use (attention bias buffers,
+ * BERT's pooler, NSP head, a tied lm_head copy) are ignored.
  */
 export function modelFromHF(configJson: unknown, tensors: Map<string, HFTensor>, tokenizer?: Tokenizer): HookedTransformer {
   assertReady("modelFromHF");
@@ -302,9 +303,38 @@ export function modelFromHF(configJson: unknown, tensors: Map<string, HFTensor>,
       if (mlm) bertHead(cfg, tensors, w, B);
       finalCfg = { ...cfg, mlmHead: mlm };
     }
+    checkLayerTensors(tensors, finalCfg.nLayers);
+    warnNonFinite(tensors);
     return new HookedTransformer(finalCfg, w, tokenizer);
   } catch (err) {
     B.disposeAll();
     throw err;
   }
+}
+
+/**
+ * A config with fewer layers than the checkpoint would silently load a truncated model: weights
+ * of layers at or past the config's count (`h.2.*` for n_layer = 2, `encoder.layer.N.*`,
+ * `model.layers.N.*`) are an error naming them.
+ */
+function checkLayerTensors(tensors: Map<string, HFTensor>, nLayers: number): void {
+  const extra = [...tensors.keys()].filter((k) => {
+    const m = /(?:^|\.)(?:h|layer|layers|blocks)\.(\d+)\./.exec(k);
+    return m !== null && Number(m[1]) >= nLayers;
+  });
+  if (extra.length === 0) return;
+  const shown = extra.slice(0, 5).join(", ") + (extra.length > 5 ? `, ... (${extra.length} tensors)` : "");
+  throw new Error(`modelFromHF: the checkpoint has weights for layers the config does not have (${nLayers} layers): ${shown}; the config's layer count (n_layer / num_hidden_layers) must match the checkpoint`);
+}
+
+/** Weights full of NaN or infinities load but compute nothing useful: say which. */
+function warnNonFinite(tensors: Map<string, HFTensor>): void {
+  const bad: string[] = [];
+  for (const [name, t] of tensors) {
+    if (!(t.data instanceof Float32Array)) continue;
+    let n = 0;
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) n++;
+    if (n > 0) bad.push(`${name} (${n} of ${t.data.length} values)`);
+  }
+  if (bad.length > 0) console.warn(`modelFromHF: non-finite weights (NaN or infinity) in ${bad.length} tensor(s): ${bad.slice(0, 5).join(", ")}${bad.length > 5 ? ", ..." : ""}`);
 }

@@ -66,3 +66,29 @@ describe("heap exhaustion", () => {
     }
   }, 180000);
 });
+
+describe("loading refuses a checkpoint that does not match its config", () => {
+  let k: KernelClient;
+  beforeAll(async () => {
+    k = await KernelClient.start();
+  }, 90000);
+  afterAll(async () => {
+    await k?.close();
+  });
+
+  test("weights of a layer past n_layer are an error naming them; non-finite weights warn; the session goes on", async () => {
+    const dir = require("path").join(__dirname, "..", "fixtures", "models", "gpt2-tied");
+    const setup = await k.execute(
+      `import * as al from "attnlab";\nimport * as fs from "fs";\nconst cfg = JSON.parse(fs.readFileSync(${JSON.stringify(dir + "/config.json")}, "utf8"));\n` +
+        `const ck = al.readSafetensors(${JSON.stringify(dir + "/model.safetensors")});\nconst layers: number = cfg.n_layer;\nawait al.ready();`,
+    );
+    expect(setup.reply.content.evalue ?? "ok").toBe("ok");
+    const short = await k.execute("al.modelFromHF({ ...cfg, n_layer: layers - 1 }, ck.tensors as any)", { stop_on_error: false });
+    expect(short.reply.content.status).toBe("error");
+    expect(short.reply.content.evalue).toMatch(/weights for layers the config does not have/);
+    expect(short.reply.content.evalue).toContain(`h.${Number(await k.value("layers")) - 1}.`);
+    const nan = await k.execute('const key = [...ck.tensors.keys()].find((n) => n.endsWith("h.0.attn.c_attn.weight"))!;\n(ck.tensors as any).get(key).data[3] = NaN;\nconst m = al.modelFromHF(cfg, ck.tensors as any);\nm.config.nLayers', { stop_on_error: false });
+    expect(nan.reply.content.evalue ?? "ok").toBe("ok");
+    expect(k.stream(nan.iopub, "stderr")).toMatch(/non-finite weights .*h\.0\.attn\.c_attn\.weight \(1 of \d+ values\)/);
+  });
+});
