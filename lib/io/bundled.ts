@@ -54,3 +54,14 @@ export function findBundledModel(name: string): string | null {
 export function bundledModelNames(): string[] {
   return Object.keys(BUNDLED);
 }
+
+/** A file `file` inside package folder `pkg` of the first venv that has it (see venvs()), or null. */
+export function findPackageFile(pkg: string, file: string): string | null {
+  for (const venv of venvs()) {
+    for (const sp of sitePackages(venv)) {
+      const f = path.join(sp, pkg, file);
+      if (fs.existsSync(f)) return f;
+    }
+  }
+  return null;
+}

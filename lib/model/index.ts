@@ -9,3 +9,4 @@ export * from "./hf";
 export { architecture, ARCHITECTURES } from "./architectures";
 export type { Architecture, BlockContext, WeightsView } from "./arch";
 export { configFromGguf, modelFromGguf } from "./llama_load";
+export { generate, sampleToken, type GenerateOptions, type GenerateResult } from "./generate";

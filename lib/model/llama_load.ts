@@ -177,8 +177,10 @@ export function configFromGguf(file: GgufFile, where = "configFromGguf"): ModelC
 }
 
 /** A Llama model from an opened GGUF file (weights dequantized to float32). */
-export function modelFromGguf(file: GgufFile, tokenizer?: Tokenizer, where = "modelFromGguf"): HookedTransformer {
+export function modelFromGguf(file: GgufFile, tokenizer?: Tokenizer, opts: { name?: string; where?: string } = {}): HookedTransformer {
+  const where = opts.where ?? "modelFromGguf";
   const cfg = configFromGguf(file, where);
+  if (opts.name) cfg.name = opts.name;
   if (tokenizer && tokenizer.vocabSize > cfg.dVocab) throw new Error(`${where}: tokenizer vocabSize ${tokenizer.vocabSize} exceeds the model's vocabulary ${cfg.dVocab}`);
   const names = new Set(file.tensors.map((t) => t.name));
   const get: LlamaTensorGetter = (hf, shape) => {
