@@ -9,7 +9,8 @@
 # Peer: TransformerLens's exact patching of the same grids (get_act_patch_resid_pre and
 # get_act_patch_attn_head_out_all_pos) through bench/patching_tl.py, the TransformerLens peer of
 # bench/patching.sh, in its venv (.cache/bench/tl-venv, made by bench/patching.sh); skipped, and said
-# so, when that venv or script is missing.
+# so, when that venv or script is missing. It runs BENCH_TL_REPEATS times (default 1: one forward per
+# cell takes minutes per grid), median reported.
 #   flock /tmp/attnlab-heavy.lock bash bench/attribution_patching.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,7 +44,7 @@ if [ -x "$TL_PY" ] && [ -f "$TL_PEER" ] && [ -f "$TOK/tokenizer.json" ]; then
   # The peer measures the metric attnlab chose (answer/wrong written next to the prompts).
   "$PY" -c "import json,sys; p=json.load(open(sys.argv[1])); a=json.load(open(sys.argv[2])); p.update(a['metric']); json.dump(p, open(sys.argv[3],'w'))" \
     "$WORK/plan.json" "$WORK/attnlab.json" "$WORK/plan_tl.json"
-  for r in $(seq 1 "${BENCH_REPEATS:-3}"); do
+  for r in $(seq 1 "${BENCH_TL_REPEATS:-1}"); do
     "$TL_PY" "$TL_PEER" "$MODEL" "$TOK" "$WORK/plan_tl.json" 2 > "$WORK/tl$r.json"
   done
 fi
