@@ -82,3 +82,63 @@ export function memoryReport(): string {
     return "";
   }
 }
+
+interface Recoverable extends EngineLike {
+  backendName: string;
+  registryFactory: Record<string, unknown>;
+  registry: Record<string, { dispose(): void }>;
+  makeTensor(values: Float32Array, shape: number[], dtype: string): { dataSync(): Float32Array; dispose(): void };
+  reset(): void;
+  setBackend(name: string): Promise<boolean>;
+}
+
+function works(e: Recoverable): boolean {
+  try {
+    const t = e.makeTensor(new Float32Array([1, 2]), [2], "float32");
+    const ok = t.dataSync()[1] === 2;
+    t.dispose();
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+const isTensor = (v: unknown) => v !== null && typeof v === "object" && "dataId" in (v as object) && "shape" in (v as object) && "isDisposed" in (v as object);
+
+/** Names of cell variables that hold tensors (directly or a few levels inside objects and arrays). */
+function tensorHolders(locals: Record<string, unknown>): string[] {
+  const holds = (v: unknown, depth: number, seen: Set<unknown>): boolean => {
+    if (isTensor(v)) return true;
+    if (v === null || typeof v !== "object" || depth === 0 || seen.has(v) || ArrayBuffer.isView(v)) return false;
+    seen.add(v);
+    const values = v instanceof Map ? [...v.values()] : Array.isArray(v) ? v.slice(0, 1000) : Object.values(v as object);
+    return values.some((x) => holds(x, depth - 1, seen));
+  };
+  return Object.keys(locals).filter((k) => holds(locals[k], 4, new Set()));
+}
+
+/**
+ * After a backend memory error: if the backend no longer computes (WebAssembly's `Aborted()`
+ * leaves its module dead), the engine is reset and the same backend made again, empty. Tensors
+ * made before are gone with it, so the message names the variables that held them. Returns a
+ * sentence for the cell's error, or undefined when the backend still works.
+ */
+export async function recoverBackend(locals: Record<string, unknown>): Promise<string | undefined> {
+  const e = engine() as Recoverable | undefined;
+  if (!e || typeof e.makeTensor !== "function" || works(e)) return undefined;
+  const name = e.backendName;
+  try {
+    try {
+      e.reset();
+    } catch {
+      /* the dead backend's dispose may throw; the registry is cleared anyway below */
+      for (const k of Object.keys(e.registry ?? {})) delete e.registry[k];
+    }
+    await e.setBackend(name);
+  } catch (err) {
+    return `The ${name} backend no longer works and could not be started again (${(err as Error).message}): restart the kernel.`;
+  }
+  if (!works(e)) return `The ${name} backend no longer works after running out of memory: restart the kernel.`;
+  const lost = tensorHolders(locals);
+  return `The ${name} backend stopped working and was started again, empty: tensors made before are lost${lost.length ? `, so these variables no longer work: ${lost.join(", ")} (load or create them again)` : ""}.`;
+}

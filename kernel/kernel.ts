@@ -15,7 +15,7 @@ import { log } from "./log";
 import { StreamCapture } from "./output";
 import { makeHeader, PROTOCOL_VERSION, unserialisable, type Message } from "./wire";
 import { kernelInfo } from "./info";
-import { isBackendMemoryError, memoryReport, resetEngine } from "./engine";
+import { isBackendMemoryError, memoryReport, recoverBackend, resetEngine } from "./engine";
 import { setCellSignal } from "../lib/methods/progress";
 
 // The kernel's own timers, taken before installTimerTracking wraps the globals for user code.
@@ -339,7 +339,11 @@ export class Kernel {
     } catch (e) {
       error = describeError(e);
     }
-    if (error && error.ename !== "Interrupted" && isBackendMemoryError(`${error.ename}: ${error.evalue}`)) error = memoryError(error);
+    if (error && error.ename !== "Interrupted" && isBackendMemoryError(`${error.ename}: ${error.evalue}`)) {
+      error = memoryError(error);
+      const recovered = await recoverBackend(this.executor.locals).catch((e) => `Recovering the backend failed: ${(e as Error).message}`);
+      if (recovered) error = { ...error, evalue: `${error.evalue}\n${recovered}`, traceback: [...error.traceback.slice(0, 1), recovered, ...error.traceback.slice(1)] };
+    }
     this.finish(run, error, run.count);
   }
 
