@@ -89,11 +89,18 @@ export class ViewHost {
   private finish(big: boolean, raw: boolean | null): void {
     const root = this.el.querySelector(".attnlab-view");
     if (!root) return;
-    fitDrawings(root);
     if (big) {
       root.classList.add("attnlab-presentation");
       scaleDrawings(root, PRESENTATION_SCALE);
     }
+    // Text is measured once the view is in the page: a widget view draws before it is attached.
+    const win = this.el.ownerDocument.defaultView;
+    let frames = 0;
+    const fit = (): void => {
+      if (root.isConnected) fitDrawings(root);
+      else if (win?.requestAnimationFrame && frames++ < 600) win.requestAnimationFrame(fit);
+    };
+    fit();
     const controls = root.querySelector(".attnlab-controls");
     if (!controls) return;
     const doc = this.el.ownerDocument;

@@ -41,19 +41,22 @@ export function fitDrawings(root: Element): void {
     const vb = s.getAttribute("viewBox")?.split(/\s+/).map(Number);
     const w0 = vb ? vb[2] : Number(s.getAttribute("width"));
     const h0 = vb ? vb[3] : Number(s.getAttribute("height"));
-    const x0 = Math.min(0, Math.floor(b.x) - 2);
-    const y0 = Math.min(0, Math.floor(b.y) - 2);
-    const x1 = Math.max(w0, Math.ceil(b.x + b.width) + 2);
-    const y1 = Math.max(h0, Math.ceil(b.y + b.height) + 2);
-    if (x0 === 0 && y0 === 0 && x1 === w0 && y1 === h0) continue;
+    // A few px of slack: glyphs (and rotated text) reach past their geometric box.
+    const vx = vb ? vb[0] : 0;
+    const vy = vb ? vb[1] : 0;
+    const x0 = Math.min(vx, Math.floor(b.x) - 6);
+    const y0 = Math.min(vy, Math.floor(b.y) - 6);
+    const x1 = Math.max(vx + w0, Math.ceil(b.x + b.width) + 6);
+    const y1 = Math.max(vy + h0, Math.ceil(b.y + b.height) + 6);
+    if (x0 === vx && y0 === vy && x1 === vx + w0 && y1 === vy + h0) continue;
     const k = Number(s.getAttribute("width")) / w0 || 1;
     s.setAttribute("viewBox", `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
     s.setAttribute("width", String(Math.round((x1 - x0) * k)));
     s.setAttribute("height", String(Math.round((y1 - y0) * k)));
     // A canvas of cells laid under this SVG moves with the drawing's new origin.
     for (const c of Array.from(s.parentElement?.querySelectorAll(":scope > canvas.cells-canvas") ?? []) as HTMLElement[]) {
-      c.style.left = `${parseFloat(c.style.left) - x0 * k}px`;
-      c.style.top = `${parseFloat(c.style.top) - y0 * k}px`;
+      c.style.left = `${parseFloat(c.style.left) - (x0 - vx) * k}px`;
+      c.style.top = `${parseFloat(c.style.top) - (y0 - vy) * k}px`;
     }
   }
 }
