@@ -35,6 +35,7 @@ async function interrupted(code: string, opts: { ready?: string; delay?: number;
   else k.interrupt();
   const reply = await k.reply(id, 20000);
   const ms = Date.now() - t0;
+  if (process.env.ATTNLAB_SHOW_TIMES) console.log(`interrupt -> reply ${ms} ms: ${code.split("\n").pop()}`);
   return { reply, iopub: await k.outputs(id), ms };
 }
 
