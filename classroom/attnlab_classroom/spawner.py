@@ -16,6 +16,8 @@ from . import STUDENT_VENV, limits, roster
 # JupyterLab user setting handed to every new home: save widget state (and so quiz progress)
 # with the notebook, which JupyterLab leaves off by default.
 WIDGET_SETTINGS = ".jupyter/lab/user-settings/@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings"
+# ... and no "get Jupyter news?" prompt over a student's first notebook (the class needs no feed).
+NEWS_SETTINGS = ".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
 
 
 class ClassroomSpawner(LocalProcessSpawner):
@@ -29,7 +31,8 @@ class ClassroomSpawner(LocalProcessSpawner):
 
     def handout(self):
         role = roster.role_of(self.classroom_dir, self.user.name)
-        files = {WIDGET_SETTINGS: json.dumps({"saveState": True}, indent=2) + "\n"}
+        files = {WIDGET_SETTINGS: json.dumps({"saveState": True}, indent=2) + "\n",
+                 NEWS_SETTINGS: json.dumps({"fetchNews": "false"}, indent=2) + "\n"}
         student = pathlib.Path(self.classroom_dir) / "student-notebooks"
         for p in sorted(student.glob("*.ipynb")):
             files[f"tutorials/{p.name}"] = p.read_text()

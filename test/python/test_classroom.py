@@ -212,6 +212,8 @@ def test_servers_start_as_each_user_with_their_own_copies(cls):
         assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in nb["cells"])
         settings = home / ".jupyter/lab/user-settings/@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings"
         assert json.loads(settings.read_text()) == {"saveState": True}
+        news = home / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+        assert json.loads(news.read_text()) == {"fetchNews": "false"}
     lec_home = pathlib.Path(pwd.getpwnam(cls.lecturer).pw_dir)
     assert sorted(p.name for p in (lec_home / "tutorials-teacher").glob("*.ipynb")) == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     for s in cls.students:
