@@ -169,8 +169,9 @@ async function serve(opts: SupervisorOptions, shared: SharedArrayBuffer): Promis
     if (stopping) return;
     stopping = true;
     const started = Date.now();
+    // A check already pending covers later requests too: it compares with the latest one.
     const check = () => {
-      if (Atomics.load(flags, ACK) >= seq) {
+      if (Atomics.load(flags, ACK) >= Atomics.load(flags, SEQ)) {
         stopping = false;
         return;
       }
