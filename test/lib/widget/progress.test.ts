@@ -37,7 +37,8 @@ test("detached and long: a line per logIntervalMs at most, and a last one", () =
   const ms = Date.now() - t0;
   expect(lines.length).toBeGreaterThanOrEqual(2);
   expect(lines.length).toBeLessThanOrEqual(Math.floor(ms / 50) + 1);
-  expect(lines[lines.length - 1]).toBe("long: done 40/40 (100%) in 0 s\n");
+  // The elapsed seconds depend on the machine's load (about 0.2 s unloaded): only the form is fixed.
+  expect(lines[lines.length - 1]).toMatch(/^long: done 40\/40 \(100%\) in \d+ s\n$/);
   expect(lines[0]).toMatch(/^long: \d+\/40 \(\d+%\), ETA \d+ s\n$/);
 });
 
