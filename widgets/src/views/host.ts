@@ -104,34 +104,30 @@ export class ViewHost {
     const controls = root.querySelector(".attnlab-controls");
     if (!controls) return;
     const doc = this.el.ownerDocument;
-    const wrap = doc.createElement("label");
-    wrap.className = "attnlab-size-toggle";
-    wrap.title = "Text at 16 px or more and bigger cells, to read from the back of a room";
-    const box = doc.createElement("input");
-    box.type = "checkbox";
-    box.checked = big;
-    box.setAttribute("aria-label", "presentation size");
-    box.addEventListener("change", () => {
-      this.presentation = box.checked;
-      if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+    // Each switch redraws the last data with the new setting.
+    const toggle = (className: string, title: string, label: string, checked: boolean, set: (on: boolean) => void) => {
+      const wrap = doc.createElement("label");
+      wrap.className = className;
+      wrap.title = title;
+      const box = doc.createElement("input");
+      box.type = "checkbox";
+      box.checked = checked;
+      box.setAttribute("aria-label", label);
+      box.addEventListener("change", () => {
+        set(box.checked);
+        if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+      });
+      wrap.append(box, doc.createTextNode(` ${label}`));
+      controls.insertBefore(wrap, controls.lastChild);
+    };
+    toggle("attnlab-size-toggle", "Text at 16 px or more and bigger cells, to read from the back of a room", "presentation size", big, (on) => {
+      this.presentation = on;
     });
-    wrap.append(box, doc.createTextNode(" presentation size"));
-    controls.insertBefore(wrap, controls.lastChild);
     // Words by default (sub-tokens merged); the raw tokens one click away.
     if (raw === null) return;
-    const rw = doc.createElement("label");
-    rw.className = "attnlab-raw-toggle";
-    rw.title = "Label each token as the tokenizer split it, instead of whole words";
-    const rb = doc.createElement("input");
-    rb.type = "checkbox";
-    rb.checked = raw;
-    rb.setAttribute("aria-label", "raw tokens");
-    rb.addEventListener("change", () => {
-      this.rawTokens = rb.checked;
-      if (this.last) this.draw(this.last.data, this.last.options, this.last.callbacks);
+    toggle("attnlab-raw-toggle", "Label each token as the tokenizer split it, instead of whole words", "raw tokens", raw, (on) => {
+      this.rawTokens = on;
     });
-    rw.append(rb, doc.createTextNode(" raw tokens"));
-    controls.insertBefore(rw, controls.lastChild);
   }
 
   /** The state the next heatmap render starts from (for tests and debugging). */
