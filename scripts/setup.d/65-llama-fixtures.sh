@@ -5,9 +5,9 @@
 LLAMA_FIX="$ROOT/test/fixtures/llama"
 smol_src=$("$VENV/bin/python" -c "import json,sys; print(json.load(open(sys.argv[1])).get('smollm2',{}).get('gguf',''))" "$LLAMA_FIX/index.json" 2>/dev/null || true)
 if [ ! -f "$LLAMA_FIX/index.json" ] || { [ -n "$smol_src" ] && [ ! -f "$smol_src" ]; } \
-  || ! stamp_ok llama-fixtures "$ROOT/scripts/make_llama_fixtures.py"; then
+  || ! stamp_ok llama-fixtures "$ROOT/scripts/make_llama_fixtures.py" "$ROOT/scripts/make_gguf_fixtures.py"; then
   log "making Llama fixtures"
   rm -rf "$LLAMA_FIX"
   TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error "$VENV/bin/python" "$ROOT/scripts/make_llama_fixtures.py" "$LLAMA_FIX" >/dev/null
-  stamp_set llama-fixtures "$ROOT/scripts/make_llama_fixtures.py"
+  stamp_set llama-fixtures "$ROOT/scripts/make_llama_fixtures.py" "$ROOT/scripts/make_gguf_fixtures.py"
 fi
