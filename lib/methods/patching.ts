@@ -10,6 +10,7 @@ import type { Hook, TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
 import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle } from "./common";
 import { logitDiff } from "./metrics";
+import { resolveToken } from "./logit_attribution";
 import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 
 /** Sites shaped [batch, pos, d]. */
@@ -72,8 +73,8 @@ function checkPatchShapes(act: tf.Tensor, clean: tf.Tensor, fn: string): void {
 export type LogitMetric = (logits: tf.Tensor3D) => Float32Array;
 
 export interface PatchingOptions extends RunOptions {
-  /** The measure: a function of logits, or logit difference answer − wrong at the last position. */
-  metric?: LogitMetric | { answer: number; wrong: number; pos?: number };
+  /** The measure: a function of logits, or logit difference answer − wrong (token ids or one-token strings) at `pos` (default the last). */
+  metric?: LogitMetric | { answer: number | string; wrong: number | string; pos?: number };
 }
 
 export interface PatchingResult {
@@ -91,13 +92,60 @@ export interface PatchingResult {
   tokens: string[];
   corruptedTokens: string[];
   partial: boolean;
-  settings: { metric: string; rowsPerPass: number; forwardPasses: number };
+  settings: PatchingSettings;
 }
 
-function resolveMetric(m: PatchingOptions["metric"], fn: string): { f: LogitMetric; name: string } {
-  if (typeof m === "function") return { f: m, name: "custom" };
-  if (m && typeof m === "object") return { f: (lg) => logitDiff(lg, m.answer, m.wrong, m.pos ?? -1), name: `logit diff ${m.answer} − ${m.wrong}` };
-  throw new Error(`${fn}: opts.metric is required: a function of logits, or {answer, wrong} token ids for a logit difference`);
+/**
+ * What was run. `metric` is a readable label (`logit diff " Mary" − " John"`, or "custom"); for a
+ * logit difference `answer`/`wrong` are the tokens as strings (decoded, e.g. " Mary"),
+ * `answerId`/`wrongId` their ids and `metricPos` the position read (negative = from the end).
+ */
+export interface PatchingSettings {
+  metric: string;
+  answer?: string;
+  wrong?: string;
+  answerId?: number;
+  wrongId?: number;
+  metricPos?: number;
+  rowsPerPass: number;
+  forwardPasses: number;
+}
+
+/** Display string of one token id (the id itself when the model cannot decode it). */
+function tokenString(model: TransformerModel, id: number): string {
+  try {
+    const s = model.toStrTokens([id]);
+    if (s.length === 1 && typeof s[0] === "string") return s[0];
+  } catch {
+    /* fall through */
+  }
+  return String(id);
+}
+
+interface ResolvedMetric {
+  f: LogitMetric;
+  name: string;
+  /** Set for a logit difference. */
+  diff?: { answer: number; wrong: number; pos: number };
+  labels: Partial<PatchingSettings>;
+}
+
+function resolveMetric(model: TransformerModel, m: PatchingOptions["metric"], fn: string): ResolvedMetric {
+  if (typeof m === "function") return { f: m, name: "custom", labels: {} };
+  if (m && typeof m === "object") {
+    const answer = resolveToken(model, m.answer, "opts.metric.answer", fn);
+    const wrong = resolveToken(model, m.wrong, "opts.metric.wrong", fn);
+    const pos = m.pos ?? -1;
+    if (!Number.isInteger(pos)) throw new Error(`${fn}: opts.metric.pos must be an integer position (negative counts from the end); got ${pos}`);
+    const [a, w] = [tokenString(model, answer), tokenString(model, wrong)];
+    return {
+      f: (lg) => logitDiff(lg, answer, wrong, pos),
+      name: `logit diff ${JSON.stringify(a)} − ${JSON.stringify(w)}`,
+      diff: { answer, wrong, pos },
+      labels: { answer: a, wrong: w, answerId: answer, wrongId: wrong, metricPos: pos },
+    };
+  }
+  throw new Error(`${fn}: opts.metric is required: a function of logits, or {answer, wrong} (token ids or one-token strings) for a logit difference`);
 }
 
 /**
@@ -116,7 +164,7 @@ export async function activationPatching(
   const headSite = HEAD_SITES.includes(site);
   if (!headSite && !POSITION_SITES.includes(site)) throw new Error(`${fn}: site must be one of ${[...POSITION_SITES, ...HEAD_SITES].join(", ")}; got ${JSON.stringify(site)}`);
   if (model.config.attnOnly && (site === "mlp_out" || site === "resid_mid")) throw new Error(`${fn}: site "${site}" does not exist in an attention-only model`);
-  const metric = resolveMetric(opts.metric, fn);
+  const metric = resolveMetric(model, opts.metric, fn);
   const c = prepareSingle(model, clean, fn);
   const k = prepareSingle(model, corrupted, fn);
   assertSameLength(c.ids, k.ids, fn);
@@ -195,7 +243,7 @@ export async function activationPatching(
     tokens: c.tokens,
     corruptedTokens: k.tokens,
     partial,
-    settings: { metric: metric.name, rowsPerPass, forwardPasses: passes + 2 },
+    settings: { metric: metric.name, ...metric.labels, rowsPerPass, forwardPasses: passes + 2 },
   };
 }
 

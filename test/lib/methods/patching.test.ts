@@ -11,7 +11,8 @@ import {
   patchResidByPos,
 } from "../../../lib/methods/patching";
 import { logitDiff } from "../../../lib/methods/metrics";
-import { initBackend, maxAbsDiff, randomGpt2 } from "./helpers";
+import { createModel } from "../../../lib/model";
+import { initBackend, maxAbsDiff, randomGpt2, tinyTokenizer } from "./helpers";
 
 beforeAll(initBackend);
 
@@ -117,5 +118,36 @@ describe("activation patching on a random model", () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(Number.isNaN(r.data[5])).toBe(true);
     expect(Number.isFinite(r.data[2])).toBe(true);
+  });
+});
+
+describe("activationPatching metric named by token strings", () => {
+  test("settings carry the answer and wrong tokens as strings, ids and a readable label; strings equal ids", async () => {
+    const model = createModel({ arch: "gpt2", nLayers: 2, dModel: 32, nHeads: 4, dVocab: 1000, nCtx: 32 }, { seed: 5, initStd: 0.2, tokenizer: tinyTokenizer() });
+    try {
+      const ids = model.toTokens(" the cat sat on the mat").ids;
+      const clean = Array.from(ids);
+      const corrupted = [...clean];
+      corrupted[1] = (corrupted[1] + 1) % 1000;
+      // Two ids whose display strings encode back to one token each.
+      const pick = [...Array(1000).keys()].filter((i) => {
+        const t = model.toStrTokens([i])[0];
+        return /^ [a-z]+$/.test(t) && model.tokenizer!.encode(t, { addSpecialTokens: false }).ids.length === 1;
+      });
+      const [a, w] = [pick[0], pick[1]];
+      const [sa, sw] = [model.toStrTokens([a])[0], model.toStrTokens([w])[0]];
+      const byStr = await patchResidByPos(model, clean, corrupted, { metric: { answer: sa, wrong: sw } });
+      const byId = await patchResidByPos(model, clean, corrupted, { metric: { answer: a, wrong: w } });
+      expect(byStr.settings).toMatchObject({ answer: sa, wrong: sw, answerId: a, wrongId: w, metricPos: -1 });
+      expect(byId.settings).toMatchObject({ answer: sa, wrong: sw, answerId: a, wrongId: w });
+      expect(byStr.settings.metric).toBe(`logit diff ${JSON.stringify(sa)} − ${JSON.stringify(sw)}`);
+      expect(Array.from(byStr.raw)).toEqual(Array.from(byId.raw));
+      await expect(patchResidByPos(model, clean, corrupted, { metric: { answer: " the cat sat", wrong: w } })).rejects.toThrow(/opts.metric.answer .* tokens; it must be exactly one/);
+      const custom = await patchResidByPos(model, clean, corrupted, { metric: (lg) => logitDiff(lg, a, w) });
+      expect(custom.settings.metric).toBe("custom");
+      expect(custom.settings.answer).toBeUndefined();
+    } finally {
+      model.dispose();
+    }
   });
 });
