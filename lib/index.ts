@@ -6,6 +6,7 @@ export * from "./tokenizers";
 export * from "./io";
 export * from "./pretrained";
 export * from "./figures";
+export { explore, ExploreWidget, type ExploreOptions } from "./widget/explore";
 export * from "./quiz";
 export * from "./zoo";
 export * from "./methods";

@@ -71,6 +71,9 @@ export function describeFigure(view: ViewKind, data: object): string {
       const taus = Object.entries((d.tau ?? {}) as Record<string, number>).map(([k, t]) => `${k} τ=${f3(t)}`);
       return `Attribution over ${(d.tokens as string[]).length} tokens${taus.length ? ` (${taus.join(", ")})` : ""}`;
     }
+    case "explore":
+      // The playground (lib/widget/explore.ts) describes itself; this is its plain fallback.
+      return `Playground: ${JSON.stringify(d.prompt)}, layer ${d.layer}, head ${d.head}`;
     case "lens": {
       const t = d.top as Tensorish;
       const [n, P, k] = t.shape;

@@ -40,6 +40,8 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
     private host: ViewHost | null = null;
     private pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void }>();
     private nextId = 1;
+    /** The playground's listeners for its kernel replies (views/explore.ts ExploreChannel). */
+    private listeners = new Set<(content: unknown, buffers: DataView[]) => void>();
 
     render(): void {
       this.el.classList.add("attnlab-widget", `attnlab-widget-${kind}`);
@@ -72,6 +74,15 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       if (kind === "patching") cb.onSelect = (layer: number, column: number) => this.select({ layer, column });
       if (kind === "quiz") cb.onAnswer = (id: string, value: string | number) => this.send({ event: "answer", id, value });
       if (kind === "quiz") cb.onReveal = (id: string) => this.send({ event: "reveal", id });
+      if (kind === "explore") {
+        cb.channel = {
+          send: (content: object) => this.send(content),
+          listen: (fn: (content: unknown, buffers: DataView[]) => void) => {
+            this.listeners.add(fn);
+            return () => this.listeners.delete(fn);
+          },
+        };
+      }
       if (kind === "heatmap") {
         const data = this.model.get("data") as { pattern?: Tensor } | null;
         if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
@@ -88,6 +99,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
     }
 
     private onCustom(content: HeadReply, buffers: DataView[]): void {
+      for (const fn of this.listeners) fn(content, buffers);
       const waiting = this.pending.get(content?.id);
       if (!waiting) return;
       this.pending.delete(content.id);

@@ -20,6 +20,7 @@ export const VIEW_NAMES = {
   restoration: "Restoration",
   patching: "Patching",
   attribution: "Attribution",
+  explore: "Explore", // the playground (lib/widget/explore.ts); its channel: ExploreRequest/ExploreReply below
   lens: "Lens",
   quiz: "Quiz", // lib/quiz; custom message view → kernel: {event: "answer", id, value}
 } as const;
@@ -171,4 +172,79 @@ export interface HeadReply {
   head?: number;
   shape?: number[];
   message?: string;
+}
+
+/**
+ * The playground (views/explore.ts ↔ lib/widget/explore.ts). View → kernel:
+ * {event: "explore", id, prompt, layer, head}; kernel → view: {event: "explore-result", id,
+ * result} with the result's tensors as float32 buffers (each {buffer: i, shape} in the JSON),
+ * or {event: "explore-error", id, message}. Ids grow; the view drops replies older than its
+ * latest request, and the kernel skips requests a newer one has overtaken.
+ */
+export interface ExploreRequest {
+  event: "explore";
+  id: number;
+  prompt: string;
+  layer: number;
+  head: number;
+}
+
+export interface ExploreTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** One run of the playground: what the heatmap, the predictions and the head grid show. */
+export interface ExploreResult {
+  prompt: string;
+  /** Display strings of the prompt's tokens. */
+  tokens: string[];
+  layer: number;
+  head: number;
+  nLayers: number;
+  nHeads: number;
+  /** The weights of (layer, head): [query, key]. */
+  pattern: ExploreTensor;
+  /** Top-k tokens at `position` with their probabilities [k]; null when the model cannot predict there (`note` says why). */
+  predictions: { position: number; label: string; tokens: string[]; probs: ExploreTensor } | null;
+  note?: string;
+  /** Score name → [layer, head]. */
+  scores: Record<string, ExploreTensor>;
+}
+
+export interface ExploreReply {
+  event: "explore-result" | "explore-error";
+  id: number;
+  result?: unknown;
+  message?: string;
+}
+
+/** The reply for `result` as JSON content plus one float32 buffer per tensor (never nested number arrays). */
+export function packExplore(id: number, result: ExploreResult): { content: ExploreReply; buffers: Float32Array[] } {
+  const buffers: Float32Array[] = [];
+  const walk = (v: unknown): unknown => {
+    if (v && typeof v === "object" && isFloat32((v as ExploreTensor).data) && Array.isArray((v as ExploreTensor).shape)) {
+      buffers.push((v as ExploreTensor).data);
+      return { buffer: buffers.length - 1, shape: (v as ExploreTensor).shape };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return { content: { event: "explore-result", id, result: walk(result) }, buffers };
+}
+
+/** The inverse of packExplore on the view's side (buffers arrive as DataViews). */
+export function unpackExplore(content: ExploreReply, buffers: unknown[]): ExploreResult {
+  const walk = (v: unknown): unknown => {
+    if (v && typeof v === "object" && typeof (v as { buffer?: unknown }).buffer === "number" && Array.isArray((v as { shape?: unknown }).shape)) {
+      const i = (v as { buffer: number }).buffer;
+      if (i < 0 || i >= buffers.length) throw new Error(`explore reply: buffer ${i} missing (${buffers.length} arrived)`);
+      return { data: toFloat32(buffers[i]), shape: (v as { shape: number[] }).shape };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(content.result) as ExploreResult;
 }

@@ -7,6 +7,7 @@ export * as probe from "./probe";
 export * as restoration from "./restoration";
 export * as patching from "./patching";
 export * as attribution from "./attribution";
+export * as explore from "./explore";
 export * as lens from "./lens";
 export * as quiz from "./quiz";
 export type { Tensor, Cleanup, RasterEncoder } from "./common";
