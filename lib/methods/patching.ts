@@ -8,10 +8,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Hook, TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
-import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle } from "./common";
+import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle, resolvePos } from "./common";
 import { logitDiff } from "./metrics";
 import { resolveToken } from "./logit_attribution";
 import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { architecture } from "../model/architectures";
+import { PatchEngine, patchHeads, patchPositions } from "./patch_engine";
 
 /** Sites shaped [batch, pos, d]. */
 export type PositionSite = "resid_pre" | "resid_mid" | "resid_post" | "attn_out" | "mlp_out";
@@ -29,45 +31,7 @@ export interface PatchCell {
   head?: number | null;
 }
 
-/** act[row, pos, :] = clean[0, pos, :] for each (row, pos) given; pos null patches the whole row. act: [B, P, d], clean: [1, P, d]. */
-export function patchPositions(act: tf.Tensor, clean: tf.Tensor, rows: { row: number; pos: number | null }[]): tf.Tensor {
-  const [B, P] = act.shape;
-  checkPatchShapes(act, clean, "patchPositions");
-  const mask = new Uint8Array(B * P);
-  for (const { row, pos } of rows) {
-    checkInt(row, 0, B - 1, "row", "patchPositions");
-    if (pos === null) mask.fill(1, row * P, (row + 1) * P);
-    else {
-      checkInt(pos, 0, P - 1, "pos", "patchPositions");
-      mask[row * P + pos] = 1;
-    }
-  }
-  return tf.tidy(() => {
-    const m = tf.tensor(mask, [B, P, ...act.shape.slice(2).map(() => 1)], "bool");
-    return tf.where(m, tf.broadcastTo(clean, act.shape), act);
-  });
-}
-
-/** act[row, pos, head, :] = clean[0, pos, head, :]; pos null = every position. act: [B, P, H, e], clean: [1, P, H, e]. */
-export function patchHeads(act: tf.Tensor, clean: tf.Tensor, rows: { row: number; head: number; pos: number | null }[]): tf.Tensor {
-  if (act.rank !== 4) throw new Error(`patchHeads: activation must be [batch, pos, head, e]; got rank ${act.rank}`);
-  checkPatchShapes(act, clean, "patchHeads");
-  const [B, P, H] = act.shape;
-  const mask = new Uint8Array(B * P * H);
-  for (const { row, head, pos } of rows) {
-    checkInt(row, 0, B - 1, "row", "patchHeads");
-    checkInt(head, 0, H - 1, "head", "patchHeads");
-    if (pos !== null) checkInt(pos, 0, P - 1, "pos", "patchHeads");
-    for (let p = 0; p < P; p++) if (pos === null || p === pos) mask[(row * P + p) * H + head] = 1;
-  }
-  return tf.tidy(() => tf.where(tf.tensor(mask, [B, P, H, 1], "bool"), tf.broadcastTo(clean, act.shape), act));
-}
-
-function checkPatchShapes(act: tf.Tensor, clean: tf.Tensor, fn: string): void {
-  if (clean.rank !== act.rank || clean.shape[0] !== 1 || clean.shape.slice(1).some((s, i) => s !== act.shape[i + 1])) {
-    throw new Error(`${fn}: clean activation must be [1, ${act.shape.slice(1).join(", ")}]; got [${clean.shape.join(", ")}]`);
-  }
-}
+export { patchPositions, patchHeads } from "./patch_engine";
 
 /** Per-row metric of a batch of logits [batch, pos, vocab]. */
 export type LogitMetric = (logits: tf.Tensor3D) => Float32Array;
@@ -75,6 +39,13 @@ export type LogitMetric = (logits: tf.Tensor3D) => Float32Array;
 export interface PatchingOptions extends RunOptions {
   /** The measure: a function of logits, or logit difference answer − wrong (token ids or one-token strings) at `pos` (default the last). */
   metric?: LogitMetric | { answer: number | string; wrong: number | string; pos?: number };
+  /**
+   * "cached" (default on causal models): each patched run starts at the patched layer from the
+   * corrupted run's cached residual, recomputes only positions from the patch on and unembeds only
+   * what the metric reads (patch_engine.ts). "hooked": whole forward passes with the patch as a
+   * hook (any model; the plain definition, kept as the reference the tests compare against).
+   */
+  engine?: "cached" | "hooked";
 }
 
 export interface PatchingResult {
@@ -107,6 +78,7 @@ export interface PatchingSettings {
   answerId?: number;
   wrongId?: number;
   metricPos?: number;
+  engine: "cached" | "hooked";
   rowsPerPass: number;
   forwardPasses: number;
 }
@@ -179,22 +151,79 @@ export async function activationPatching(
     }
   }
   const layers = [...new Set(cells.map((x) => x.layer))].sort((a, b) => a - b);
-  const names = layers.map((l) => actName(site, l)) as HookName[];
+  const engine = opts.engine ?? (architecture(model.config).causal ? "cached" : "hooked");
+  if (engine !== "cached" && engine !== "hooked") throw new Error(`${fn}: opts.engine must be "cached" or "hooked"; got ${JSON.stringify(engine)}`);
+  if (engine === "cached" && !architecture(model.config).causal) throw new Error(`${fn}: opts.engine "cached" needs a causal (decoder) model; use "hooked"`);
   const { dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
-  const bytesPerRow = 4 * P * (6 * d + dMlp + 2 * H * P + V);
-  const rowsPerPass = rowsInBudget(bytesPerRow, opts, 256);
+  // The cached engine keeps no full logits per row: one position's when the metric reads one.
+  const logitRow = engine === "cached" && metric.diff ? V : P * V;
+  const bytesPerRow = 4 * (P * (6 * d + dMlp + 2 * H * P) + logitRow);
+  const rowsPerPass = rowsInBudget(bytesPerRow, opts, engine === "cached" ? 1024 : 256);
   const passes = Math.ceil(cells.length / rowsPerPass);
   const progress = new WorkProgress(cells.length, opts, "activationPatching");
   progress.plan(passes + 2, `${cells.length} patched runs of "${site}" in ${passes} batched passes, plus one clean and one corrupted run`);
-
-  const { logits: cleanLogits, cache } = model.runWithCache([c.ids], { names });
   const raw = new Float32Array(cells.length).fill(NaN);
+  const run = engine === "cached" ? cachedRuns : hookedRuns;
+  const { cleanMetric, corruptedMetric, partial } = await run(model, c.ids, k.ids, site, headSite, layers, metric, cells, rowsPerPass, raw, progress);
+  const denom = cleanMetric - corruptedMetric;
+  const data = raw.map((m) => (m - corruptedMetric) / denom);
+  return {
+    kind: "activation-patching",
+    site,
+    data,
+    raw,
+    shape: opts.shape ?? [cells.length],
+    dims: opts.dims ?? ["cell"],
+    cells,
+    cleanMetric,
+    corruptedMetric,
+    tokens: c.tokens,
+    corruptedTokens: k.tokens,
+    partial,
+    settings: { metric: metric.name, ...metric.labels, engine, rowsPerPass, forwardPasses: passes + 2 },
+  };
+}
+
+type Runs = (
+  model: TransformerModel, clean: number[], corrupted: number[], site: PatchSite, headSite: boolean, layers: number[],
+  metric: ResolvedMetric, cells: PatchCell[], rowsPerPass: number, raw: Float32Array, progress: WorkProgress,
+) => Promise<{ cleanMetric: number; corruptedMetric: number; partial: boolean }>;
+
+/** Causal models: patch_engine.ts, each pass one sweep from the cached corrupted run. */
+const cachedRuns: Runs = async (model, clean, corrupted, site, headSite, layers, metric, cells, rowsPerPass, raw, progress) => {
+  const metricPos = metric.diff ? resolvePos(metric.diff.pos, clean.length, "activationPatching", "opts.metric.pos") : null;
+  // The engine stops the sequence at the position a logit difference reads: that position is the last.
+  const f = metric.diff ? (lg: tf.Tensor3D) => logitDiff(lg, metric.diff!.answer, metric.diff!.wrong, -1) : metric.f;
+  const eng = new PatchEngine(model, { clean, corrupted, site, headSite, layers, metric: f, metricPos });
+  let partial = false;
+  try {
+    for (let start = 0; start < cells.length; start += rowsPerPass) {
+      if (progress.aborted) {
+        partial = true;
+        break;
+      }
+      const chunk = cells.slice(start, start + rowsPerPass);
+      raw.set(eng.sweep(chunk), start);
+      progress.tick(chunk.length);
+      await yieldToEventLoop();
+    }
+    return { cleanMetric: eng.cleanMetric, corruptedMetric: eng.corruptedMetric, partial };
+  } finally {
+    eng.dispose();
+  }
+};
+
+/** Any model: whole forward passes with the patch as a hook, patched variants stacked as rows. */
+const hookedRuns: Runs = async (model, clean, corrupted, site, headSite, layers, metric, cells, rowsPerPass, raw, progress) => {
+  const names = layers.map((l) => actName(site, l)) as HookName[];
+  const { logits: cleanLogits, cache } = model.runWithCache([clean], { names });
   let cleanMetric = NaN;
   let corruptedMetric = NaN;
   let partial = false;
   try {
     cleanMetric = metric.f(cleanLogits)[0];
-    const corrLogits = model.run([k.ids]);
+    cleanLogits.dispose();
+    const corrLogits = model.run([corrupted]);
     corruptedMetric = metric.f(corrLogits)[0];
     corrLogits.dispose();
     for (let start = 0; start < cells.length; start += rowsPerPass) {
@@ -214,8 +243,7 @@ export async function activationPatching(
               headSite ? patchHeads(act, cleanAct, rows.map((r) => ({ row: r.row, head: r.head!, pos: r.pos }))) : patchPositions(act, cleanAct, rows),
           };
         });
-      const batch = chunk.map(() => k.ids);
-      const { logits } = model.runWithHooks(batch, hooks);
+      const { logits } = model.runWithHooks(chunk.map(() => corrupted), hooks);
       try {
         raw.set(metric.f(logits), start);
       } finally {
@@ -225,27 +253,11 @@ export async function activationPatching(
       await yieldToEventLoop();
     }
   } finally {
-    cleanLogits.dispose();
+    if (!cleanLogits.isDisposed) cleanLogits.dispose();
     cache.dispose();
   }
-  const denom = cleanMetric - corruptedMetric;
-  const data = raw.map((m) => (m - corruptedMetric) / denom);
-  return {
-    kind: "activation-patching",
-    site,
-    data,
-    raw,
-    shape: opts.shape ?? [cells.length],
-    dims: opts.dims ?? ["cell"],
-    cells,
-    cleanMetric,
-    corruptedMetric,
-    tokens: c.tokens,
-    corruptedTokens: k.tokens,
-    partial,
-    settings: { metric: metric.name, ...metric.labels, rowsPerPass, forwardPasses: passes + 2 },
-  };
-}
+  return { cleanMetric, corruptedMetric, partial };
+};
 
 function gridLP(model: TransformerModel, P: number): PatchCell[] {
   const cells: PatchCell[] = [];

@@ -151,3 +151,67 @@ describe("activationPatching metric named by token strings", () => {
     }
   });
 });
+
+describe("activationPatching engine \"cached\" equals the plain hooked runs", () => {
+  const clean = [3, 14, 15, 9, 26, 5, 35];
+  const corrupted = [3, 14, 42, 9, 20, 5, 35];
+  // Cells at the first, a middle and the last layer, at the first, a middle and the last position, and every position.
+  const spots = [0, 1, 2].flatMap((layer) => [0, 3, 6, null].map((pos) => ({ layer, pos })));
+  const sites = ["resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out", "z", "q", "k", "v", "result"] as const;
+  const models: [string, () => ReturnType<typeof randomGpt2>][] = [
+    ["GPT-2", () => randomGpt2(13)],
+    ["Llama (GQA, rotary)", () => createModel({ arch: "llama", nLayers: 3, dModel: 32, nHeads: 4, nKVHeads: 2, dMlp: 48, dVocab: 50, nCtx: 32, rotaryBase: 50 }, { seed: 8, initStd: 0.3 })],
+  ];
+  describe.each(models)("%s", (_name, make) => {
+    let model: ReturnType<typeof randomGpt2>;
+    beforeAll(() => {
+      model = make();
+    });
+    afterAll(() => model.dispose());
+
+    test.each(sites)("site %s: logit difference at the last position, at position 4, and a function of every position's logits", async (site) => {
+      const head = ["k", "v"].includes(site) ? 1 : 3;
+      const cells = ["z", "q", "k", "v", "result"].includes(site) ? spots.map((c) => ({ ...c, head })) : spots;
+      const metrics = [
+        { answer: 7, wrong: 11 },
+        { answer: 7, wrong: 11, pos: 4 },
+        (lg: tf.Tensor3D) => tf.tidy(() => lg.slice([0, 0, 3], [-1, -1, 1]).mean([1, 2]).dataSync() as Float32Array),
+      ];
+      for (const metric of metrics) {
+        const fast = await activationPatching(model, clean, corrupted, site, cells, { metric });
+        const ref = await activationPatching(model, clean, corrupted, site, cells, { metric, engine: "hooked" });
+        expect(fast.settings.engine).toBe("cached");
+        expect(ref.settings.engine).toBe("hooked");
+        expect(fast.cleanMetric).toBeCloseTo(ref.cleanMetric, 4);
+        expect(fast.corruptedMetric).toBeCloseTo(ref.corruptedMetric, 4);
+        expect(maxAbsDiff(fast.raw, ref.raw)).toBeLessThan(1e-4);
+      }
+    });
+  });
+
+  test("a budget of one row per pass gives the same grid; no tensors leak", async () => {
+    const model = randomGpt2(14);
+    try {
+      const metric = { answer: 2, wrong: 5 };
+      const before = tf.memory().numTensors;
+      const one = await patchHeadOut(model, clean, corrupted, { metric, memoryBudgetBytes: 1 });
+      const all = await patchHeadOut(model, clean, corrupted, { metric });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(one.settings.forwardPasses).toBe(12 + 2);
+      expect(all.settings.forwardPasses).toBe(3);
+      expect(maxAbsDiff(one.raw, all.raw)).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test("errors: engine", async () => {
+    const model = randomGpt2(15);
+    try {
+      await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 0, pos: 0 }], { metric: { answer: 1, wrong: 2 }, engine: "fast" as never })).rejects.toThrow(/opts.engine must be "cached" or "hooked"; got "fast"/);
+      await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 0, pos: 0 }], { metric: { answer: 1, wrong: 2, pos: 7 } })).rejects.toThrow(/opts.metric.pos must be in \[-7, 6\]/);
+    } finally {
+      model.dispose();
+    }
+  });
+});
