@@ -17,6 +17,16 @@ import { makeHeader, PROTOCOL_VERSION, unserialisable, type Message } from "./wi
 import { kernelInfo } from "./info";
 import { isBackendMemoryError, memoryReport, recoverBackend, resetEngine } from "./engine";
 import { setCellSignal } from "../lib/methods/progress";
+import { CRASH_ENV, type CrashReport, type ToNanny } from "./nanny";
+
+/** Tells the watcher process (nanny.ts) what runs, so a crash can be reported to that cell. */
+const toNanny = (m: ToNanny) => {
+  try {
+    process.send?.(m);
+  } catch {
+    /* no watcher (ATTNLAB_KERNEL_NO_NANNY) or it is gone */
+  }
+};
 
 // The kernel's own timers, taken before installTimerTracking wraps the globals for user code.
 const kernelTimeout = setTimeout;
@@ -91,6 +101,44 @@ export class Kernel {
     void this.channels.listen("stdin", (m) => log(`unexpected ${m.header.msg_type} on stdin ignored`));
     this.publish("status", { execution_state: "idle" }, undefined);
     setTimeout(() => this.executor.warmUp(), 500);
+    // The watcher's IPC channel closes when it goes (killed by the server): go with it.
+    if (process.send) process.on("disconnect", () => realExit(1));
+    toNanny({ kind: "ready" });
+    const crash = process.env[CRASH_ENV];
+    delete process.env[CRASH_ENV];
+    if (crash) this.reportCrash(JSON.parse(crash) as CrashReport);
+  }
+
+  /**
+   * After the previous kernel process died: the cell it was running gets its error and reply
+   * (JupyterLab shows the error in that cell), naming the cause and what was lost. Sent after a
+   * second, once clients' IOPub subscriptions have reconnected to the new socket (a PUB socket
+   * drops what it sends before then); the shell reply reaches clients that set a routing id,
+   * as jupyter_client and Jupyter Server do (their session id).
+   */
+  private reportCrash(crash: CrashReport): void {
+    const lost = crash.names.length ? ` These variables are gone: ${crash.names.join(", ")}.` : "";
+    const what =
+      `The kernel process died ${crash.running ? "while running this cell" : "after this cell (in a timer or callback it started)"}: ${crash.cause}. ` +
+      `A new kernel was started: every variable is lost, run the cells you need again.${lost}` +
+      (/JavaScript heap/.test(crash.cause) ? " Keep fewer large arrays or strings in JavaScript (tensors live outside this heap), or raise --max-old-space-size in the kernelspec." : "") +
+      (/tensor backend|OOM killer/.test(crash.cause) ? " Free tensors with dispose() or tf.tidy(); the kernel's tensor budget (ATTNLAB_TENSOR_BUDGET_MB) stops a cell before this." : "");
+    log(`reporting the previous kernel's death: ${crash.cause}`);
+    const req = crash.request;
+    if (req) this.executionCount = Math.max(this.executionCount, req.count);
+    kernelTimeout(() => {
+      if (!req) return;
+      const msg = { identities: req.identities.map((b) => Buffer.from(b, "base64")), header: req.header, parent_header: {}, metadata: {}, content: {} } as unknown as Message;
+      const error = { ename: "KernelDied", evalue: what, traceback: [`KernelDied: ${what}`] };
+      if (!crash.running) {
+        this.channels.supervisor.stream("stderr", `KernelDied: ${what}\n`, req.header);
+        return;
+      }
+      this.publish("status", { execution_state: "busy" }, msg);
+      this.publish("error", error, msg);
+      this.reply("shell", msg, "execute_reply", { status: "error", execution_count: req.count, ...error });
+      this.publish("status", { execution_state: "idle" }, msg);
+    }, 1000);
   }
 
   /** `import * as tslab from "tslab"; tslab.display.html(...)` keeps working in attnlab cells. */
@@ -299,6 +347,7 @@ export class Kernel {
       this.reply("shell", msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
     }
     this.publish("status", { execution_state: "idle" }, msg);
+    toNanny({ kind: "idle", names: Object.keys(this.executor.locals) });
     run.finish();
   }
 
@@ -320,6 +369,7 @@ export class Kernel {
     setCellTimers(run.timers);
     run.count = this.executionCount;
     if (!silent) this.publish("execute_input", { code: String(c.code ?? ""), execution_count: run.count }, msg);
+    toNanny({ kind: "running", request: { identities: msg.identities.map((b) => b.toString("base64")), header: msg.header as unknown as Record<string, unknown>, count: run.count } });
   }
 
   private async execute(run: Running): Promise<void> {

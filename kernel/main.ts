@@ -2,9 +2,8 @@
 /**
  * Kernel entry point: `node dist/kernel/main.js <connection_file>` (what the kernelspec runs).
  */
-import { readConnectionFile } from "./channels";
-import { Kernel } from "./kernel";
 import { log } from "./log";
+import { CHILD_ENV, runNanny } from "./nanny";
 import { installNodeResolution } from "./resolve";
 
 async function main(): Promise<void> {
@@ -13,6 +12,11 @@ async function main(): Promise<void> {
     log("usage: node dist/kernel/main.js <connection_file>");
     process.exit(2);
   }
+  // The process the server starts watches the kernel and restarts it after a crash (nanny.ts).
+  if (process.env[CHILD_ENV] !== "1" && process.env.ATTNLAB_KERNEL_NO_NANNY !== "1") return runNanny(__filename, process.argv.slice(2));
+  // Loaded here, so the watcher process does not load the kernel's code.
+  const { readConnectionFile } = await import("./channels");
+  const { Kernel } = await import("./kernel");
   installNodeResolution();
   // Library frames in tracebacks show lib/*.ts lines rather than dist/ JavaScript.
   process.setSourceMapsEnabled(true);

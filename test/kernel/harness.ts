@@ -42,19 +42,25 @@ export class KernelClient {
   readonly session = randomUUID();
   conn!: Record<string, any>;
   iopubLog: Msg[] = [];
-  private sockets: Record<Chan, zmq.Dealer> = { shell: new zmq.Dealer(), control: new zmq.Dealer(), stdin: new zmq.Dealer() };
+  // A routing id, as jupyter_client and Jupyter Server set (their session id): replies reach the
+  // client across a restart of the kernel process.
+  private sockets: Record<Chan, zmq.Dealer> = {
+    shell: new zmq.Dealer({ routingId: this.session }),
+    control: new zmq.Dealer({ routingId: this.session }),
+    stdin: new zmq.Dealer({ routingId: this.session }),
+  };
   private iopub = new zmq.Subscriber();
   private replies = new Map<string, Msg>();
   private waiters: (() => void)[] = [];
   private closed = false;
 
-  static async start(opts: { cwd?: string; key?: string; nodeArgs?: string[] } = {}): Promise<KernelClient> {
+  static async start(opts: { cwd?: string; key?: string; nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<KernelClient> {
     const c = new KernelClient();
     await c.launch(opts);
     return c;
   }
 
-  private async launch(opts: { cwd?: string; key?: string; nodeArgs?: string[] }): Promise<void> {
+  private async launch(opts: { cwd?: string; key?: string; nodeArgs?: string[]; env?: Record<string, string> }): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "attnlab-kernel-test-"));
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     this.conn = {
@@ -70,7 +76,7 @@ export class KernelClient {
     };
     const file = path.join(dir, "kernel.json");
     writeFileSync(file, JSON.stringify(this.conn));
-    this.proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, file], { cwd: opts.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    this.proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, file], { cwd: opts.cwd ?? dir, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...opts.env } });
     this.proc.stderr!.on("data", (d) => (this.stderr += d.toString()));
     this.proc.stdout!.on("data", (d) => (this.stderr += d.toString()));
     const addr = (p: number) => `tcp://127.0.0.1:${p}`;
