@@ -8,7 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+// The project root, from the sources (test/e2e/) or a compiled copy (the heatmap bench's .cache/bench/test/e2e/).
+export const ROOT = (() => {
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(path.join(d, "widgets", "package.json"))) return d;
+  return path.resolve(__dirname, "..", "..");
+})();
 export const VENV = path.join(ROOT, ".venv");
 export const ARTIFACTS = path.join(ROOT, "test-artifacts");
 export const CHROMIUM = process.env.ATTNLAB_CHROMIUM ?? "/usr/bin/chromium";

@@ -311,6 +311,12 @@ export interface MatrixPaint {
   height: number;
   value: (i: number, j: number) => number; // NaN leaves the cell empty
   color: (v: number) => string;
+  /**
+   * Optional fast path for big matrices: writes row i's values into `out` (length cols), so
+   * pixels are made from typed arrays instead of millions of value() calls. Returns how many
+   * leading entries it wrote; the rest of the row is empty (a causal mask).
+   */
+  row?: (i: number, out: Float32Array) => number;
 }
 
 /**
@@ -325,6 +331,7 @@ export function paintMatrix(
   offset: { left: number; top: number },
   m: MatrixPaint,
   encode?: RasterEncoder,
+  reuse?: HTMLCanvasElement | null,
 ): HTMLCanvasElement | null {
   const cw = m.width / m.cols;
   const ch = m.height / m.rows;
@@ -349,25 +356,7 @@ export function paintMatrix(
       .attr("fill", (d) => m.color(d.v));
     return null;
   }
-  const rgba = new Uint8ClampedArray(m.rows * m.cols * 4);
-  const cache = new Map<string, d3.RGBColor>();
-  for (let i = 0; i < m.rows; i++) {
-    for (let j = 0; j < m.cols; j++) {
-      const v = m.value(i, j);
-      if (Number.isNaN(v)) continue;
-      const css = m.color(v);
-      let c = cache.get(css);
-      if (!c) {
-        c = d3.rgb(css);
-        cache.set(css, c);
-      }
-      const k = (i * m.cols + j) * 4;
-      rgba[k] = c.r;
-      rgba[k + 1] = c.g;
-      rgba[k + 2] = c.b;
-      rgba[k + 3] = 255;
-    }
-  }
+  const { rgba, width: W, height: H } = pixels(m);
   if (mode === "raster") {
     if (!encode) throw new Error("paintMatrix: raster mode needs an image encoder");
     g.append("image")
@@ -376,27 +365,87 @@ export function paintMatrix(
       .attr("height", m.height)
       .attr("preserveAspectRatio", "none")
       .style("image-rendering", "pixelated")
-      .attr("href", encode(rgba, m.cols, m.rows));
+      .attr("href", encode(rgba, W, H));
     return null;
   }
-  const canvas = host.ownerDocument.createElement("canvas");
-  canvas.className = "cells-canvas";
-  canvas.width = m.cols;
-  canvas.height = m.rows;
-  canvas.setAttribute(
-    "style",
-    `position:absolute;left:${offset.left}px;top:${offset.top}px;width:${m.width}px;height:${m.height}px;image-rendering:pixelated;`,
-  );
-  host.insertBefore(canvas, host.firstChild);
+  // A repaint (zoom, another head) keeps the canvas element, so the layout passes' scaling and offsets stay.
+  let canvas = reuse ?? null;
+  if (!canvas) {
+    canvas = host.ownerDocument.createElement("canvas");
+    canvas.className = "cells-canvas";
+    canvas.setAttribute(
+      "style",
+      `position:absolute;left:${offset.left}px;top:${offset.top}px;width:${m.width}px;height:${m.height}px;image-rendering:pixelated;`,
+    );
+    host.insertBefore(canvas, host.firstChild);
+  }
+  canvas.width = W;
+  canvas.height = H;
   if (canvasAvailable(host.ownerDocument)) {
     const ctx = canvas.getContext("2d");
     if (ctx) {
-      const img = ctx.createImageData(m.cols, m.rows);
+      const img = ctx.createImageData(W, H);
       img.data.set(rgba);
       ctx.putImageData(img, 0, 0);
     }
   }
   return canvas;
+}
+
+/**
+ * The matrix as RGBA pixels: one pixel per cell while the cells are at least a pixel wide;
+ * when there are more cells than pixels (a long context seen whole), each pixel shows the
+ * largest value of its block of cells, so a lone strong weight stays visible.
+ */
+function pixels(m: MatrixPaint): { rgba: Uint8ClampedArray; width: number; height: number } {
+  const W = Math.min(m.cols, Math.max(1, Math.floor(m.width)));
+  const H = Math.min(m.rows, Math.max(1, Math.floor(m.height)));
+  let at: (p: number) => number;
+  let vals: Float32Array | null = null;
+  if (W === m.cols && H === m.rows) {
+    at = (p) => m.value(Math.floor(p / W), p % W);
+  } else {
+    vals = new Float32Array(W * H).fill(NaN);
+    const colPx = new Int32Array(m.cols);
+    for (let j = 0; j < m.cols; j++) colPx[j] = Math.floor((j * W) / m.cols);
+    const line = new Float32Array(m.cols);
+    for (let i = 0; i < m.rows; i++) {
+      const row = Math.floor((i * H) / m.rows) * W;
+      let end = m.cols;
+      if (m.row) end = m.row(i, line);
+      else for (let j = 0; j < m.cols; j++) line[j] = m.value(i, j);
+      // Block by block along the row: the largest value of each pixel's columns, then into the pixel.
+      for (let j = 0; j < end; ) {
+        const px = colPx[j];
+        let best = NaN;
+        for (; j < end && colPx[j] === px; j++) {
+          const v = line[j];
+          if (v > best || best !== best) best = v; // NaN (empty) cells lose to any value
+        }
+        const k = row + px;
+        if (best === best && !(vals[k] >= best)) vals[k] = best; // the first value replaces the NaN fill
+      }
+    }
+    const pooled = vals;
+    at = (p) => pooled[p];
+  }
+  const rgba = new Uint8ClampedArray(W * H * 4);
+  const cache = new Map<string, d3.RGBColor>();
+  for (let p = 0; p < W * H; p++) {
+    const v = at(p);
+    if (Number.isNaN(v)) continue;
+    const css = m.color(v);
+    let c = cache.get(css);
+    if (!c) {
+      c = d3.rgb(css);
+      cache.set(css, c);
+    }
+    rgba[p * 4] = c.r;
+    rgba[p * 4 + 1] = c.g;
+    rgba[p * 4 + 2] = c.b;
+    rgba[p * 4 + 3] = 255;
+  }
+  return { rgba, width: W, height: H };
 }
 
 /** The index under a pointer event inside a band of `n` equal cells spanning `size` pixels. */

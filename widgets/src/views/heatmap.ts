@@ -75,6 +75,8 @@ export interface HeatmapViewState {
   maskUpper: boolean;
   normalise: "raw" | "row";
   highlight: { row: number; col: number } | null;
+  /** The window of a zoomed long context (first query/key and how many), null when whole. */
+  zoom?: { r0: number; c0: number; nr: number; nc: number } | null;
 }
 
 export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptions = {}): Cleanup {
@@ -183,62 +185,115 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     },
   );
 
-  function draw(): void {
-    heading.textContent = `${data.title ?? "Attention pattern"}: layer ${st.layer}, head ${st.head}`;
-    frame.body.textContent = "";
-    frame.tip.hide();
-    const size = options.size ?? 560;
-    const cell = Math.max(1, Math.min(24, Math.floor(size / Math.max(rows, cols))));
-    const pw = cell * cols;
-    const ph = cell * rows;
-    // Label every k-th token so labels stay legible (MIN_TEXT px, 1 px apart at least).
-    const step = Math.max(1, Math.ceil((MIN_TEXT + 1) / cell));
-    const fs = MIN_TEXT;
-    const doc = frame.root.ownerDocument;
-    const keyLabels = tokenLabels(keys, options.rawTokens);
-    const queryLabels = tokenLabels(queries, options.rawTokens);
-    const longest = d3.max([...keyLabels, ...queryLabels], (t) => textWidth(t, fs, doc)) ?? 10;
-    const labelW = Math.ceil(Math.min(140, 6 + longest));
-    const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
-    const rowMax = new Float32Array(rows);
-    let vmax = 0;
-    for (let i = 0; i < rows; i++) {
-      let r = 0;
-      for (let j = 0; j < cols; j++) if (!(st.maskUpper && j > i)) r = Math.max(r, matrix[i * cols + j]);
-      rowMax[i] = r;
-      vmax = Math.max(vmax, r);
-    }
-    const shown = (i: number, j: number): number => {
-      if (st.maskUpper && j > i) return NaN;
-      const v = matrix[i * cols + j];
-      return st.normalise === "row" ? (rowMax[i] > 0 ? v / rowMax[i] : 0) : v;
-    };
-    const color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : vmax || 1]);
-    const host = frame.body.ownerDocument.createElement("div");
-    host.style.position = "relative";
-    frame.body.appendChild(host);
-    const svg = d3
-      .select(host)
-      .append("svg")
-      .attr("xmlns", "http://www.w3.org/2000/svg")
-      .attr("width", m.left + pw + m.right)
-      .attr("height", m.top + ph + m.bottom)
-      .attr("role", "img")
-      .attr("aria-label", `attention heatmap, layer ${st.layer}, head ${st.head}, ${rows} × ${cols} tokens`)
-      .style("position", "relative");
-    const g = svg.append("g").attr("class", "plot").attr("transform", `translate(${m.left},${m.top})`);
-    g.append("rect").attr("class", "frame").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
-    paintMatrix(mode, g, host, { left: m.left, top: m.top }, { rows, cols, width: pw, height: ph, value: shown, color }, options.raster);
+  // The plot keeps its size; a long context (over `size` tokens) is seen whole with each
+  // pixel showing the largest weight of its block, and zoom/pan (live canvas only) show a
+  // window of tokens down to cells big enough to label every token.
+  const size = options.size ?? 560;
+  const longest = Math.max(rows, cols);
+  const cell0 = longest <= size ? Math.max(1, Math.min(24, Math.floor(size / longest))) : size / longest;
+  const pw = cell0 * cols;
+  const ph = cell0 * rows;
+  const fs = MIN_TEXT;
+  const doc = frame.root.ownerDocument;
+  const keyLabels = tokenLabels(keys, options.rawTokens);
+  const queryLabels = tokenLabels(queries, options.rawTokens);
+  const widest = d3.max([...new Set([...keyLabels, ...queryLabels])], (t) => textWidth(t, fs, doc)) ?? 10;
+  const labelW = Math.ceil(Math.min(140, 6 + widest));
+  const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
+  // Smallest window: cells of MAX_CELL px.
+  const MAX_CELL = 32;
+  const minR = Math.min(rows, Math.max(1, Math.ceil(ph / MAX_CELL)));
+  const minC = Math.min(cols, Math.max(1, Math.ceil(pw / MAX_CELL)));
+  const zoomable = mode === "canvas" && (minR < rows || minC < cols) && longest > size / 8;
+  const win = { r0: 0, c0: 0, nr: rows, nc: cols };
+  const kz = keep.zoom;
+  if (zoomable && kz && kz.nr >= minR && kz.nc >= minC && kz.r0 >= 0 && kz.c0 >= 0 && kz.r0 + kz.nr <= rows && kz.c0 + kz.nc <= cols) Object.assign(win, kz);
+  if (zoomable) st.zoom = zoomed() ? { ...win } : null;
+  function zoomed(): boolean {
+    return win.nr < rows || win.nc < cols;
+  }
 
+  // Per-row maxima for the colour scale, kept while the head and mask stay the same.
+  let rowMax = new Float32Array(rows);
+  let vmax = 0;
+  let maxOf: { matrix: Float32Array; mask: boolean } | null = null;
+  const shown = (i: number, j: number): number => {
+    if (st.maskUpper && j > i) return NaN;
+    const v = matrix[i * cols + j];
+    return st.normalise === "row" ? (rowMax[i] > 0 ? v / rowMax[i] : 0) : v;
+  };
+  let color = d3.scaleSequential(d3.interpolateViridis);
+
+  const host = doc.createElement("div");
+  host.style.position = "relative";
+  frame.body.appendChild(host);
+  const svg = d3
+    .select(host)
+    .append("svg")
+    .attr("xmlns", "http://www.w3.org/2000/svg")
+    .attr("width", m.left + pw + m.right)
+    .attr("height", m.top + ph + m.bottom)
+    .attr("role", "img")
+    .attr("aria-label", "attention heatmap")
+    .style("position", "relative");
+  const g = svg.append("g").attr("class", "plot").attr("transform", `translate(${m.left},${m.top})`);
+  g.append("rect").attr("class", "frame").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
+  let canvas: HTMLCanvasElement | null = null;
+
+  /** Cells and token labels of the current head and window. */
+  function paintCells(): void {
+    heading.textContent = `${data.title ?? "Attention pattern"}: layer ${st.layer}, head ${st.head}`;
+    svg.attr("aria-label", `attention heatmap, layer ${st.layer}, head ${st.head}, ${rows} × ${cols} tokens`);
+    if (!maxOf || maxOf.matrix !== matrix || maxOf.mask !== st.maskUpper) {
+      rowMax = new Float32Array(rows);
+      vmax = 0;
+      const mat = matrix;
+      for (let i = 0; i < rows; i++) {
+        let r = 0;
+        const end = st.maskUpper ? Math.min(cols, i + 1) : cols;
+        for (let j = 0, o = i * cols; j < end; j++) if (mat[o + j] > r) r = mat[o + j];
+        rowMax[i] = r;
+        if (r > vmax) vmax = r;
+      }
+      maxOf = { matrix, mask: st.maskUpper };
+    }
+    color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : vmax || 1]);
+    g.selectAll(".cells, .cells-raster, .row-labels, .col-labels").remove();
+    const { r0, c0, nr, nc } = win;
+    // Row r0 + i of the window, as shown (masked cells NaN; ÷ row max in "row" mode).
+    const mat = matrix;
+    const rowInto = (i: number, out: Float32Array): number => {
+      const q = r0 + i;
+      const o = q * cols + c0;
+      const end = st.maskUpper ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
+      const div = st.normalise === "row" ? rowMax[q] : 1;
+      for (let j = 0; j < end; j++) out[j] = div > 0 ? mat[o + j] / div : 0;
+      return end;
+    };
+    canvas = paintMatrix(
+      mode,
+      g,
+      host,
+      { left: m.left, top: m.top },
+      { rows: nr, cols: nc, width: pw, height: ph, value: (i, j) => shown(r0 + i, c0 + j), color, row: rowInto },
+      options.raster,
+      canvas,
+    );
+    const ch = ph / nr;
+    const cw = pw / nc;
+    // Label every k-th token (by its index, so labels stay put while panning): MIN_TEXT px, 1 px apart.
+    const rowStep = Math.max(1, Math.ceil((MIN_TEXT + 1) / ch));
+    const colStep = Math.max(1, Math.ceil((MIN_TEXT + 1) / cw));
+    const within = (from: number, n: number, step: number) => range(n).map((k) => from + k).filter((i) => i % step === 0);
     g.append("g")
       .attr("class", "row-labels")
       .selectAll("text")
-      .data(range(rows).filter((i) => i % step === 0))
+      .data(within(r0, nr, rowStep))
       .join("text")
       .attr("class", "token-label row-label")
       .attr("data-index", (i) => i)
       .attr("x", -4)
-      .attr("y", (i) => (i + 0.5) * cell)
+      .attr("y", (i) => (i - r0 + 0.5) * ch)
       .attr("dy", "0.35em")
       .attr("text-anchor", "end")
       .attr("font-size", fs)
@@ -249,11 +304,11 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     g.append("g")
       .attr("class", "col-labels")
       .selectAll("text")
-      .data(range(cols).filter((j) => j % step === 0))
+      .data(within(c0, nc, colStep))
       .join("text")
       .attr("class", "token-label col-label")
       .attr("data-index", (j) => j)
-      .attr("transform", (j) => `translate(${(j + 0.5) * cell},-4) rotate(-90)`)
+      .attr("transform", (j) => `translate(${(j - c0 + 0.5) * cw},-4) rotate(-90)`)
       .attr("dy", "0.35em")
       .attr("text-anchor", "start")
       .attr("font-size", fs)
@@ -261,74 +316,171 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
         fitText(d3.select(this as SVGTextElement) as never, keyLabels[j], labelW - 4, fs);
       })
       .on("click", (_e, j) => toggle(j, j));
-    axisLabel(g, "Query token (attending from)", -labelW - 10, ph / 2, true, ph + m.top);
-    axisLabel(g, "Key token (attended to)", pw / 2, -labelW - 10, false, pw + m.right);
+  }
+
+  function paintLegend(): void {
+    g.selectAll(":scope > defs, .legend").remove();
     colorLegend(g, color, {
       x: pw + 40,
       y: 0,
       height: Math.min(ph, 200),
       title: st.normalise === "row" ? "weight ÷ row max" : "attention weight",
     });
-
-    const over = g.append("g").attr("class", "overlay").style("pointer-events", "none");
-    const band = (cls: string) =>
-      over.append("rect").attr("class", cls).attr("display", "none").attr("fill", "none").style("stroke", THEME.accent);
-    const hlRow = band("highlight-row").style("fill", THEME.accent).attr("fill-opacity", 0.18);
-    const hlCol = band("highlight-col").style("fill", THEME.accent).attr("fill-opacity", 0.18);
-    const hover = band("hover-cell").attr("stroke-width", 1.5);
-    const hit = g
-      .append("rect")
-      .attr("class", "hit")
-      .attr("width", pw)
-      .attr("height", ph)
-      .attr("fill", "transparent")
-      .style("cursor", "crosshair");
-    const hitNode = hit.node() as SVGRectElement;
-
-    const paintHighlight = (): void => {
-      const h = st.highlight;
-      hlRow.attr("display", h ? null : "none");
-      hlCol.attr("display", h ? null : "none");
-      if (h) {
-        hlRow.attr("x", 0).attr("y", h.row * cell).attr("width", pw).attr("height", cell);
-        hlCol.attr("x", h.col * cell).attr("y", 0).attr("width", cell).attr("height", ph);
-      }
-      g.selectAll<SVGTextElement, number>(".row-label").classed("active", (i) => h !== null && i === h.row);
-      g.selectAll<SVGTextElement, number>(".col-label").classed("active", (j) => h !== null && j === h.col);
-    };
-    function toggle(row: number, col: number): void {
-      const same = st.highlight && st.highlight.row === row && st.highlight.col === col;
-      st.highlight = same ? null : { row, col };
-      paintHighlight();
-      options.onHighlight?.(st.highlight ? st.highlight.row : null);
-      changed();
-    }
-    hit
-      .on("mousemove", (event: MouseEvent) => {
-        const at = cellAt(event, hitNode, cell, cell, rows, cols);
-        if (!at) return;
-        const [i, j] = at;
-        hover.attr("display", null).attr("x", j * cell).attr("y", i * cell).attr("width", cell).attr("height", cell);
-        const lines = [
-          `query ${i}: ${showToken(queries[i])}`,
-          `key ${j}: ${showToken(keys[j])}`,
-          st.maskUpper && j > i ? "masked (key after query)" : `weight ${fmt(matrix[i * cols + j])}`,
-        ];
-        if (st.normalise === "row" && !(st.maskUpper && j > i)) lines.push(`÷ row max ${fmt(shown(i, j))}`);
-        frame.tip.show(lines, event);
-      })
-      .on("mouseleave", () => {
-        hover.attr("display", "none");
-        frame.tip.hide();
-      })
-      .on("click", (event: MouseEvent) => {
-        const at = cellAt(event, hitNode, cell, cell, rows, cols);
-        if (at) toggle(at[0], at[1]);
-      });
-    paintHighlight();
   }
 
-  draw();
+  paintCells();
+  axisLabel(g, "Query token (attending from)", -labelW - 10, ph / 2, true, ph + m.top);
+  axisLabel(g, "Key token (attended to)", pw / 2, -labelW - 10, false, pw + m.right);
+  paintLegend();
+
+  const over = g.append("g").attr("class", "overlay").style("pointer-events", "none");
+  const band = (cls: string) => over.append("rect").attr("class", cls).attr("display", "none").attr("fill", "none").style("stroke", THEME.accent);
+  const hlRow = band("highlight-row").style("fill", THEME.accent).attr("fill-opacity", 0.18);
+  const hlCol = band("highlight-col").style("fill", THEME.accent).attr("fill-opacity", 0.18);
+  const hover = band("hover-cell").attr("stroke-width", 1.5);
+  const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent").style("cursor", "crosshair");
+  const hitNode = hit.node() as SVGRectElement;
+
+  /** New head, mask or colour mode: cells, labels and legend again, in the same SVG (layout passes kept). */
+  function draw(): void {
+    frame.tip.hide();
+    hover.attr("display", "none");
+    paintCells();
+    paintLegend();
+    over.raise();
+    hit.raise();
+    paintHighlight();
+    zoomInfo?.();
+  }
+
+  function paintHighlight(): void {
+    const h = st.highlight;
+    const ch = ph / win.nr;
+    const cw = pw / win.nc;
+    const rowIn = h !== null && h.row >= win.r0 && h.row < win.r0 + win.nr;
+    const colIn = h !== null && h.col >= win.c0 && h.col < win.c0 + win.nc;
+    hlRow.attr("display", rowIn ? null : "none");
+    hlCol.attr("display", colIn ? null : "none");
+    if (h && rowIn) hlRow.attr("x", 0).attr("y", (h.row - win.r0) * ch).attr("width", pw).attr("height", ch);
+    if (h && colIn) hlCol.attr("x", (h.col - win.c0) * cw).attr("y", 0).attr("width", cw).attr("height", ph);
+    g.selectAll<SVGTextElement, number>(".row-label").classed("active", (i) => h !== null && i === h.row);
+    g.selectAll<SVGTextElement, number>(".col-label").classed("active", (j) => h !== null && j === h.col);
+  }
+  function toggle(row: number, col: number): void {
+    const same = st.highlight && st.highlight.row === row && st.highlight.col === col;
+    st.highlight = same ? null : { row, col };
+    paintHighlight();
+    options.onHighlight?.(st.highlight ? st.highlight.row : null);
+    changed();
+  }
+  /** The (query, key) under the pointer, in the whole pattern. */
+  const at = (event: MouseEvent): [number, number] | null => {
+    const c = cellAt(event, hitNode, pw / win.nc, ph / win.nr, win.nr, win.nc);
+    return c && [c[0] + win.r0, c[1] + win.c0];
+  };
+  let drag: { x: number; y: number; r0: number; c0: number; moved: boolean } | null = null;
+  hit
+    .on("mousemove", (event: MouseEvent) => {
+      if (drag) {
+        if (!(event.buttons & 1)) drag = null;
+        else return pan(event);
+      }
+      const c = at(event);
+      if (!c) return;
+      const [i, j] = c;
+      const ch = ph / win.nr;
+      const cw = pw / win.nc;
+      hover.attr("display", null).attr("x", (j - win.c0) * cw).attr("y", (i - win.r0) * ch).attr("width", cw).attr("height", ch);
+      const lines = [
+        `query ${i}: ${showToken(queries[i])}`,
+        `key ${j}: ${showToken(keys[j])}`,
+        st.maskUpper && j > i ? "masked (key after query)" : `weight ${fmt(matrix[i * cols + j])}`,
+      ];
+      if (st.normalise === "row" && !(st.maskUpper && j > i)) lines.push(`÷ row max ${fmt(shown(i, j))}`);
+      frame.tip.show(lines, event);
+    })
+    .on("mouseleave", () => {
+      drag = null;
+      hover.attr("display", "none");
+      frame.tip.hide();
+    })
+    .on("click", (event: MouseEvent) => {
+      if (drag?.moved) return void (drag = null);
+      drag = null;
+      const c = at(event);
+      if (c) toggle(c[0], c[1]);
+    });
+
+  // Zoom (wheel, buttons) and pan (drag) for long contexts, so every token label can be read.
+  let zoomInfo: (() => void) | null = null;
+  function setWindow(nr: number, nc: number, r0: number, c0: number): void {
+    win.nr = Math.max(minR, Math.min(rows, Math.round(nr)));
+    win.nc = Math.max(minC, Math.min(cols, Math.round(nc)));
+    win.r0 = Math.max(0, Math.min(rows - win.nr, Math.round(r0)));
+    win.c0 = Math.max(0, Math.min(cols - win.nc, Math.round(c0)));
+    st.zoom = zoomed() ? { ...win } : null;
+    draw();
+    changed();
+  }
+  /** Zooms by `k` (> 1: in) keeping the token at (fy, fx), fractions of the plot, in place. */
+  function zoomBy(k: number, fy = 0.5, fx = 0.5): void {
+    const fi = win.r0 + fy * win.nr;
+    const fj = win.c0 + fx * win.nc;
+    const nr = win.nr / k;
+    const nc = win.nc / k;
+    setWindow(nr, nc, fi - fy * Math.max(minR, Math.min(rows, nr)), fj - fx * Math.max(minC, Math.min(cols, nc)));
+  }
+  function pan(event: MouseEvent): void {
+    if (!drag) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+    drag.moved = true;
+    const scale = hitNode.getBoundingClientRect();
+    const kx = scale.width > 0 ? pw / scale.width : 1;
+    const ky = scale.height > 0 ? ph / scale.height : 1;
+    setWindow(win.nr, win.nc, drag.r0 - (dy * ky) / (ph / win.nr), drag.c0 - (dx * kx) / (pw / win.nc));
+  }
+  if (zoomable) {
+    const info = doc.createElement("span");
+    info.className = "attnlab-zoom-info";
+    const button = (label: string, title: string, onClick: () => void) => {
+      const b = doc.createElement("button");
+      b.type = "button";
+      b.className = "attnlab-zoom";
+      b.textContent = label;
+      b.title = title;
+      b.setAttribute("aria-label", title);
+      b.addEventListener("click", onClick);
+      frame.controls.insertBefore(b, frame.controls.lastChild);
+      return b;
+    };
+    button("+", "zoom in", () => zoomBy(2));
+    button("−", "zoom out", () => zoomBy(0.5));
+    button("whole", "show every token (reset zoom)", () => setWindow(rows, cols, 0, 0));
+    frame.controls.insertBefore(info, frame.controls.lastChild);
+    zoomInfo = () => {
+      const per = Math.max(win.nr / ph, win.nc / pw);
+      info.textContent =
+        `queries ${win.r0}–${win.r0 + win.nr - 1}, keys ${win.c0}–${win.c0 + win.nc - 1} of ${rows}` +
+        (per > 1 ? ` (a pixel shows the largest of ${Math.ceil(per)} × ${Math.ceil(per)} weights: zoom in, or drag to pan)` : " (drag to pan)");
+    };
+    zoomInfo();
+    hit.on("wheel", (event: WheelEvent) => {
+      event.preventDefault();
+      const [x, y] = d3.pointer(event, hitNode);
+      zoomBy(event.deltaY < 0 ? 1.25 : 0.8, Math.max(0, Math.min(1, y / ph)), Math.max(0, Math.min(1, x / pw)));
+    });
+    hit.on("mousedown", (event: MouseEvent) => {
+      if (event.button === 0) drag = { x: event.clientX, y: event.clientY, r0: win.r0, c0: win.c0, moved: false };
+    });
+    hit.on("mouseup", (event: MouseEvent) => {
+      if (drag?.moved) pan(event);
+      if (drag && !drag.moved) drag = null;
+    });
+  }
+  paintHighlight();
+
   if (keptHead && rank === 2 && options.requestHead) select(keptHead.layer, keptHead.head, false);
   return () => {
     disposed = true;
