@@ -15,7 +15,7 @@ import { log } from "./log";
 import { StreamCapture } from "./output";
 import { makeHeader, PROTOCOL_VERSION, unserialisable, type Message } from "./wire";
 import { kernelInfo } from "./info";
-import { isBackendMemoryError, memoryReport, recoverBackend, resetEngine } from "./engine";
+import { installTensorBudget, isBackendMemoryError, memoryReport, recoverBackend, resetEngine, tensorBudgetBytes } from "./engine";
 import { setCellSignal } from "../lib/methods/progress";
 import { CRASH_ENV, type CrashReport, type ToNanny } from "./nanny";
 
@@ -92,6 +92,12 @@ export class Kernel {
     registerCommTransport(this.comms);
     attachWidgetControl(this.comms);
     this.connectTslabDisplay();
+    try {
+      installTensorBudget(tensorBudgetBytes());
+    } catch (e) {
+      log(`${(e as Error).message}: the default tensor budget is used`);
+      installTensorBudget(tensorBudgetBytes({}));
+    }
     this.executor = new CellExecutor(process.cwd());
     this.executor.critical = (fn) => this.channels.supervisor.critical(fn);
     setCellSignal(() => this.running?.abort.signal);
@@ -448,7 +454,10 @@ export class Kernel {
 function memoryError(error: CellError): CellError {
   const report = memoryReport();
   const advice =
-    "The tensor backend ran out of memory. Free tensors you no longer need with `t.dispose()` (or `model.dispose()`), " +
+    (error.ename === "TensorMemoryBudget" || /tensor memory budget/.test(error.evalue)
+      ? "The cell's tensors reached the kernel's tensor memory budget: it was stopped before the backend runs out of memory (your variables and the backend are kept). "
+      : "The tensor backend ran out of memory. ") +
+    "Free tensors you no longer need with `t.dispose()` (or `model.dispose()`), " +
     "wrap tensor work in `tf.tidy(() => ...)` so intermediates are freed, and check `tf.memory()` for what is still held" +
     (report ? ` (now: ${report})` : "") + ".";
   return { ename: "BackendOutOfMemory", evalue: `${advice}\nOriginal error: ${error.ename}: ${error.evalue}`, traceback: [`BackendOutOfMemory: ${advice}`, ...error.traceback] };
