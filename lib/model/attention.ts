@@ -16,17 +16,27 @@ function fuseHeads(W: tf.Tensor3D): tf.Tensor2D {
 /**
  * Additive mask, [batch, 1, query, key]: 0 where the key is a real token and (when causal) not in
  * the future, -Infinity elsewhere. Adding it (rather than tf.where) broadcasts over heads without
- * materialising a [batch, head, query, key] condition, which wasm's Tile makes slow.
+ * materialising a [batch, head, query, key] condition, which wasm's Tile makes slow. Built in
+ * JavaScript from the [batch, pos] 0/1 mask: tf.linalg.bandPart is a chain of small ops (an
+ * unstack/stack of p rows) that cost more than the whole mask (about 1 ms per 128 positions on
+ * tfjs-node, more on a loaded machine).
  */
 export function attentionMask(mask: tf.Tensor2D, causal: boolean): tf.Tensor4D {
   const [b, p] = mask.shape;
-  let allowed: tf.Tensor4D = tf.reshape(tf.cast(mask, "bool"), [b, 1, 1, p]);
-  if (causal) {
-    const tri = tf.cast(tf.linalg.bandPart(tf.ones([p, p]), -1, 0), "bool").reshape([1, 1, p, p]);
-    allowed = tf.logicalAnd(allowed, tri);
-  }
+  return attentionMaskFrom(mask.dataSync() as Int32Array, b, p, causal);
+}
+
+/** The same mask from the [batch, pos] row-major 0/1 array itself. */
+export function attentionMaskFrom(mask: ArrayLike<number>, b: number, p: number, causal: boolean): tf.Tensor4D {
   // -inf (not a large negative number) as TransformerLens does, so masked entries are exactly 0 after softmax.
-  return tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, -Infinity)) as tf.Tensor4D;
+  const out = new Float32Array(b * p * p);
+  for (let i = 0; i < b; i++) {
+    for (let q = 0; q < p; q++) {
+      const row = (i * p + q) * p;
+      for (let k = 0; k < p; k++) out[row + k] = mask[i * p + k] !== 0 && (!causal || k <= q) ? 0 : -Infinity;
+    }
+  }
+  return tf.tensor4d(out, [b, 1, p, p]);
 }
 
 /** Key/value head read by each query head under grouped-query attention: ⌊h · g / H⌋. */
@@ -78,21 +88,32 @@ export function attention(
     K = tf.concat([ctx.past.K, K], 2);
     V = tf.concat([ctx.past.V, V], 2);
   }
-  if (G !== H) {
-    // Each query head reads its key/value head: gather the g heads out to H.
+  // Grouped-query attention without copying K/V out to H heads: query heads g·r … g·r+r−1 all read
+  // KV head g (⌊h·G/H⌋ with r = H/G), so the r heads' query rows are stacked into one matmul per KV
+  // head: [batch, G, r·query, e] @ [batch, G, key, e]^T. Uneven groupings gather the heads out.
+  const grouped = G !== H && H % G === 0;
+  if (G !== H && !grouped) {
     const idx = tf.tensor1d(Array.from({ length: H }, (_, h) => kvHeadOf(h, H, G)), "int32");
     K = tf.gather(K, idx, 1);
     V = tf.gather(V, idx, 1);
   }
+  const Tk = K.shape[2];
+  const r = grouped ? H / G : 1;
+  const Gm = grouped ? G : H;
+  const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [b, Gm, r * Tq, e]);
 
-  // [batch, h, query, e] @ [batch, h, key, e]^T -> [batch, h, query, key] (transposeB measured faster on wasm)
-  const raw = tf.div(tf.matMul(tf.transpose(q, [0, 2, 1, 3]), K, false, true), Math.sqrt(e));
+  // [batch, h, query, e] @ [batch, h, key, e]^T -> [batch, h, query, key] (transposeB measured faster on wasm).
+  // Scaling by 1/sqrt(e) is a multiplication when that is exact (e a power of 4: 64 -> 1/8), else a division.
+  const qk = tf.reshape(tf.matMul(qh, K, false, true), [b, H, Tq, Tk]);
+  const sqrtE = Math.sqrt(e);
+  const raw = Number.isInteger(Math.log2(sqrtE)) ? tf.mul(qk, 1 / sqrtE) : tf.div(qk, sqrtE);
   let scores = tf.add(raw, ctx.maskAdd) as tf.Tensor4D;
   scores = hs.point(name("hook_attn_scores"), layer, scores);
   const pattern = hs.point(name("hook_pattern"), layer, tf.softmax(scores) as tf.Tensor4D);
 
   // [batch, h, query, key] @ [batch, h, key, e] -> [batch, h, query, e] -> [batch, query, h, e]
-  const z = hs.point(name("hook_z"), layer, tf.transpose(tf.matMul(pattern, V), [0, 2, 1, 3]) as tf.Tensor4D);
+  const zh = tf.reshape(tf.matMul(tf.reshape(pattern, [b, Gm, r * Tq, Tk]), V), [b, H, Tq, e]);
+  const z = hs.point(name("hook_z"), layer, tf.transpose(zh, [0, 2, 1, 3]) as tf.Tensor4D);
 
   if (hs.wants(name("hook_result"))) {
     // [h, batch*query, e] @ [h, e, d] -> [h, batch*query, d] -> [batch, query, h, d]

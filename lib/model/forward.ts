@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { WeightsView } from "./arch";
 import { architecture } from "./architectures";
-import { attentionMask } from "./attention";
+import { attentionMaskFrom } from "./attention";
 import { HookState } from "./hooked";
 import { validateBatch } from "./tokens";
 import type { CacheOptions, Hook, TokenBatch } from "./types";
@@ -77,7 +77,7 @@ export function runBlocks(model: ForwardModel, resid: tf.Tensor3D, opts: RunBloc
   if (from === to) return resid.clone();
   return tf.tidy(() => {
     const arch = architecture(model.config);
-    const ctx = { maskAdd: attentionMask(tf.tensor2d(maskData, [b, p], "int32"), arch.causal) };
+    const ctx = { maskAdd: attentionMaskFrom(maskData, b, p, arch.causal) };
     let x = resid;
     // One tidy per block keeps peak memory to one block's intermediates plus what the cache keeps.
     for (let l = from; l < to; l++) {

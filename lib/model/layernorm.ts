@@ -19,7 +19,10 @@ export function layerNorm(
   const centred = tf.sub(x, tf.mean(x, -1, true));
   let scale = tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)) as tf.Tensor3D; // [batch, pos, 1]
   if (hs && prefix) scale = hs.point(`${prefix}.hook_scale` as HookName, layer, scale);
-  let normed: tf.Tensor3D = tf.div(centred, scale);
+  // Multiplying by 1/scale (one [batch, pos, 1] reciprocal) rather than dividing: on tfjs-node
+  // TensorFlow's broadcast division of [1, 128, 576] by [1, 128, 1] took 0.59 ms at best against
+  // 0.30 ms for reciprocal + multiplication (and much longer than that on a loaded machine).
+  let normed: tf.Tensor3D = tf.mul(centred, tf.reciprocal(scale));
   if (hs && prefix) normed = hs.point(`${prefix}.hook_normalized` as HookName, layer, normed);
   return tf.add(tf.mul(normed, w), b);
 }
@@ -38,7 +41,7 @@ export function rmsNorm(
 ): tf.Tensor3D {
   let scale = tf.sqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)) as tf.Tensor3D; // [batch, pos, 1]
   if (hs && prefix) scale = hs.point(`${prefix}.hook_scale` as HookName, layer, scale);
-  let normed: tf.Tensor3D = tf.div(x, scale);
+  let normed: tf.Tensor3D = tf.mul(x, tf.reciprocal(scale)); // see layerNorm
   if (hs && prefix) normed = hs.point(`${prefix}.hook_normalized` as HookName, layer, normed);
   return tf.mul(normed, w);
 }

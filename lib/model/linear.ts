@@ -12,11 +12,22 @@ export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: t
 }
 
 /**
- * x [..., d] -> logits [..., vocab] (without bias). Tied models use W_E directly while gradients are
- * being recorded, so the gradient reaches W_E; otherwise they use the cached W_U = W_E^T, because
- * wasm's matmul with a transposed operand is markedly slower for the large vocab matrix.
+ * x [..., d] -> logits [..., vocab] (without bias). How a tied model multiplies by W_E^T depends on
+ * the backend (bench/backend_choices.sh measures all three forms):
+ * - tfjs-node: W_E [vocab, d] @ x^T -> [vocab, rows], then one transpose. TensorFlow's matmul runs
+ *   this shape about 1.5x faster than x @ W_U (a 768 x 50,257 right operand) and 3x faster than
+ *   x @ W_E^T, and the W_U = W_E^T copy (154 MB for GPT-2 small) is never built.
+ * - wasm: x @ W_U with the cached W_U = W_E^T, because wasm's matmul with a transposed operand is
+ *   about 12x slower for the large vocab matrix; while gradients are recorded, x @ W_E^T so the
+ *   gradient reaches W_E.
  */
 export function unembedMatmul<R extends tf.Rank>(x: tf.Tensor<R>, w: { W_E: tf.Tensor2D; W_U: tf.Tensor2D }, tied: boolean): tf.Tensor<R> {
+  if (tied && tf.getBackend() === "tensorflow") {
+    const d = x.shape[x.rank - 1];
+    const flat = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+    const y = tf.transpose(tf.matMul(w.W_E, flat, false, true)); // [rows, vocab]
+    return tf.reshape(y, [...x.shape.slice(0, -1), w.W_E.shape[0]] as number[]) as unknown as tf.Tensor<R>;
+  }
   if (tied && tf.engine().isTapeOn()) return linear(x, w.W_E, undefined, true);
   return linear(x, w.W_U);
 }
