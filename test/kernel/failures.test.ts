@@ -80,6 +80,23 @@ describe("heap exhaustion and hard crashes", () => {
     }
   }, 150000);
 
+  test("one allocation past the heap limit (no watch can stop it): the next kernel answers the cell naming the heap", async () => {
+    const k = await KernelClient.start({ nodeArgs: ["--max-old-space-size=300"] });
+    try {
+      expect(await k.value("const before = 7; before")).toBe("7");
+      // JSON.parse builds the array in one native call: the heap watch cannot interrupt it.
+      const r = await k.execute('const big = JSON.parse("[" + "1.5,".repeat(25e6) + "1]");\nbig.length', { stop_on_error: false }, 100000);
+      expect(r.reply.content).toMatchObject({ status: "error", ename: "KernelDied" });
+      expect(r.reply.content.evalue).toMatch(/died while running this cell: the JavaScript heap ran out of memory \(limit 300 MB/);
+      expect(r.reply.content.evalue).toMatch(/These variables are gone: before/);
+      expect(k.stderr).toMatch(/heap out of memory/);
+      expect(k.alive()).toBe(true);
+      expect(await k.value("const after = 6; after * 7")).toBe("42");
+    } finally {
+      await k.close();
+    }
+  }, 150000);
+
   test("a process that aborts (as a native library may): the next kernel answers that cell naming the cause and the lost variables", async () => {
     const k = await KernelClient.start();
     try {
@@ -96,6 +113,22 @@ describe("heap exhaustion and hard crashes", () => {
       expect(await k.value("typeof (globalThis as any).model")).toBe("'undefined'");
       expect(await k.value("const again = 2; again * 21")).toBe("42");
       expect(await k.heartbeat()).toBe(true);
+      // The server kills the process it started (SIGKILL on a restart): the kernel child goes with it.
+      const child = Number(await k.value("process.pid"));
+      expect(child).not.toBe(pid);
+      k.proc.kill("SIGKILL");
+      const gone = async () => {
+        for (let i = 0; i < 50; i++) {
+          try {
+            process.kill(child, 0);
+          } catch {
+            return true;
+          }
+          await sleep(100);
+        }
+        return false;
+      };
+      expect(await gone()).toBe(true);
     } finally {
       await k.close();
     }
