@@ -6,7 +6,7 @@ import { HookedTransformer, type WeightsInit } from "./model";
 import type { InitRandom } from "./arch";
 import { architecture } from "./architectures";
 import type { Tokenizer } from "./types";
-import { mulberry32 } from "../methods/rng";
+import { seededNormals } from "./normal_fill";
 
 /** Standard normal samples by Box-Muller from a seeded uniform source. */
 export function normalArray(n: number, std: number, uniform: () => number): Float32Array {
@@ -39,12 +39,19 @@ export function createModel(spec: ModelSpec, opts: CreateOptions = {}): HookedTr
     throw new Error(`createModel: tokenizer vocabSize ${opts.tokenizer.vocabSize} exceeds config dVocab ${cfg.dVocab}`);
   }
   const std = opts.initStd ?? 0.02;
-  const u = mulberry32(seed);
+  // Draws of mulberry32(seed) in order, as normalArray(n, s, mulberry32(seed)) would make them;
+  // seededNormals fills large tensors on two threads (normal_fill.ts).
+  let drawn = 0;
   const made: tf.Tensor[] = [];
   const track = <T extends tf.Tensor>(t: T): T => (made.push(t), t);
   const r: InitRandom = {
     std,
-    normal: (shape, s = std) => track(tf.tensor(normalArray(shape.reduce((a, b) => a * b, 1), s, u), shape)),
+    normal: (shape, s = std) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = seededNormals(n, s, seed, drawn);
+      drawn += 2 * Math.ceil(n / 2);
+      return track(tf.tensor(values, shape));
+    },
     ones: (n) => track(tf.ones([n]) as tf.Tensor1D),
     zeros: (shape) => track(tf.zeros(shape)),
   };
