@@ -52,6 +52,13 @@ export function checkFigureData(view: ViewKind, data: object): void {
       const s = d.scores as Record<string, unknown>;
       if (!s || typeof s !== "object" || Object.keys(s).length === 0) throw new Error("scores: expected {name: [layer, head] tensor, ...}");
       for (const [k, v] of Object.entries(s)) checkTensor(`scores["${k}"]`, v, [2]);
+      const heads = d.heads as { tokens?: unknown; pattern?: unknown } | undefined;
+      if (heads != null) {
+        if (heads.pattern != null) {
+          const p = checkTensor("heads.pattern", heads.pattern, [4]);
+          checkStrings("heads.tokens", heads.tokens, p.shape[3]);
+        } else checkStrings("heads.tokens", heads.tokens);
+      }
       break;
     }
     case "probe":

@@ -16,7 +16,7 @@
  */
 import type { Tensorish, ViewKind } from "./check";
 import { FIGURE_VIEWS, isFloat32 } from "../../widgets/src/protocol";
-import { FigureWidget, HeatmapFigure, type HeatmapFigureOptions } from "./widgets";
+import { FigureWidget, HeadScoresFigure, HeatmapFigure, type HeadPatterns, type HeatmapFigureOptions } from "./widgets";
 import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
 const VIEWS: ViewKind[] = FIGURE_VIEWS;
@@ -67,7 +67,33 @@ function cachePatterns(cache: CacheLike, batch: number): { pattern: Tensorish; l
   return { pattern: { data: out, shape: [found.length, H, Q, K] }, layers: found.map((f) => f.layer) };
 }
 
-export function figure(x: unknown, tokensOrOptions?: string[] | (HeatmapFigureOptions & { batch?: number }), options: HeatmapFigureOptions & { batch?: number } = {}): FigureWidget {
+/**
+ * For the head-score kinds: the patterns behind the grid, so a click opens that head's heatmap.
+ * `patterns` is runWithCache's cache, an attentionPattern result over [layer, head, q, k], or a
+ * [layer, head, q, k] tensor; the tokens come from the second argument or the result (one prompt).
+ */
+function headPatterns(r: Record<string, unknown>, patterns: unknown, tokens: string[] | undefined, batch: number): HeadPatterns {
+  let pattern: Tensorish;
+  let layers: number[] | undefined;
+  let toks = tokens;
+  if (isCache(patterns)) ({ pattern, layers } = cachePatterns(patterns, batch));
+  else if (isTensor(patterns)) {
+    const p = patterns as Tensorish & { kind?: string; tokens?: string[]; settings?: { layers?: number[]; layer?: number } };
+    // [head, q, k] is one layer's (attentionPattern without a head): right for a one-layer grid.
+    if (p.shape.length !== 4 && p.shape.length !== 3) throw new Error(`figure(scores, {patterns}): patterns must be [layer, head, query, key] for every layer of the grid, got shape [${p.shape.join(", ")}]`);
+    pattern = p.shape.length === 4 ? { data: p.data, shape: p.shape } : { data: p.data, shape: [1, ...p.shape] };
+    layers = p.shape.length === 4 ? p.settings?.layers : [p.settings?.layer ?? 0];
+    toks ??= p.tokens;
+  } else throw new Error("figure(scores, {patterns}): patterns must be runWithCache's cache, an attentionPattern result over all layers, or a [layer, head, query, key] tensor");
+  const own = r.tokens as string[][] | undefined;
+  if (!toks && Array.isArray(own) && own.length === 1) toks = own[0];
+  if (!toks) throw new Error("figure(scores, tokens, {patterns}): give the token strings of the patterns (model.toStrTokens(input)) as the second argument");
+  return { pattern, tokens: toks, layers };
+}
+
+type FigureOptions = HeatmapFigureOptions & { batch?: number; patterns?: unknown };
+
+export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, options: FigureOptions = {}): FigureWidget {
   if (isCache(x)) {
     // runWithCache's cache: every layer's heatmap, with Layer and Head menus.
     if (!Array.isArray(tokensOrOptions)) throw new Error("figure(cache, tokens): a cache needs the token strings as the second argument (model.toStrTokens(input))");
@@ -82,6 +108,10 @@ export function figure(x: unknown, tokensOrOptions?: string[] | (HeatmapFigureOp
   if (!x || typeof x !== "object") throw new Error(`figure: expected a method result, a pattern tensor or {view, ...data}, got ${x === null ? "null" : typeof x}`);
   const r = x as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const opts = (Array.isArray(tokensOrOptions) ? options : tokensOrOptions) ?? {};
+  const tokensArg = Array.isArray(tokensOrOptions) ? tokensOrOptions : undefined;
+  // A head-score grid with the patterns at hand: a click opens the head's heatmap.
+  const grid = (data: { scores: Record<string, Tensorish>; title?: string }): FigureWidget =>
+    opts.patterns === undefined ? new FigureWidget("headscores", data) : new HeadScoresFigure(data, headPatterns(r, opts.patterns, tokensArg, opts.batch ?? 0), { maxBytes: opts.maxBytes });
   if (typeof r.view === "string") {
     if (!VIEWS.includes(r.view as ViewKind)) throw new Error(`figure: view must be one of ${VIEWS.join(", ")}, got ${JSON.stringify(r.view)}`);
     const { view, options: viewOptions, ...data } = r;
@@ -103,11 +133,11 @@ export function figure(x: unknown, tokensOrOptions?: string[] | (HeatmapFigureOp
       const [L, H] = r.shape as [number, number];
       const scores: Record<string, Tensorish> = {};
       for (const [k, v] of Object.entries(r.scores as Record<string, Float32Array>)) scores[k] = { data: v, shape: [L, H] };
-      return new FigureWidget("headscores", { scores, title: opts.title ?? "Head scores" });
+      return grid({ scores, title: opts.title ?? "Head scores" });
     }
     case "induction-scores": {
       const shape = r.shape as number[];
-      return new FigureWidget("headscores", {
+      return grid({
         scores: { "prefix matching": { data: r.prefixMatching, shape }, copying: { data: r.copying, shape } },
         title: opts.title ?? "Induction head scores",
       });
@@ -159,7 +189,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | (HeatmapFigureOp
     case "ablation":
       return new FigureWidget("patching", ablationData(r, opts.title));
     case "head-detection":
-      return new FigureWidget("headscores", detectionData(r, opts.title));
+      return grid(detectionData(r, opts.title) as { scores: Record<string, Tensorish> });
     case "logit-lens":
       return new FigureWidget("lens", lensData(r, opts.title));
     case "logit-attribution":

@@ -178,14 +178,64 @@ export class HeatmapFigure extends FigureWidget {
   }
 
   private answer(content: unknown): void {
-    const m = content as { event?: string; id?: number; layer?: number; head?: number };
-    if (!m || m.event !== "request_head") return;
-    try {
-      const t = this.headPattern(Number(m.layer), Number(m.head));
-      this.send({ event: "head", id: m.id ?? 0, layer: m.layer, head: m.head, shape: t.shape }, [t.data]);
-    } catch (e) {
-      this.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
+    answerHeadRequest(this, content, (l, h) => this.headPattern(l, h));
+  }
+}
+
+/** Answers a view's {event: "request_head", id, layer, head} with one head's float32 buffer, or an error. */
+function answerHeadRequest(w: Widget<FigureState>, content: unknown, headPattern: (layer: number, head: number) => Tensorish): void {
+  const m = content as { event?: string; id?: number; layer?: number; head?: number };
+  if (!m || m.event !== "request_head") return;
+  try {
+    const t = headPattern(Number(m.layer), Number(m.head));
+    w.send({ event: "head", id: m.id ?? 0, layer: m.layer, head: m.head, shape: t.shape }, [t.data]);
+  } catch (e) {
+    w.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
+  }
+}
+
+/** The patterns behind a head-score grid: [layer, head, query, key] and their tokens. */
+export interface HeadPatterns {
+  pattern: Tensorish;
+  tokens: string[];
+  queryTokens?: string[];
+  /** Model layer number of each grid row (default 0, 1, …). */
+  layers?: number[];
+}
+
+/**
+ * A head-score grid whose click opens that head's heatmap under it. Patterns up to `maxBytes`
+ * (16 MB) go with the figure (so a saved notebook opens heads without a kernel); larger ones
+ * stay in the kernel, which sends one head per click.
+ */
+export class HeadScoresFigure extends FigureWidget {
+  private readonly full: Tensorish;
+  private readonly layerNames: number[];
+
+  constructor(data: { scores: Record<string, Tensorish>; title?: string; kind?: string }, patterns: HeadPatterns, opts: { maxBytes?: number } = {}) {
+    const full = asRank4(patterns.pattern);
+    const [L, H, , K] = full.shape;
+    const first = Object.values(data.scores ?? {})[0];
+    if (first && (first.shape[0] !== L || first.shape[1] !== H)) {
+      throw new Error(`HeadScoresFigure: the patterns have ${L} layers × ${H} heads, the scores grid [${first.shape.join(", ")}]`);
     }
+    if (!Array.isArray(patterns.tokens) || patterns.tokens.length !== K) throw new Error(`HeadScoresFigure: patterns.tokens must be the ${K} token strings of the patterns`);
+    const layerNames = patterns.layers ?? Array.from({ length: L }, (_, i) => i);
+    if (layerNames.length !== L) throw new Error(`HeadScoresFigure: patterns.layers has ${layerNames.length} entries, the patterns have ${L} layers`);
+    const keep = full.data.byteLength <= (opts.maxBytes ?? 16 * 2 ** 20);
+    const heads = { tokens: patterns.tokens, queryTokens: patterns.queryTokens, layers: layerNames, ...(keep ? { pattern: full } : {}) };
+    super("headscores", { ...data, heads });
+    this.full = full;
+    this.layerNames = layerNames;
+    this.onMsg((content) =>
+      answerHeadRequest(this, content, (layer, head) => {
+        const li = this.layerNames.indexOf(layer);
+        const [, H2, Q, K2] = this.full.shape;
+        if (li < 0) throw new Error(`request_head: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
+        if (!(Number.isInteger(head) && head >= 0 && head < H2)) throw new Error(`request_head: head must be an integer in [0, ${H2}), got ${head}`);
+        return { data: headSlice(this.full, li, head), shape: [Q, K2] };
+      }),
+    );
   }
 }
 

@@ -3,33 +3,11 @@
 // Kernel-side figures (lib/figures) against the front-end renderers, across a mock comm:
 // the kernel's comm_open state + buffers are put back the way the widget manager does
 // (DataViews at buffer_paths), decoded, drawn, and head requests answered.
-import { registerCommTransport, type CommTransport, type JSONObject } from "../../lib/widget";
+import { registerCommTransport } from "../../lib/widget";
 import { figure, linkHeads, HeatmapFigure, FigureWidget } from "../../lib/figures";
 import { decodeData } from "../../widgets/src/protocol";
 import { render as renderHeatmap } from "../../widgets/src/views/heatmap";
-import { TOKENS, causalPatterns, change, mouse } from "./fixtures";
-
-interface Sent {
-  kind: "open" | "msg" | "display";
-  data: JSONObject;
-  buffers: ArrayBufferView[];
-}
-
-export function mockTransport() {
-  const sent: Sent[] = [];
-  const handlers = new Map<string, (data: JSONObject, buffers: Uint8Array[]) => void>();
-  const transport: CommTransport = {
-    open(_target, data, opts, h) {
-      const id = opts.commId ?? "c";
-      sent.push({ kind: "open", data, buffers: opts.buffers ?? [] });
-      if (h.onMsg) handlers.set(id, h.onMsg);
-      return { id, targetName: _target, send: (d, b = []) => sent.push({ kind: "msg", data: d, buffers: b }), close: () => undefined };
-    },
-    registerTarget: () => undefined,
-    display: (bundle) => sent.push({ kind: "display", data: bundle as JSONObject, buffers: [] }),
-  };
-  return { transport, sent, fromFrontEnd: (id: string, data: JSONObject, buffers: Uint8Array[] = []) => handlers.get(id)!(data, buffers) };
-}
+import { TOKENS, causalPatterns, change, mockTransport, mouse, type Sent } from "./fixtures";
 
 /** What the widget manager does with a comm_open: buffers become DataViews at their paths. */
 function frontEndState(open: Sent): Record<string, unknown> {

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // Seeded test data for the renderer tests: no clock, no network, same bytes every run.
 import type { Tensor } from "../../widgets/src/views/common";
+import type { CommTransport, JSONObject } from "../../lib/widget";
 
 import { mulberry32 } from "../../lib/methods/rng";
 
@@ -49,3 +50,27 @@ export function svgOf(el: Element): string {
   if (!svg) throw new Error("no svg drawn");
   return svg.outerHTML;
 }
+
+/** A comm transport that records what the kernel side sends and lets a test play the front end. */
+export interface Sent {
+  kind: "open" | "msg" | "display";
+  data: JSONObject;
+  buffers: ArrayBufferView[];
+}
+
+export function mockTransport() {
+  const sent: Sent[] = [];
+  const handlers = new Map<string, (data: JSONObject, buffers: Uint8Array[]) => void>();
+  const transport: CommTransport = {
+    open(_target, data, opts, h) {
+      const id = opts.commId ?? "c";
+      sent.push({ kind: "open", data, buffers: opts.buffers ?? [] });
+      if (h.onMsg) handlers.set(id, h.onMsg);
+      return { id, targetName: _target, send: (d, b = []) => sent.push({ kind: "msg", data: d, buffers: b }), close: () => undefined };
+    },
+    registerTarget: () => undefined,
+    display: (bundle) => sent.push({ kind: "display", data: bundle as JSONObject, buffers: [] }),
+  };
+  return { transport, sent, fromFrontEnd: (id: string, data: JSONObject, buffers: Uint8Array[] = []) => handlers.get(id)!(data, buffers) };
+}
+

@@ -87,6 +87,11 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
         const data = this.model.get("data") as { pattern?: Tensor } | null;
         if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
       }
+      if (kind === "headscores") {
+        // Patterns kept in the kernel: a clicked head's heatmap is fetched like a heatmap's other heads.
+        const data = this.model.get("data") as { heads?: { pattern?: Tensor } } | null;
+        if (data?.heads && !data.heads.pattern) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
+      }
       return cb;
     }
 

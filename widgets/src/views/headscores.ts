@@ -1,7 +1,10 @@
 // Head scores as a layers × heads grid, one pattern type at a time (chosen from a menu).
-// Clicking a head reports it, so a notebook can open that head's heatmap.
+// Clicking a head reports it; when the figure carries the patterns behind the scores (or the
+// kernel holds them), the click also opens that head's heatmap under the grid, as a click
+// on a head does in CircuitsVis' attention heads and BertViz' head view.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, styleAxis } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, styleAxis } from "./common";
+import { render as renderHeatmap } from "./heatmap";
 
 /** What each score measures, shown under the title (see docs: head scores). */
 export const SCORE_DESCRIPTIONS: Record<string, string> = {
@@ -24,11 +27,21 @@ export interface HeadScoresData {
   scores: Record<string, Tensor>;
   kind?: string;
   title?: string;
+  /**
+   * The attention patterns the scores were computed from, so a click opens a head's heatmap:
+   * `pattern` [layer, head, query, key] in the figure, or absent when the kernel keeps the
+   * patterns and answers `requestHead`. Rows of the grid are the pattern's layers.
+   */
+  heads?: { tokens: string[]; queryTokens?: string[]; pattern?: Tensor; layers?: number[] };
 }
 
 export interface HeadScoresOptions {
   onSelect?: (layer: number, head: number, kind: string) => void;
   onKind?: (kind: string) => void;
+  /** Fetches one head's [query, key] pattern by layer number (the live view asks the kernel). */
+  requestHead?: (layer: number, head: number) => Promise<Tensor>;
+  /** Passed to the heatmap a click opens (e.g. rawTokens, presentation). */
+  heatmap?: Record<string, unknown>;
 }
 
 export function render(el: HTMLElement, data: HeadScoresData, options: HeadScoresOptions = {}): Cleanup {
@@ -43,6 +56,19 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
     shape = t.shape;
   }
   const [nLayers, nHeads] = shape!;
+  const heads = data.heads ?? null;
+  if (heads) {
+    if (heads.pattern) {
+      const p = checkTensor("heads.pattern", heads.pattern, [4]);
+      if (p.shape[0] !== nLayers || p.shape[1] !== nHeads) {
+        throw new Error(`heads.pattern: expected [${nLayers}, ${nHeads}, query, key] like the scores, got [${p.shape.join(", ")}]`);
+      }
+      checkTokens("heads.tokens", heads.tokens, p.shape[3]);
+    } else if (!Array.isArray(heads.tokens)) throw new Error("heads.tokens: expected the token strings of the patterns");
+  }
+  const layerNames = heads?.layers ?? range(nLayers);
+  // A head's heatmap can open when its pattern is in the figure or can be fetched.
+  const canOpen = !!heads && (!!heads.pattern || !!options.requestHead);
   let kind = data.kind && kinds.includes(data.kind) ? data.kind : kinds[0];
   let selected: [number, number] | null = null;
   const frame = createFrame(el, "headscores", data.title ?? "Head scores", SCORE_DESCRIPTIONS[kind] ?? kind);
@@ -59,6 +85,54 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
       draw();
     },
   );
+
+  // The opened head's heatmap, under the grid (kept across Pattern menu changes).
+  const below = frame.root.ownerDocument.createElement("div");
+  below.className = "attnlab-head-heatmap";
+  frame.root.insertBefore(below, frame.tip.node);
+  let closeHeatmap: Cleanup | null = null;
+  let paintSelected: () => void = () => undefined;
+  let opening = 0;
+  function open(layer: number, head: number): void {
+    if (!heads) return;
+    const mine = ++opening;
+    const show = (pattern: Tensor, one: boolean) => {
+      if (mine !== opening) return;
+      closeHeatmap?.();
+      below.textContent = "";
+      const hd = {
+        pattern,
+        tokens: heads.tokens,
+        queryTokens: heads.queryTokens,
+        layer: layerNames[layer],
+        head,
+        layers: layerNames,
+        nLayers,
+        nHeads,
+      };
+      closeHeatmap = renderHeatmap(below, hd, {
+        ...(options.heatmap ?? {}),
+        requestHead: one && options.requestHead ? (l, h) => options.requestHead!(l, h) : undefined,
+        // The heatmap's own menus move the outline in the grid.
+        onSelect: (l, h) => {
+          selected = [layerNames.indexOf(l), h];
+          paintSelected();
+        },
+      });
+    };
+    if (heads.pattern) return show(heads.pattern, false);
+    frame.status.textContent = `loading layer ${layerNames[layer]}, head ${head}…`;
+    options.requestHead!(layerNames[layer], head).then(
+      (t) => {
+        if (mine !== opening) return;
+        frame.status.textContent = "";
+        show(t, true);
+      },
+      (e: Error) => {
+        if (mine === opening) frame.status.textContent = `could not load: ${e.message}`;
+      },
+    );
+  }
 
   function draw(): void {
     frame.body.textContent = "";
@@ -99,7 +173,7 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
     axisLabel(g, "Layer", -40, ph / 2, true);
     colorLegend(g, color, { x: pw + 40, y: 0, height: Math.min(ph, 200), title: `${kind} score` });
     const sel = g.append("rect").attr("class", "selected-head").attr("display", "none").attr("fill", "none").attr("stroke-width", 3).style("stroke", THEME.accent);
-    const paintSelected = () => {
+    paintSelected = () => {
       sel.attr("display", selected ? null : "none");
       if (selected) sel.attr("x", selected[1] * cell).attr("y", selected[0] * cell).attr("width", cell).attr("height", cell);
     };
@@ -114,7 +188,8 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
       .on("mousemove", (event: MouseEvent) => {
         const a = at(event);
         if (!a) return frame.tip.hide();
-        frame.tip.show([`layer ${a[0]}, head ${a[1]}`, `${kind} score ${fmt(t.data[a[0] * nHeads + a[1]])}`, "click: pick this head (a heatmap linked with linkHeads shows it)"], event);
+        const click = canOpen ? "click: open this head's heatmap below" : "click: pick this head (a heatmap linked with linkHeads shows it)";
+        frame.tip.show([`layer ${layerNames[a[0]]}, head ${a[1]}`, `${kind} score ${fmt(t.data[a[0] * nHeads + a[1]])}`, click], event);
       })
       .on("mouseleave", () => frame.tip.hide())
       .on("click", (event: MouseEvent) => {
@@ -123,9 +198,14 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
         selected = a;
         paintSelected();
         options.onSelect?.(a[0], a[1], kind);
+        if (canOpen) open(a[0], a[1]);
       });
     paintSelected();
   }
   draw();
-  return () => frame.dispose();
+  return () => {
+    opening++;
+    closeHeatmap?.();
+    frame.dispose();
+  };
 }
