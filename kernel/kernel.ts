@@ -20,6 +20,11 @@ import { setCellSignal } from "../lib/methods/progress";
 import { CRASH_ENV, type CrashReport, type ToNanny } from "./nanny";
 
 /** Tells the watcher process (nanny.ts) what runs, so a crash can be reported to that cell. */
+const requestRecord = (msg: Message, count: number) => ({
+  identities: msg.identities.map((b) => b.toString("base64")),
+  header: msg.header as unknown as Record<string, unknown>,
+  count,
+});
 const toNanny = (m: ToNanny) => {
   try {
     process.send?.(m);
@@ -136,14 +141,18 @@ export class Kernel {
       if (!req) return;
       const msg = { identities: req.identities.map((b) => Buffer.from(b, "base64")), header: req.header, parent_header: {}, metadata: {}, content: {} } as unknown as Message;
       const error = { ename: "KernelDied", evalue: what, traceback: [`KernelDied: ${what}`] };
-      if (!crash.running) {
-        this.channels.supervisor.stream("stderr", `KernelDied: ${what}\n`, req.header);
-        return;
+      if (!crash.running) this.channels.supervisor.stream("stderr", `KernelDied: ${what}\n`, req.header);
+      else {
+        this.publish("status", { execution_state: "busy" }, msg);
+        this.publish("error", error, msg);
+        this.reply("shell", msg, "execute_reply", { status: "error", execution_count: req.count, ...error });
+        this.publish("status", { execution_state: "idle" }, msg);
       }
-      this.publish("status", { execution_state: "busy" }, msg);
-      this.publish("error", error, msg);
-      this.reply("shell", msg, "execute_reply", { status: "error", execution_count: req.count, ...error });
-      this.publish("status", { execution_state: "idle" }, msg);
+      // Requests that were waiting behind it are aborted, as after a failed cell.
+      for (const q of crash.queued ?? []) {
+        const qm = { identities: q.identities.map((b) => Buffer.from(b, "base64")), header: q.header, parent_header: {}, metadata: {}, content: {} } as unknown as Message;
+        this.abortExecute(qm);
+      }
     }, 1000);
   }
 
@@ -285,6 +294,7 @@ export class Kernel {
 
   private enqueueExecute(msg: Message): void {
     const epoch = this.abortEpoch;
+    toNanny({ kind: "queued", request: requestRecord(msg, 0) });
     this.executeQueue = this.executeQueue.then(() => {
       if (epoch !== this.abortEpoch) return this.abortExecute(msg);
       return new Promise<void>((resolve) => {
@@ -353,11 +363,12 @@ export class Kernel {
       this.reply("shell", msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: {}, payload: [] });
     }
     this.publish("status", { execution_state: "idle" }, msg);
-    toNanny({ kind: "idle", names: Object.keys(this.executor.locals) });
+    toNanny({ kind: "idle", id: msg.header.msg_id, names: Object.keys(this.executor.locals) });
     run.finish();
   }
 
   private abortExecute(msg: Message): void {
+    toNanny({ kind: "aborted", id: msg.header.msg_id });
     this.publish("status", { execution_state: "busy" }, msg);
     this.reply("shell", msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
     this.publish("status", { execution_state: "idle" }, msg);
@@ -375,7 +386,7 @@ export class Kernel {
     setCellTimers(run.timers);
     run.count = this.executionCount;
     if (!silent) this.publish("execute_input", { code: String(c.code ?? ""), execution_count: run.count }, msg);
-    toNanny({ kind: "running", request: { identities: msg.identities.map((b) => b.toString("base64")), header: msg.header as unknown as Record<string, unknown>, count: run.count } });
+    toNanny({ kind: "running", request: requestRecord(msg, run.count) });
   }
 
   private async execute(run: Running): Promise<void> {

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   }
   // The process the server starts watches the kernel and restarts it after a crash (nanny.ts).
   if (process.env[CHILD_ENV] !== "1" && process.env.ATTNLAB_KERNEL_NO_NANNY !== "1") return runNanny(__filename, process.argv.slice(2));
+  delete process.env[CHILD_ENV]; // processes a cell starts are not kernel children
   // Loaded here, so the watcher process does not load the kernel's code.
   const { readConnectionFile } = await import("./channels");
   const { Kernel } = await import("./kernel");

@@ -23,8 +23,10 @@ export const CRASH_ENV = "ATTNLAB_KERNEL_CRASH";
 /** What the child tells the watcher over IPC. */
 export type ToNanny =
   | { kind: "ready" }
+  | { kind: "queued"; request: CrashedRequest }
   | { kind: "running"; request: CrashedRequest }
-  | { kind: "idle"; names: string[] };
+  | { kind: "idle"; id: string; names: string[] }
+  | { kind: "aborted"; id: string };
 
 export interface CrashedRequest {
   /** zmq identities of the execute_request, base64. */
@@ -39,6 +41,8 @@ export interface CrashReport {
   /** The execute_request that was running, if any; else the last one (for where to say it). */
   request?: CrashedRequest;
   running: boolean;
+  /** execute_requests received after it, not yet run: they are answered "aborted" (as after an error). */
+  queued: CrashedRequest[];
   /** Names the session had defined (all lost). */
   names: string[];
 }
@@ -67,6 +71,7 @@ export function runNanny(main: string, args: string[]): void {
   let child: ChildProcess | undefined;
   let running: CrashedRequest | undefined;
   let last: CrashedRequest | undefined;
+  let queued: CrashedRequest[] = [];
   let names: string[] = [];
   let tail = "";
   let ready = false;
@@ -88,11 +93,14 @@ export function runNanny(main: string, args: string[]): void {
     });
     c.on("message", (m: ToNanny) => {
       if (m.kind === "ready") ready = true;
-      else if (m.kind === "running") running = last = m.request;
-      else if (m.kind === "idle") {
+      else if (m.kind === "queued") queued.push(m.request);
+      else if (m.kind === "running") {
+        running = last = m.request;
+        queued = queued.filter((q) => q.header.msg_id !== m.request.header.msg_id);
+      } else if (m.kind === "idle") {
         running = undefined;
         names = m.names;
-      }
+      } else if (m.kind === "aborted") queued = queued.filter((q) => q.header.msg_id !== m.id);
     });
     c.on("exit", (code, signal) => {
       if (c !== child) return;
@@ -109,8 +117,9 @@ export function runNanny(main: string, args: string[]): void {
         process.stderr.write("[attnlab kernel] more than 5 crashes in a minute: giving up\n");
         process.exit(1);
       }
-      start({ cause, request: running ?? last, running: !!running, names });
+      start({ cause, request: running ?? last, running: !!running, queued, names });
       names = [];
+      queued = [];
     });
   };
 
@@ -130,5 +139,14 @@ export function runNanny(main: string, args: string[]): void {
       /* already gone */
     }
   });
+  // Exit with the process that started us (Jupyter server, test runner), like ipykernel.
+  const ppid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== ppid) {
+      process.stderr.write(`[attnlab kernel] parent ${ppid} is gone: exiting\n`);
+      stopping = true;
+      process.exit(1);
+    }
+  }, 1000).unref();
   start();
 }

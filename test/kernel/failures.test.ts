@@ -102,7 +102,11 @@ describe("heap exhaustion and hard crashes", () => {
     try {
       expect(await k.value("const model = { name: 'gpt2' }; const text = 'hi'; model.name")).toBe("'gpt2'");
       const pid = k.proc.pid;
-      const r = await k.execute("console.log('about to abort');\nawait new Promise((r) => setTimeout(r, 300));\nprocess.abort();", { stop_on_error: false }, 60000);
+      const crashing = k.execute("console.log('about to abort');\nawait new Promise((r) => setTimeout(r, 300));\nprocess.abort();", { stop_on_error: false }, 60000);
+      // A cell queued behind it (Run All) is answered "aborted", not left waiting.
+      const queued = k.execute("1 + 1", {}, 60000);
+      const r = await crashing;
+      expect((await queued).reply.content.status).toBe("aborted");
       expect(r.reply.content).toMatchObject({ status: "error", ename: "KernelDied" });
       expect(r.reply.content.evalue).toMatch(/died while running this cell: it ended on SIGABRT/);
       expect(r.reply.content.evalue).toMatch(/These variables are gone: .*model.*text|These variables are gone: .*text.*model/);
