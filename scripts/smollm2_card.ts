@@ -118,39 +118,51 @@ async function main(): Promise<void> {
   const known = facts.filter((_, i) => eot[i].right);
   const nTrace = Number(opt("--trace") ?? known.length);
   const { noise, std } = subjectNoise(model, facts);
-  console.log(`causal tracing: noise ν = 3 × ${std.toFixed(5)} = ${noise.toFixed(5)} (std of the token-embedding values of all ${facts.length} subjects), 10 samples, window 10, seed 1; ${Math.min(nTrace, known.length)} facts`);
+  console.log(`causal tracing: noise ν = 3 × ${std.toFixed(5)} = ${noise.toFixed(5)} (std of the token-embedding values of all ${facts.length} subjects), 10 samples, window 10, seed 1; ${Math.min(nTrace, known.length)} of the ${known.length} facts right at top-1`);
+  // Known facts in a fixed interleaved order (every third, then the next offset), so that any
+  // prefix of the list mixes relations and one- and several-token subjects.
+  const order = [0, 1, 2].flatMap((o) => known.filter((_, i) => i % 3 === o)).slice(0, nTrace);
   const traces: CausalTraceResult[] = [];
-  for (const f of known.slice(0, nTrace)) {
-    const t1 = Date.now();
-    const r = await causalTrace(model, "<|endoftext|>" + f.prompt, { subject: f.subject, noise, samples: 10, window: 10, seed: 1 });
-    traces.push(r);
-    console.log(`  ${f.prompt}: p_clean ${r.pClean.toFixed(3)}, p_corrupted ${r.pCorrupted.toFixed(3)} (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
-  }
-  const sum = summariseTraces(traces);
-  const grid = (k: "hidden" | "mlp" | "attn") => Array.from({ length: TOKEN_CLASSES.length }, (_, c) => Array.from(sum.effects[k]!.mean.slice(c * L, (c + 1) * L)).map(r3));
-  const summary = { hidden: grid("hidden"), mlp: grid("mlp"), attn: grid("attn") };
-  console.log(`average total effect ${sum.totalEffect.mean.toFixed(3)} ± ${sum.totalEffect.ci.toFixed(3)} over ${sum.prompts} facts`);
-  const peaks: Record<string, { value: number; layer: number; cls: string }[]> = {};
-  for (const k of ["hidden", "mlp", "attn"] as const) {
-    peaks[k] = summary[k].map((row, c) => {
-      const layer = row.reduce((b, v, l) => (v > row[b] ? l : b), 0);
-      return { cls: TOKEN_CLASSES[c], layer, value: row[layer] };
-    });
-    console.log(`${k}: mean indirect effect by token class (peak layer: value; layers 0..${L - 1})`);
-    summary[k].forEach((row, c) => console.log(`  ${TOKEN_CLASSES[c].padEnd(24)} peak L${peaks[k][c].layer}: ${peaks[k][c].value.toFixed(3)} | ${row.map((v) => v.toFixed(2)).join(" ")}`));
-  }
-
-  const result = {
-    command: "npx tsc -p tsconfig.json && node dist/scripts/smollm2_card.js",
-    sinks,
-    facts: facts.map((f, i) => ({ ...f, ...Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, { top: recall[ft.name].rows[i].top, pTop: r3(recall[ft.name].rows[i].pTop), pAnswer: r3(recall[ft.name].rows[i].pAnswer), right: recall[ft.name].rows[i].right }])) })),
-    recall: Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, recall[ft.name].right])),
-    tracing: {
-      noise: r3(noise * 1000) / 1000, samples: 10, window: 10, seed: 1, prompts: traces.map((t, i) => ({ prompt: known[i].prompt, pClean: r3(t.pClean), pCorrupted: r3(t.pCorrupted) })),
-      totalEffect: { mean: r3(sum.totalEffect.mean), ci: r3(sum.totalEffect.ci) }, classes: [...TOKEN_CLASSES], summary, peaks,
-    },
+  const report = (print: boolean) => {
+    const sum = summariseTraces(traces);
+    const grid = (k: "hidden" | "mlp" | "attn") => Array.from({ length: TOKEN_CLASSES.length }, (_, c) => Array.from(sum.effects[k]!.mean.slice(c * L, (c + 1) * L)).map(r3));
+    const summary = { hidden: grid("hidden"), mlp: grid("mlp"), attn: grid("attn") };
+    const peaks: Record<string, { value: number; layer: number; cls: string }[]> = {};
+    if (print) console.log(`average total effect ${sum.totalEffect.mean.toFixed(3)} ± ${sum.totalEffect.ci.toFixed(3)} over ${sum.prompts} facts`);
+    for (const k of ["hidden", "mlp", "attn"] as const) {
+      peaks[k] = summary[k].map((row, c) => {
+        const layer = row.reduce((b, v, l) => (v > row[b] ? l : b), 0);
+        return { cls: TOKEN_CLASSES[c], layer, value: row[layer] };
+      });
+      if (!print) continue;
+      console.log(`${k}: mean indirect effect by token class (peak layer: value | layers 0..${L - 1})`);
+      summary[k].forEach((row, c) => console.log(`  ${TOKEN_CLASSES[c].padEnd(24)} peak L${peaks[k][c].layer}: ${peaks[k][c].value.toFixed(3)} | ${row.map((v) => v.toFixed(2)).join(" ")}`));
+    }
+    const result = {
+      command: "npx tsc -p tsconfig.json && node dist/scripts/smollm2_card.js" + (opt("--trace") ? ` --trace ${nTrace}` : ""),
+      sinks,
+      facts: facts.map((f, i) => ({ ...f, ...Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, { top: recall[ft.name].rows[i].top, pTop: r3(recall[ft.name].rows[i].pTop), pAnswer: r3(recall[ft.name].rows[i].pAnswer), right: recall[ft.name].rows[i].right }])) })),
+      recall: Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, recall[ft.name].right])),
+      tracing: {
+        noise: Math.round(noise * 1e5) / 1e5, samples: 10, window: 10, seed: 1,
+        prompts: traces.map((t, i) => ({ prompt: order[i].prompt, subject: order[i].subject, tokens: t.tokens.length, subjectRange: t.subjectRange, pClean: r3(t.pClean), pCorrupted: r3(t.pCorrupted) })),
+        totalEffect: { mean: r3(sum.totalEffect.mean), ci: r3(sum.totalEffect.ci) }, classes: [...TOKEN_CLASSES], summary, peaks,
+      },
+    };
+    // Written after every trace, so a stopped run keeps the facts traced so far.
+    fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
   };
-  fs.writeFileSync(out, JSON.stringify(result, null, 1) + "\n");
+  for (const f of order) {
+    const t1 = Date.now();
+    const r = await causalTrace(model, "<|endoftext|>" + f.prompt, {
+      subject: f.subject, noise, samples: 10, window: 10, seed: 1,
+      onProgress: (p) => { if (process.env.CARD_PROGRESS) console.error(`    ${p.done}/${p.total}, eta ${p.etaSeconds?.toFixed(0)} s`); },
+    });
+    traces.push(r);
+    console.log(`  ${f.prompt} (subject ${JSON.stringify(f.subject)}, tokens ${r.subjectRange[0]}..${r.subjectRange[1] - 1} of ${r.tokens.length}): p_clean ${r.pClean.toFixed(3)}, p_corrupted ${r.pCorrupted.toFixed(3)} (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
+    report(false);
+  }
+  report(true);
   console.log(`wrote ${out} (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
   model.dispose();
 }

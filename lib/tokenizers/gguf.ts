@@ -37,8 +37,12 @@ function stringArray(v: GgufValue | undefined, key: string): string[] {
   return v as string[];
 }
 
-/** Byte-level BPE tokenizer from a GGUF file's metadata (see the file comment). */
-export function tokenizerFromGguf(file: GgufFile): BpeTokenizer {
+/**
+ * Byte-level BPE tokenizer from a GGUF file's metadata (see the file comment). `opts.bos` replaces
+ * the file's bos_token_id (what encode(text, { prependBos: true }) puts first), e.g. for a chat
+ * model whose file names the chat-turn token as BOS while documents start with another.
+ */
+export function tokenizerFromGguf(file: GgufFile, opts: { bos?: number } = {}): BpeTokenizer {
   if (!file || typeof file !== "object" || !file.metadata) throw new Error("tokenizerFromGguf: file must be a GgufFile from openGguf()");
   const md = file.metadata;
   const model = md["tokenizer.ggml.model"];
@@ -80,6 +84,10 @@ export function tokenizerFromGguf(file: GgufFile): BpeTokenizer {
       throw new Error(`tokenizerFromGguf: tokenizer.ggml.${field} must be a token id below ${tokens.length}; got ${String(v)}`);
     }
     specialIds[key] = v;
+  }
+  if (opts.bos !== undefined) {
+    if (!Number.isInteger(opts.bos) || opts.bos < 0 || opts.bos >= tokens.length) throw new Error(`tokenizerFromGguf: opts.bos must be a token id below ${tokens.length}; got ${String(opts.bos)}`);
+    specialIds.bos = opts.bos;
   }
   return new BpeTokenizer({ vocab, merges, added, specialIds, individualDigits: preInfo.individualDigits });
 }

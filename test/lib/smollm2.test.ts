@@ -12,6 +12,7 @@ import { inductionScores, repeatedRandomTokens } from "../../lib/methods/inducti
 import { headScores } from "../../lib/methods/patterns";
 import { generate } from "../../lib/model/generate";
 import type { HookedTransformer } from "../../lib/model/model";
+import type { BpeTokenizer } from "../../lib/tokenizers/bpe";
 import { loadModel } from "../../lib/zoo";
 
 const FIX = path.join(__dirname, "..", "fixtures", "llama");
@@ -92,6 +93,14 @@ describe('loadModel("smollm2-135m")', () => {
     expect([Math.floor(bp / H), bp % H]).toEqual([16, 0]);
     expect(prev[16 * H + 0]).toBeGreaterThan(0.7);
   }, 300000);
+
+  test('tokenizer.encode(text, { prependBos: true }) puts <|endoftext|> (id 0) first, not the GGUF\'s bos_token_id 1 (<|im_start|>)', () => {
+    const tok = model.tokenizer as BpeTokenizer; // encode's prependBos is the tokenizers' option (lib/tokenizers/common.ts)
+    expect(tok.specialIds.bos).toBe(0);
+    const plain = tok.encode("The capital of France is").ids;
+    expect(tok.encode("The capital of France is", { prependBos: true }).ids).toEqual([0, ...plain]);
+    expect(tok.encode("<|endoftext|>The capital of France is").ids).toEqual([0, ...plain]);
+  });
 
   test("generate: greedy completion of a fact", () => {
     const g = generate(model, "The capital of France is", { maxNewTokens: 3 });
