@@ -224,6 +224,20 @@ describe("explore(model): the playground", () => {
     widget.close();
   });
 
+  it("a redraw of the same element (presentation size, raw tokens, theme) keeps the typed prompt and its run", () => {
+    const widget = explore(gpt, { prompt: "start" });
+    const { el, type, cleanup } = mount(widget, 0);
+    type("the dog");
+    expect(labels(el)).toEqual(["the", "␣dog"]);
+    cleanup();
+    const again = render(el as unknown as HTMLElement, widget.get("data") as never, { channel: w.channelFor(widget), rawTokens: true });
+    expect((el.querySelector("input.explore-prompt") as HTMLInputElement).value).toBe("the dog");
+    expect(labels(el)).toEqual(["the", "␣dog"]);
+    expect(w.requests).toHaveLength(1);
+    again();
+    widget.close();
+  });
+
   it("an empty or too long prompt is an error in the widget; the last figure stays, and the next good prompt clears it", async () => {
     const widget = explore(gpt, { prompt: "the cat", maxTokens: 8 });
     const { el, type, cleanup } = mount(widget, 0);
