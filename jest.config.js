@@ -6,6 +6,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  // The static figure renderer, registered as the kernel's entry point registers it.
+  setupFiles: ["<rootDir>/test/setup/static_renderer.ts"],
   transform: {
     "^.+\\.tsx?$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.test.json" }],
     // d3 v7 and its dependencies ship ES modules only; transpile them to CommonJS for jest.

@@ -18,6 +18,10 @@ async function main(): Promise<void> {
   // Loaded here, so the watcher process does not load the kernel's code.
   const { readConnectionFile } = await import("./channels");
   const { Kernel } = await import("./kernel");
+  // Figures' static SVG (jsdom + the compiled views), registered here so lib/ loads nothing
+  // from kernel/; kernel/render itself loads on the first figure, not at start-up.
+  const { registerStaticRenderer } = await import("../lib/figures/static");
+  registerStaticRenderer((view, data, options) => (require("./render") as typeof import("./render")).renderSVG(view, data, options));
   installNodeResolution();
   // Library frames in tracebacks show lib/*.ts lines rather than dist/ JavaScript.
   process.setSourceMapsEnabled(true);

@@ -91,6 +91,15 @@ function headPatterns(r: Record<string, unknown>, patterns: unknown, tokens: str
   return { pattern, tokens: toks, layers };
 }
 
+/**
+ * A patching metric by its token strings: activationPatching's settings carry the answer and
+ * wrong tokens as strings for a logit difference (`logit diff " Mary" − " John"`), never ids.
+ */
+function metricLabel(st: { metric?: string; answer?: unknown; wrong?: unknown } | undefined): string {
+  if (typeof st?.answer === "string" && typeof st?.wrong === "string") return `logit diff ${JSON.stringify(st.answer)} − ${JSON.stringify(st.wrong)}`;
+  return st?.metric ?? "metric";
+}
+
 type FigureOptions = HeatmapFigureOptions & { batch?: number; patterns?: unknown };
 
 export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, options: FigureOptions = {}): FigureWidget {
@@ -152,7 +161,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
         values: { data: r.data, shape },
         kind: byHead ? "head" : "position",
         tokens: byHead ? undefined : r.tokens,
-        metric: `normalised ${r.settings?.metric ?? "metric"} (0 corrupted, 1 clean)`,
+        metric: `normalised ${metricLabel(r.settings)} (0 corrupted, 1 clean)`,
         activation: r.site,
         title: opts.title,
       });

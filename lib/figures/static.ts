@@ -1,37 +1,19 @@
 /**
- * The seam to the static renderer. lib/ stays free of the DOM: kernel/render (jsdom + the
- * same d3 renderers the browser runs) registers itself here when loaded. If nobody has
- * registered one, the compiled kernel/render next to this library is loaded on first use.
+ * The seam to the static renderer. lib/ stays free of the DOM and of kernel/: whoever runs
+ * the figures registers a renderer here. The kernel's entry point (kernel/main.ts) registers
+ * kernel/render (jsdom + the same d3 views the browser runs); jest does the same in its
+ * setup file. Without one, display bundles carry text only and toSVG() says why.
  */
-import * as path from "path";
-
 export type StaticRenderer = (view: string, data: unknown, options: unknown) => string;
 
-const KEY = Symbol.for("attnlab.staticRenderer");
-type Holder = { [KEY]?: StaticRenderer | null };
+let registered: StaticRenderer | undefined;
 
 export function registerStaticRenderer(fn: StaticRenderer | undefined): void {
-  (globalThis as unknown as Holder)[KEY] = fn;
+  if (fn !== undefined && typeof fn !== "function") throw new Error(`registerStaticRenderer: fn must be (view, data, options) => svg string, got ${typeof fn}`);
+  registered = fn;
 }
 
-function renderer(): StaticRenderer | undefined {
-  const g = globalThis as unknown as Holder;
-  if (g[KEY] === undefined) {
-    g[KEY] = null; // tried once
-    try {
-      // A computed path keeps tsc (and lib/'s import graph) away from kernel/.
-      const where = path.join(__dirname, "..", "..", "kernel", "render");
-      require(where);
-    } catch (e) {
-      // No kernel/render here (lib used on its own): bundles carry text only.
-      if (process.env.ATTNLAB_DEBUG_RENDER) console.error("attnlab: static renderer unavailable:", e);
-    }
-  }
-  return g[KEY] ?? undefined;
-}
-
-/** The figure as standalone SVG, or undefined when no static renderer is available. */
+/** The figure as standalone SVG, or undefined when no static renderer is registered. */
 export function staticSVG(view: string, data: unknown, options: unknown): string | undefined {
-  const r = renderer();
-  return r ? r(view, data, options) : undefined;
+  return registered ? registered(view, data, options) : undefined;
 }

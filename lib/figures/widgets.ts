@@ -80,7 +80,7 @@ export class FigureWidget extends Widget<FigureState> {
   /** The figure as a standalone SVG document (rendered in the kernel with jsdom). */
   toSVG(): string {
     const svg = staticSVG(this.view, this.get("data"), this.get("options"));
-    if (svg === undefined) throw new Error("toSVG: no static renderer is available (kernel/render could not be loaded)");
+    if (svg === undefined) throw new Error("toSVG: no static renderer is registered (the attnlab kernel registers kernel/render at start; elsewhere call registerStaticRenderer(renderSVG) from kernel/render)");
     return svg;
   }
 

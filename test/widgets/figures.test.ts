@@ -131,6 +131,14 @@ describe("figure(result)", () => {
     expect(figure({ view: "probe", layers: [0], properties: [{ name: "x", accuracy: [0.5] }] })).toBeInstanceOf(FigureWidget);
   });
 
+  it("names a patching metric by its token strings (activationPatching's settings.answer/wrong)", () => {
+    const base = { kind: "activation-patching", data: new Float32Array(6), shape: [2, 3], dims: ["layer", "pos"], tokens: ["a", "b", "c"], site: "resid_pre" };
+    const named = figure({ ...base, settings: { metric: 'logit diff " Mary" − " John"', answer: " Mary", wrong: " John", answerId: 5335, wrongId: 1757 } });
+    expect((named.get("data") as { metric: string }).metric).toBe('normalised logit diff " Mary" − " John" (0 corrupted, 1 clean)');
+    const custom = figure({ ...base, settings: { metric: "custom" } });
+    expect((custom.get("data") as { metric: string }).metric).toBe("normalised custom (0 corrupted, 1 clean)");
+  });
+
   it("bad input names the argument", () => {
     expect(() => figure(causalPatterns(1, 1, 4))).toThrow(/needs its token strings/);
     expect(() => figure({ kind: "nope" })).toThrow(/no view for result kind "nope"/);

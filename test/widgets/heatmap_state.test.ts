@@ -58,7 +58,7 @@ describe("heatmap state across kernel updates", () => {
     change(c.head!, "1");
     mouse(el.querySelector('.row-label[data-index="5"]')!, "click");
     expect(seen).toEqual([[1, 0], [1, 1]]);
-    expect(host.heatmapState).toEqual({ layer: 1, head: 1, maskUpper: false, normalise: "row", highlight: { row: 5, col: 5 } });
+    expect(host.viewState).toEqual({ layer: 1, head: 1, maskUpper: false, normalise: "row", highlight: { row: 5, col: 5 }, from: {} });
 
     // The kernel pushes a new pattern (same layer/head fields): nothing the user set is lost.
     const next = causalPatterns(2, 2, N, 9);

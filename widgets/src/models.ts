@@ -1,6 +1,7 @@
 // Thin ipywidgets wrappers: each model holds the renderer's data/options traits (tensors
-// as binary buffers), each view calls its renderer and redraws on change. Heatmap views
-// whose model carries one head fetch other heads from the kernel with a custom message.
+// as binary buffers), each view calls its renderer and redraws on change (views/host.ts keeps
+// the user's choices). Views whose model lacks a head's pattern fetch it from the kernel with
+// a custom message.
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/base";
 import * as views from "./views";
 import type { Tensor } from "./views/common";
@@ -83,15 +84,9 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
           },
         };
       }
-      if (kind === "heatmap") {
-        const data = this.model.get("data") as { pattern?: Tensor } | null;
-        if (data?.pattern && data.pattern.shape.length === 2) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
-      }
-      if (kind === "headscores") {
-        // Patterns kept in the kernel: a clicked head's heatmap is fetched like a heatmap's other heads.
-        const data = this.model.get("data") as { heads?: { pattern?: Tensor } } | null;
-        if (data?.heads && !data.heads.pattern) cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
-      }
+      // Patterns the kernel keeps (a long heatmap's other heads, the heads behind a score grid):
+      // each view asks only for what its data lacks.
+      cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
       return cb;
     }
 

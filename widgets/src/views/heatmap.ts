@@ -77,6 +77,8 @@ export interface HeatmapViewState {
   highlight: { row: number; col: number } | null;
   /** The window of a zoomed long context (first query/key and how many), null when whole. */
   zoom?: { r0: number; c0: number; nr: number; nc: number } | null;
+  /** The data's layer/head when this state was made: if the kernel then sends another head, its head wins. */
+  from?: { layer?: number; head?: number };
 }
 
 export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptions = {}): Cleanup {
@@ -99,15 +101,19 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const first = data.layer ?? layerNames[0];
   let matrix = rank === 4 ? subMatrix(pattern, [layerIndex(first), data.head ?? 0]) : pattern.data;
   const keep = options.state ?? {};
+  // The kernel moved the head (HeatmapFigure.show) since the user picked one: the kernel's head wins.
+  const kernelMoved = keep.from !== undefined && (keep.from.layer !== data.layer || keep.from.head !== data.head);
   const st: HeatmapViewState = {
     layer: first,
     head: data.head ?? 0,
     maskUpper: keep.maskUpper ?? options.maskUpper ?? (rows === cols && upperIsZero(matrix, rows)),
     normalise: keep.normalise === "raw" || keep.normalise === "row" ? keep.normalise : options.normalise ?? "raw",
     highlight: keep.highlight && keep.highlight.row >= 0 && keep.highlight.row < rows && keep.highlight.col >= 0 && keep.highlight.col < cols ? { ...keep.highlight } : null,
+    from: { layer: data.layer, head: data.head },
   };
   // The user's head, if this data has it: drawn at once from a full pattern, fetched otherwise.
   const keptHead =
+    !kernelMoved &&
     keep.layer !== undefined && keep.head !== undefined && layerNames.includes(keep.layer) && Number.isInteger(keep.head) && keep.head >= 0 && keep.head < nHeads && (keep.layer !== st.layer || keep.head !== st.head)
       ? { layer: keep.layer, head: keep.head }
       : null;
@@ -116,7 +122,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     st.head = keptHead.head;
     matrix = subMatrix(pattern, [layerIndex(st.layer), st.head]);
   }
-  const changed = (): void => options.onState?.({ ...st, highlight: st.highlight && { ...st.highlight } });
+  const changed = (): void => options.onState?.({ ...st, highlight: st.highlight && { ...st.highlight }, from: { ...st.from } });
   const threshold = options.canvasThreshold ?? 128;
   const mode = Math.max(rows, cols) > threshold ? (options.raster ? "raster" : "canvas") : "svg";
   const frame = createFrame(
@@ -482,6 +488,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   paintHighlight();
 
   if (keptHead && rank === 2 && options.requestHead) select(keptHead.layer, keptHead.head, false);
+  if (kernelMoved) changed(); // the user's old head is dropped for good
   return () => {
     disposed = true;
     frame.dispose();

@@ -1,21 +1,18 @@
 // What a live widget view does with its renderer, free of Jupyter imports so jest can run it:
 // redraw on every new `data`/`options` from the kernel, show renderer errors in place, and
-// keep the user's choices across redraws. Without this a kernel push (HeatmapFigure.show,
-// a new pattern, a changed title) would redraw from scratch and drop the heatmap's mask,
-// colour mode, highlight and the head the user picked.
+// carry the user's choices across redraws. A renderer that has choices to keep reports them
+// with `options.onState(state)` and gets them back as `options.state` on the next render; what
+// survives new data is the renderer's own business (the heatmap keeps mask, colour, highlight,
+// zoom, and the picked head unless the kernel moved the head). The host only drops what the
+// kernel's options now set explicitly.
 import { PRESENTATION_SCALE, fitDrawings, hasSubwords, scaleDrawings, type Cleanup } from "./common";
-import type { HeatmapViewState } from "./heatmap";
 
 export type Renderer = (el: HTMLElement, data: never, options: never) => Cleanup;
 
-type HeadOf = { layer?: number; head?: number };
-
 export class ViewHost {
   private cleanup: Cleanup | null = null;
-  /** The heatmap choices the user made, carried into the next render. */
-  private heatmap: Partial<HeatmapViewState> = {};
-  /** layer/head of the data last drawn: when the kernel changes them, its head wins. */
-  private drawnHead: HeadOf | null = null;
+  /** The choices the user made, as the renderer last reported them; carried into the next render. */
+  private state: Record<string, unknown> = {};
   /** Presentation size as toggled in this view (null: as the kernel's options say). */
   private presentation: boolean | null = null;
   /** Raw tokens instead of words, as toggled in this view (null: the options' rawTokens). */
@@ -41,9 +38,7 @@ export class ViewHost {
 
   /** The kernel set new options: what they now say explicitly replaces the user's choice. */
   optionsChanged(options: Record<string, unknown> | null | undefined): void {
-    for (const k of ["maskUpper", "normalise"] as const) {
-      if (options && options[k] !== undefined && options[k] !== null) delete this.heatmap[k];
-    }
+    for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined && v !== null) delete this.state[k];
   }
 
   /** Draws `data` (nothing when null) with the kernel's options plus the view's callbacks. */
@@ -52,21 +47,12 @@ export class ViewHost {
     this.el.textContent = "";
     if (!data) return;
     const opts: Record<string, unknown> = { ...(options ?? {}), ...callbacks };
-    if (this.kind === "heatmap") {
-      const d = data as HeadOf;
-      const now = { layer: d.layer, head: d.head };
-      if (this.drawnHead && (this.drawnHead.layer !== now.layer || this.drawnHead.head !== now.head)) {
-        delete this.heatmap.layer;
-        delete this.heatmap.head;
-      }
-      this.drawnHead = now;
-      opts.state = { ...this.heatmap };
-      const onState = callbacks.onState as ((s: HeatmapViewState) => void) | undefined;
-      opts.onState = (s: HeatmapViewState) => {
-        this.heatmap = { ...s };
-        onState?.(s);
-      };
-    }
+    opts.state = { ...this.state };
+    const onState = callbacks.onState as ((s: Record<string, unknown>) => void) | undefined;
+    opts.onState = (s: Record<string, unknown>) => {
+      this.state = { ...s };
+      onState?.(s);
+    };
     this.last = { data, options, callbacks };
     const big = this.presentation ?? opts.presentation === true;
     if (this.rawTokens !== null) opts.rawTokens = this.rawTokens;
@@ -130,9 +116,9 @@ export class ViewHost {
     });
   }
 
-  /** The state the next heatmap render starts from (for tests and debugging). */
-  get heatmapState(): Partial<HeatmapViewState> {
-    return { ...this.heatmap };
+  /** The state the next render starts from (for tests and debugging). */
+  get viewState(): Record<string, unknown> {
+    return { ...this.state };
   }
 
   /** Ends the current drawing (the next draw() starts a new one). */
