@@ -5,8 +5,10 @@
 #   head output (hook_z) all positions, 144 cells vs patching.get_act_patch_attn_head_out_all_pos
 # attnlab on tfjs-node and on wasm; TransformerLens 4.3 (TransformerBridge, compatibility mode, no
 # weight processing, no grad) at 1 and 2 torch threads (BENCH_TL_THREADS), the faster is the peer.
-# Prints times, peak RSS, ratios and the largest grid difference.
+# Prints times, peak RSS, ratios and the largest grid difference. attnlab (tfjs-node) repeats each
+# grid BENCH_REPS times (default 3) and reports medians; wasm runs once (BENCH_WASM=0 skips it).
 #   bash bench/patching.sh
+#   BENCH_TL_THREADS=1 bash bench/patching.sh   # TransformerLens at 1 thread only
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -34,7 +36,11 @@ PYEOF
 node_modules/.bin/tsc -p tsconfig.json >/dev/null 2>&1 || true
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 node dist/bench/patching.js "$MODEL" "$WORK/plan.json" > "$WORK/attnlab.json"
-ATTNLAB_BACKEND=wasm node dist/bench/patching.js "$MODEL" "$WORK/plan.json" > "$WORK/attnlab_wasm.json"
+if [ "${BENCH_WASM:-1}" != 0 ]; then
+  ATTNLAB_BACKEND=wasm BENCH_REPS=1 node dist/bench/patching.js "$MODEL" "$WORK/plan.json" > "$WORK/attnlab_wasm.json"
+else
+  echo null > "$WORK/attnlab_wasm.json"
+fi
 TL=()
 for n in ${BENCH_TL_THREADS:-1 2}; do
   "$TLV/bin/python" "$ROOT/bench/patching_tl.py" "$MODEL" "$ROOT/models/brown-gpt" "$WORK/plan.json" "$n" 2>/dev/null > "$WORK/tl$n.json"
@@ -44,19 +50,22 @@ done
 import json, sys
 load, a, w, *tls = sys.argv[1:]
 a, w = json.load(open(a)), json.load(open(w))
+mine = [r for r in (a, w) if r]
 tls = [json.load(open(f)) for f in tls]
 tot = lambda r: r["seconds_resid_pre"] + r["seconds_head_out"]
 peer = min(tls, key=tot)
 print(f"activation patching, random GPT-2 small (12 x 768, vocab 50257), 16 tokens, logit-difference metric (load average before: {load})")
-for r in [a, w]:
-    print(f"  attnlab ({r['backend']}): resid_pre {r['seconds_resid_pre']:7.1f} s, head out {r['seconds_head_out']:7.1f} s, peak RSS {r['peak_rss_mb']:6.0f} MB")
+for r in mine:
+    reps = len(r.get("seconds_resid_pre_all", [0]))
+    print(f"  attnlab ({r['backend']}, {r.get('engine', 'hooked')} engine, median of {reps}): resid_pre {r['seconds_resid_pre']:7.1f} s, head out {r['seconds_head_out']:7.1f} s, "
+          f"peak RSS {r['peak_rss_mb']:6.0f} MB (after loading the model {r.get('rss_after_load_mb', float('nan')):.0f} MB)")
 for t in tls:
     print(f"  TransformerLens {t['version']} ({t['threads']} thread(s)): resid_pre {t['seconds_resid_pre']:7.1f} s, head out {t['seconds_head_out']:7.1f} s, peak RSS {t['peak_rss_mb']:6.0f} MB")
-for r in [a, w]:
+for r in mine:
     d = max(max(abs(x - y) for x, y in zip(r[k], peer[k])) for k in ("resid_pre", "head_out"))
     print(f"  ratios TL ({peer['threads']} thr) / attnlab ({r['backend']}): resid_pre {peer['seconds_resid_pre'] / r['seconds_resid_pre']:.2f}x, "
           f"head out {peer['seconds_head_out'] / r['seconds_head_out']:.2f}x; memory attnlab / TL {r['peak_rss_mb'] / peer['peak_rss_mb']:.2f}x; max |grid diff| {d:.1e}")
 print(json.dumps({"attnlab": {k: v for k, v in a.items() if k not in ("resid_pre", "head_out")},
-                  "attnlab_wasm": {k: v for k, v in w.items() if k not in ("resid_pre", "head_out")},
+                  "attnlab_wasm": {k: v for k, v in w.items() if k not in ("resid_pre", "head_out")} if w else None,
                   "tl": [{k: v for k, v in t.items() if k not in ("resid_pre", "head_out")} for t in tls]}))
 PYEOF

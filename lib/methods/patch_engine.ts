@@ -8,6 +8,9 @@
  *    recomputed, attending to the corrupted run's cached keys/values for positions before p;
  *  - a logit difference at position m reads nothing after m, so the sequence stops at m, and the
  *    last block computes queries for m only and only m is unembedded;
+ *  - where the clean and corrupted runs agree exactly (positions before the first token in which
+ *    the prompts differ) a patch writes what is already there: a cell starts at the first position
+ *    where its values differ, and a cell that changes nothing is the corrupted run, not recomputed;
  *  - every cell of one sweep shares it: cells of one start position form one batch whose rows
  *    join at their layer; the patch is a hook at the site (the pure setters patchPositions /
  *    patchHeads), so every site of every architecture patches through the same block code.
@@ -71,6 +74,7 @@ export class PatchEngine {
   private corrResid: tf.Tensor3D[] = []; // [L + 1] × [1, Pm, d]: resid_pre of each layer, then the final residual
   private corrK: tf.Tensor4D[] = []; // [L] × [1, G, Pm, e]
   private corrV: tf.Tensor4D[] = [];
+  private values = new Map<number, [Float32Array, Float32Array]>(); // layer -> clean, corrupted values at the site
 
   /** `view.weights.W_U` must be readable (a HookedTransformer builds a tied one on first use). */
   constructor(private readonly view: WeightsView, private readonly inp: PatchEngineInput) {
@@ -82,12 +86,7 @@ export class PatchEngine {
     this.prepare();
   }
 
-  /** Whether a cell can change the metric at all (a patch after the position read cannot). */
-  reaches(cell: EngineCell): boolean {
-    return cell.pos === null || cell.pos < this.Pm;
-  }
-
-  private block(l: number, X: tf.Tensor3D, p0: number, qf: number, R: number, hooks: Hook[], onKV?: BlockContext["onKV"]): tf.Tensor3D {
+  private block(l: number, X: tf.Tensor3D, p0: number, qf: number, R: number, hooks: Hook[], onKV?: BlockContext["onKV"], hs?: HookState): tf.Tensor3D {
     const T = X.shape[1];
     const prefix = (t: tf.Tensor4D) => repeatRows(t.slice([0, 0, 0, 0], [1, -1, p0, -1]) as tf.Tensor4D, R);
     const ctx: BlockContext = {
@@ -97,7 +96,7 @@ export class PatchEngine {
       onKV,
       queryFrom: qf,
     };
-    return this.arch.block(this.view, l, X, ctx, new HookState(this.names, hooks, undefined, "activation patching"));
+    return this.arch.block(this.view, l, X, ctx, hs ?? new HookState(this.names, hooks, undefined, "activation patching"));
   }
 
   private logits(resid: tf.Tensor3D): tf.Tensor3D {
@@ -122,18 +121,48 @@ export class PatchEngine {
       hs.abort();
       throw e;
     }
-    tf.tidy(() => {
-      let X = this.arch.embed(this.view, ids(corrupted), null, new HookState(this.names), 0);
-      for (let l = 0; l < this.L; l++) {
+    const hc = new HookState(this.names, [], (n: HookName) => want.has(n), "activation patching");
+    try {
+      tf.tidy(() => {
+        let X = this.arch.embed(this.view, ids(corrupted), null, hc, 0);
+        for (let l = 0; l < this.L; l++) {
+          this.corrResid.push(tf.keep(X));
+          X = this.block(l, X, 0, 0, 1, [], (K, V) => {
+            this.corrK.push(tf.keep(K));
+            this.corrV.push(tf.keep(V));
+          }, hc);
+        }
         this.corrResid.push(tf.keep(X));
-        X = this.block(l, X, 0, 0, 1, [], (K, V) => {
-          this.corrK.push(tf.keep(K));
-          this.corrV.push(tf.keep(V));
-        });
+        this.corruptedMetric = metric(this.logits(X))[0];
+      });
+      // Clean and corrupted values at the site, for finding where a patch changes anything.
+      for (const l of layers) {
+        this.values.set(l, [this.cleanAct.get(l)!.dataSync() as Float32Array, hc.cache!.get(actName(site as never, l)).dataSync() as Float32Array]);
       }
-      this.corrResid.push(tf.keep(X));
-      this.corruptedMetric = metric(this.logits(X))[0];
-    });
+    } finally {
+      hc.abort();
+    }
+  }
+
+  /**
+   * The first position from which the cell's patch writes a value the corrupted run does not
+   * already have, or null when it writes none (then the patched run is the corrupted run). Before
+   * the first token where the prompts differ the two runs agree exactly, so those positions need
+   * no recomputation.
+   */
+  firstChange(cell: EngineCell): number | null {
+    const [c, k] = this.values.get(cell.layer)!;
+    const act = this.cleanAct.get(cell.layer)!;
+    const perPos = act.size / this.Pm; // values per position
+    const heads = this.inp.headSite ? act.shape[2]! : 1;
+    const w = perPos / heads; // values per (position, head)
+    const h = this.inp.headSite ? cell.head ?? 0 : 0;
+    const positions = cell.pos === null ? [...Array(this.Pm).keys()] : cell.pos < this.Pm ? [cell.pos] : [];
+    for (const p of positions) {
+      const o = p * perPos + h * w;
+      for (let i = o; i < o + w; i++) if (c[i] !== k[i]) return p;
+    }
+    return null;
   }
 
   /**
@@ -144,11 +173,11 @@ export class PatchEngine {
     const out = new Float32Array(cells.length);
     const groups = new Map<number, number[]>(); // start position -> cell indices
     cells.forEach((c, i) => {
-      if (!this.reaches(c)) {
+      const s = this.firstChange(c);
+      if (s === null) {
         out[i] = this.corruptedMetric;
         return;
       }
-      const s = c.pos ?? 0;
       groups.set(s, [...(groups.get(s) ?? []), i]);
     });
     for (const [s, idx] of groups) {
@@ -158,7 +187,7 @@ export class PatchEngine {
     return out;
   }
 
-  /** Cells whose patch starts at position s (pos = s, or null with s = 0): rows in the order given. */
+  /** Cells whose patch changes nothing before position s (see firstChange): rows in the order given. */
   private sweepFrom(s: number, cells: EngineCell[]): Float32Array {
     const { site, headSite, metricPos, metric } = this.inp;
     const d = this.view.config.dModel;
@@ -239,6 +268,7 @@ export class PatchEngine {
     this.corrResid = [];
     this.corrK = [];
     this.corrV = [];
+    this.values.clear();
   }
 }
 
