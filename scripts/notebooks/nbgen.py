@@ -9,6 +9,8 @@ Cell tags (see scripts/make_student.py):
             lines (the exercise) and replaces the rest by a prompt. Later cells must not
             depend on what a solution cell defines.
   finding   prints the notebook's key finding as `finding: {json}`; test/python checks it.
+A module with CLAIMS = True binds its markdown's stated results to that finding with markers
+(scripts/notebooks/claims.py); generation fails on a decimal or head name left unmarked.
 Plain json only (no nbformat), so any python3 can run it.
 """
 import importlib.util
@@ -37,7 +39,7 @@ def _lines(s):
     return [p + "\n" for p in parts[:-1]] + [parts[-1]] if s else []
 
 
-def build(name, cells, requires=()):
+def build(name, cells, requires=(), claims=False):
     out = []
     for i, c in enumerate(cells):
         meta = {"tags": c["tags"]} if c["tags"] else {}
@@ -50,7 +52,8 @@ def build(name, cells, requires=()):
         "cells": out,
         # attnlab.requires: the teaching models the notebook loads (test/python skips a
         # notebook whose model is not in models/ yet, and says so).
-        "metadata": {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO, "attnlab": {"requires": list(requires)}},
+        # attnlab.claims: the markdown's results are bound to the finding (scripts/notebooks/claims.py).
+        "metadata": {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO, "attnlab": {"requires": list(requires), **({"claims": True} if claims else {})}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -68,7 +71,14 @@ def main(argv):
         mod = importlib.util.module_from_spec(spec)
         sys.modules[src.stem] = mod
         spec.loader.exec_module(mod)
-        nb = build(mod.NAME, mod.CELLS, getattr(mod, "REQUIRES", ()))
+        claims = getattr(mod, "CLAIMS", False)
+        if claims:
+            import claims as claims_lib
+            for i, c in enumerate(mod.CELLS):
+                loose = claims_lib.lint(c["source"]) if c["cell_type"] == "markdown" else []
+                if loose:
+                    sys.exit(f"{src.name}, cell {i}: results stated without a marker (bind with <!--=key--> or mark <!--given-->): {loose}")
+        nb = build(mod.NAME, mod.CELLS, getattr(mod, "REQUIRES", ()), claims)
         path = OUT / f"{mod.NAME}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -41,6 +41,37 @@ test("head ablation: only the circuit's heads raise the in-context loss; pattern
   expect(() => headAblationLosses(model, { mode: "half" as never })).toThrow(/mode must be "zero" or "mean"/);
 });
 
+test("headAblationLosses with groups: each group ablated at once equals the grid's rows; the first block is near chance", () => {
+  const seqLen = (IND.N - 1) >> 1;
+  const all = headAblationLosses(model, { seqLen, batch: 3, seed: 5 });
+  const g = headAblationLosses(model, { seqLen, batch: 3, seed: 5, groups: [["1.0"], [{ layer: 0, head: 1 }], ["0.0", "1.0"]] });
+  expect(g.ablated.length).toBe(3);
+  expect(g.groups).toEqual([[{ layer: 1, head: 0 }], [{ layer: 0, head: 1 }], [{ layer: 0, head: 0 }, { layer: 1, head: 0 }]]);
+  expect(g.base).toBeCloseTo(all.base, 5);
+  expect(g.ablated[0]).toBeCloseTo(all.ablated[2], 4);
+  expect(g.ablated[1]).toBeCloseTo(all.ablated[1], 4);
+  expect(g.ablated[2] - g.base).toBeGreaterThan(1);
+  expect(Array.from(g.prefixMatching)).toEqual(Array.from(all.prefixMatching));
+  // The random first block cannot be predicted; the repeat can.
+  expect(g.lossFirstBlock).toBeGreaterThan(g.base + 1);
+  expect(g.lossByPosition.length).toBe(2 * seqLen - 1);
+  expect(() => headAblationLosses(model, { seqLen, groups: [["5.0"]] })).toThrow(/groups: This model has layers 0 to 1/);
+  expect(() => headAblationLosses(model, { seqLen, groups: [[]] })).toThrow(/each group must be a non-empty list/);
+  const clean = headAblationLosses(model, { seqLen, batch: 3, seed: 5, groups: [] });
+  expect(clean.ablated.length).toBe(0);
+  expect(clean.base).toBeCloseTo(all.base, 5);
+});
+
+test("headRoleCheck compare 'alone': only the named head is ablated, judged by an absolute loss rise", async () => {
+  const check = headRoleCheck(model, { seqLen: 11, batch: 2, compare: "alone", minIncrease: 0.5 });
+  const right = check("1.0");
+  expect(right.correct).toBe(true);
+  expect(right.details!.some((d) => d.label === "criterion")).toBe(true);
+  const idle = check("1.1");
+  expect(idle.correct).toBe(false);
+  expect(() => headRoleCheck(model, { compare: "some" as never })).toThrow(/compare must be "all-heads" or "alone"/);
+});
+
 test("the induction-head question: the kernel decides by ablation, with the numbers shown", async () => {
   const q = new Quiz({
     questions: [
