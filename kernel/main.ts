@@ -18,10 +18,13 @@ async function main(): Promise<void> {
   // Loaded here, so the watcher process does not load the kernel's code.
   const { readConnectionFile } = await import("./channels");
   const { Kernel } = await import("./kernel");
-  // Figures' static SVG (jsdom + the compiled views), registered here so lib/ loads nothing
-  // from kernel/; kernel/render itself loads on the first figure, not at start-up.
+  // Figures: the static SVG (jsdom + the compiled views) and the resolver that shows a method
+  // result as its figure, registered here so lib/ loads nothing from kernel/; kernel/render
+  // itself loads on the first figure, not at start-up.
   const { registerStaticRenderer } = await import("../lib/figures/static");
   registerStaticRenderer((view, data, options) => (require("./render") as typeof import("./render")).renderSVG(view, data, options));
+  const { resolveFigure } = await import("../lib/figures/register");
+  (await import("../lib/widget/display")).registerDisplayResolver(resolveFigure);
   installNodeResolution();
   // Library frames in tracebacks show lib/*.ts lines rather than dist/ JavaScript.
   process.setSourceMapsEnabled(true);

@@ -1,5 +1,5 @@
-// Registers the display resolver that shows method results as their figures.
-import "./register";
+// The display resolver that shows method results as their figures (the kernel registers it).
+export { resolveFigure } from "./register";
 export * from "./widgets";
 export * from "./figure";
 export { registerStaticRenderer, staticSVG, type StaticRenderer } from "./static";

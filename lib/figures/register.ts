@@ -1,14 +1,11 @@
 /**
  * Makes a method result that is a cell's last expression (or passed to display()) show as
  * its figure: lib/widget asks its display resolvers about plain objects, and this one maps
- * any object with a `kind` that figure() knows. Loaded by lib/figures/index.ts, so importing
- * attnlab is enough; lib/widget never imports lib/figures.
+ * any object with a `kind` that figure() knows. The kernel's entry point (kernel/main.ts)
+ * registers it with registerDisplayResolver; lib/widget never imports lib/figures.
  */
-import { registerDisplayResolver, textSummary, DISPLAY, type Displayable, type MimeBundle } from "../widget";
+import { textSummary, DISPLAY, type Displayable, type MimeBundle } from "../widget";
 import { figure } from "./figure";
-
-const KEY = Symbol.for("attnlab.figureResolver");
-type Holder = { [KEY]?: boolean };
 
 /** A result figure() rejects for its data (not its kind): the summary, with the reason. */
 function explained(value: object, reason: string): Displayable {
@@ -26,11 +23,4 @@ export function resolveFigure(value: unknown): Displayable | undefined {
     if (/no view/.test(msg)) return undefined;
     return explained(r, msg.replace(/^figure: /, ""));
   }
-}
-
-// Once per process, however many copies of lib/figures get loaded.
-const g = globalThis as unknown as Holder;
-if (!g[KEY]) {
-  g[KEY] = true;
-  registerDisplayResolver(resolveFigure);
 }
