@@ -142,7 +142,10 @@ class Sampler(threading.Thread):
 
 
 def code_cells(notebook):
-    nb = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text())
+    """Code cells of notebooks/NAME.ipynb, or of a notebook file given by path (e.g. a committed
+    version, `git show REV:notebooks/NAME.ipynb`, while the working tree's is being rewritten)."""
+    path = pathlib.Path(notebook) if notebook.endswith(".ipynb") else ROOT / "notebooks" / f"{notebook}.ipynb"
+    nb = json.loads(path.read_text())
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
 
 
@@ -241,7 +244,7 @@ def summarise(n, recs, sampler, baseline_available, oom):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, nargs="+", default=[5, 10, 20, 40])
-    ap.add_argument("--notebook", default="03-induction-heads")
+    ap.add_argument("--notebook", default="03-induction-heads", help="a name in notebooks/ or the path of an .ipynb file")
     ap.add_argument("--mem-limit", default="2G")
     ap.add_argument("--cpu-limit", default="1")
     ap.add_argument("--max-servers", type=int, help="the hub's limit of servers at once (default: the classroom's, from memory)")
@@ -266,6 +269,7 @@ def main():
         log = open(d / "hub.log", "w")
         mem_total = meminfo("MemTotal")
         max_servers = a.max_servers if a.max_servers is not None else max(1, (mem_total - 2 * 1024**3) // 1024**3)  # the hub's default
+        spawns = os.environ.get("ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS", str(2 * (os.cpu_count() or 1)))  # the hub's default
         hub = subprocess.Popen([*CLI, "--dir", str(d), "start", "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", a.mem_limit,
                                 "--cpu-limit", a.cpu_limit, "--max-servers", str(max_servers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
         import requests
@@ -277,7 +281,7 @@ def main():
                 time.sleep(0.3)
         print(f"notebook {a.notebook}: {len(cells)} code cells; models/ on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
         print(f"limits per student: memory {a.mem_limit}, CPU {a.cpu_limit} core(s) ({'enforced by cgroups' if limits.available()['memory'] else 'advisory'}); "
-              f"at most {max_servers} servers at once; machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
+              f"at most {max_servers} servers at once, {spawns} starting at once; machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
         per_student = None
         # The peer measured in the same run: one student alone on the same hub.
         for n in ([1] if a.n[0] != 1 else []) + a.n:
@@ -321,6 +325,11 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(hub.pid, signal.SIGKILL)
         subprocess.run([*CLI, "--dir", str(d), "uninstall", "--delete-homes"], capture_output=True)
+        # The hub's log (spawn errors, timeouts) outlives the run, beside the results.
+        if (d / "hub.log").exists():
+            pathlib.Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(d / "hub.log", pathlib.Path(a.out).with_suffix(".hub.log"))
+            print(f"hub log: {pathlib.Path(a.out).with_suffix('.hub.log')}", flush=True)
         shutil.rmtree(d, ignore_errors=True)
     print()
     print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS / USS (MB) | per student, cgroup (MB) | machine used (MB) | failures | CPU s per student | all finished / one alone |")

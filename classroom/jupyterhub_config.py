@@ -19,6 +19,8 @@ set-up. Every choice is made here, once, with the reason:
                    to students (root owns it).
   servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default from the machine's memory at 1 GiB each):
                    past it a student is told to try again rather than the machine running out.
+  starts at once   ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS (default 2 per core): past it a student
+                   is told to try again in 30-60 s rather than every start timing out.
   memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 2G) and _CPU_LIMIT (default 1 core) per
                    student: enforced by cgroups when the machine allows it (limits.py; the hub
                    logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
@@ -113,8 +115,16 @@ c.Spawner.mem_limit = MEM_LIMIT
 c.Spawner.cpu_limit = CPU_LIMIT
 # A class pressing "start" together on a 2-core machine: JupyterLab can take a while to come up.
 c.Spawner.start_timeout = 300
-c.Spawner.http_timeout = 180
-c.JupyterHub.concurrent_spawn_limit = 100
+c.Spawner.http_timeout = 300
+# How many servers may be starting at once: past this the hub answers "too many users trying to
+# log in right now, try again in N seconds" (429, N 30-60). Starting JupyterLab is CPU work: with up
+# to 12 starting together on 2 cores already busy with other work (load ~20), 36 of 40 starts
+# failed ~210 s after they began (the hub then allowed 180 s for a server to answer), and only
+# the last 4, starting without the others, came up (bench/classroom.sh, N = 40, docs/classroom.md).
+# Two per core keeps each start short; the others wait their turn.
+# ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS overrides (0: no limit).
+CONCURRENT_SPAWNS = int(env("ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS", str(2 * (os.cpu_count() or 1))))
+c.JupyterHub.concurrent_spawn_limit = CONCURRENT_SPAWNS
 # How many servers may run at once: past this the hub answers "try again later" instead of
 # starting a server the machine cannot hold (an OOM-killed kernel loses a student's work; a
 # student who waits loses nothing). Default: the machine's memory, less 2 GiB for the system and
