@@ -448,11 +448,39 @@ function pixels(m: MatrixPaint): { rgba: Uint8ClampedArray; width: number; heigh
   return { rgba, width: W, height: H };
 }
 
-/** The index under a pointer event inside a band of `n` equal cells spanning `size` pixels. */
-export function cellAt(event: MouseEvent, node: Element, cw: number, ch: number, rows: number, cols: number): [number, number] | null {
-  const [x, y] = d3.pointer(event, node);
-  const i = Math.floor(y / ch);
-  const j = Math.floor(x / cw);
-  if (i < 0 || j < 0 || i >= rows || j >= cols) return null;
-  return [i, j];
+/** The grid under a matrix view's hit layer: rows × cols cells of cw × ch px (read at each event). */
+export interface HitGrid {
+  rows: number;
+  cols: number;
+  cw: number;
+  ch: number;
+  /** The drawn part of each cell, when cells have gaps between them (thumbnails): a pointer in a gap hits nothing. */
+  inner?: [number, number];
+}
+
+/**
+ * The matrix scaffold's input side, shared by the heatmap, patching map, head grid and
+ * thumbnails: one transparent rect over the plot (one listener instead of one per cell) and
+ * the pointer → [row, col] mapping. `grid` is read at each event, so a zoomed window can change it.
+ */
+export function hitLayer(
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  width: number,
+  height: number,
+  grid: () => HitGrid,
+  cursor?: string,
+): { sel: d3.Selection<SVGRectElement, unknown, null, undefined>; node: SVGRectElement; at: (event: MouseEvent) => [number, number] | null } {
+  const sel = g.append("rect").attr("class", "hit").attr("width", width).attr("height", height).attr("fill", "transparent");
+  if (cursor) sel.style("cursor", cursor);
+  const node = sel.node() as SVGRectElement;
+  const at = (event: MouseEvent): [number, number] | null => {
+    const [x, y] = d3.pointer(event, node);
+    const gr = grid();
+    const i = Math.floor(y / gr.ch);
+    const j = Math.floor(x / gr.cw);
+    if (i < 0 || j < 0 || i >= gr.rows || j >= gr.cols) return null;
+    if (gr.inner && (x - j * gr.cw > gr.inner[0] || y - i * gr.ch > gr.inner[1])) return null;
+    return [i, j];
+  };
+  return { sel, node, at };
 }

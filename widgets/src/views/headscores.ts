@@ -3,7 +3,7 @@
 // kernel holds them), the click also opens that head's heatmap under the grid, as a click
 // on a head does in CircuitsVis' attention heads and BertViz' head view.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, styleAxis } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, hitLayer, paintMatrix, range, styleAxis } from "./common";
 import { render as renderHeatmap } from "./heatmap";
 
 /** What each score measures, shown under the title (see docs: head scores). */
@@ -177,13 +177,7 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
       sel.attr("display", selected ? null : "none");
       if (selected) sel.attr("x", selected[1] * cell).attr("y", selected[0] * cell).attr("width", cell).attr("height", cell);
     };
-    const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent").style("cursor", "pointer");
-    const at = (event: MouseEvent): [number, number] | null => {
-      const [px, py] = d3.pointer(event, hit.node());
-      const l = Math.floor(py / cell);
-      const h = Math.floor(px / cell);
-      return l >= 0 && h >= 0 && l < nLayers && h < nHeads ? [l, h] : null;
-    };
+    const { sel: hit, at } = hitLayer(g, pw, ph, () => ({ rows: nLayers, cols: nHeads, cw: cell, ch: cell }), "pointer");
     hit
       .on("mousemove", (event: MouseEvent) => {
         const a = at(event);

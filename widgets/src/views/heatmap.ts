@@ -11,7 +11,7 @@ import {
   addCheckbox,
   addSelect,
   axisLabel,
-  cellAt,
+  hitLayer,
   checkTensor,
   checkTokens,
   colorLegend,
@@ -344,8 +344,9 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const hlRow = band("highlight-row").style("fill", THEME.accent).attr("fill-opacity", 0.18);
   const hlCol = band("highlight-col").style("fill", THEME.accent).attr("fill-opacity", 0.18);
   const hover = band("hover-cell").attr("stroke-width", 1.5);
-  const hit = g.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent").style("cursor", "crosshair");
-  const hitNode = hit.node() as SVGRectElement;
+  const hitter = hitLayer(g, pw, ph, () => ({ rows: win.nr, cols: win.nc, cw: pw / win.nc, ch: ph / win.nr }), "crosshair");
+  const hit = hitter.sel;
+  const hitNode = hitter.node;
 
   /** New head, mask or colour mode: cells, labels and legend again, in the same SVG (layout passes kept). */
   function draw(): void {
@@ -381,7 +382,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   }
   /** The (query, key) under the pointer, in the whole pattern. */
   const at = (event: MouseEvent): [number, number] | null => {
-    const c = cellAt(event, hitNode, pw / win.nc, ph / win.nr, win.nr, win.nc);
+    const c = hitter.at(event);
     return c && [c[0] + win.r0, c[1] + win.c0];
   };
   let drag: { x: number; y: number; r0: number; c0: number; moved: boolean } | null = null;

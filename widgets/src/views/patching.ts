@@ -4,7 +4,7 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, hitLayer, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -187,13 +187,7 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   }
   for (const { pg, x } of panels) {
     const hover = pg.append("rect").attr("class", "hover-cell").attr("display", "none").attr("fill", "none").attr("width", cell).attr("height", cell).style("stroke", THEME.fg).style("pointer-events", "none");
-    const hit = pg.append("rect").attr("class", "hit").attr("width", pw).attr("height", ph).attr("fill", "transparent");
-    const at = (event: MouseEvent): [number, number] | null => {
-      const [px, py] = d3.pointer(event, hit.node());
-      const l = Math.floor(py / cell);
-      const c = Math.floor(px / cell);
-      return l >= 0 && c >= 0 && l < nLayers && c < nCols ? [l, c] : null;
-    };
+    const { sel: hit, at } = hitLayer(pg, pw, ph, () => ({ rows: nLayers, cols: nCols, cw: cell, ch: cell }));
     hit
       .on("mousemove", (event: MouseEvent) => {
         const p = at(event);

@@ -10,6 +10,7 @@ import {
   axisLabel,
   checkTensor,
   createFrame,
+  hitLayer,
   paintMatrix,
   range,
   showToken,
@@ -134,14 +135,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
   preview.append("rect").attr("width", pv).attr("height", pv).attr("fill", "none").style("stroke", THEME.border);
 
   // A transparent hit layer over the grid: one listener instead of one per thumbnail.
-  const hit = g.append("rect").attr("class", "hit").attr("width", gridW).attr("height", gridH).attr("fill", "transparent").style("cursor", "pointer");
-  const headAt = (event: MouseEvent): [number, number] | null => {
-    const [x, y] = d3.pointer(event, hit.node());
-    const h = Math.floor(x / (t + gap));
-    const l = Math.floor(y / (t + gap));
-    if (l < 0 || h < 0 || l >= nLayers || h >= nHeads || x - h * (t + gap) > t || y - l * (t + gap) > t) return null;
-    return [l, h];
-  };
+  const { sel: hit, at: headAt } = hitLayer(g, gridW, gridH, () => ({ rows: nLayers, cols: nHeads, cw: t + gap, ch: t + gap, inner: [t, t] }), "pointer");
   let shown = "";
   hit
     .on("mousemove", (event: MouseEvent) => {
