@@ -133,6 +133,19 @@ describe("heatmap state across kernel updates", () => {
     expect(el.querySelector(".attnlab-tooltip")!.textContent).toContain(`weight ${headOf(1, 2).data[3 * N].toFixed(3)}`);
   });
 
+  it("a new head or colour mode repaints in the same SVG: the presentation size stays", () => {
+    host.draw({ pattern: causalPatterns(2, 2, N, 1), tokens: TOKENS }, { presentation: true });
+    const svg = el.querySelector("svg")!;
+    const size = [svg.getAttribute("width"), svg.getAttribute("height"), svg.getAttribute("viewBox")];
+    expect(size[2]).not.toBeNull();
+    change(controls(el).head!, "1");
+    change(controls(el).colour, "row");
+    expect(el.querySelector("svg")).toBe(svg);
+    expect([svg.getAttribute("width"), svg.getAttribute("height"), svg.getAttribute("viewBox")]).toEqual(size);
+    expect(title(el)).toBe("Attention pattern: layer 0, head 1");
+    expect(el.querySelectorAll(".legend").length).toBe(1);
+  });
+
   it("renderer errors show in place; null data draws nothing", () => {
     host.draw({ pattern: causalPatterns(1, 1, 4), tokens: ["a"] }, {});
     expect(el.querySelector("pre.attnlab-error")!.textContent).toMatch(/^attnlab heatmap view: tokens: expected 4/);
