@@ -19,10 +19,14 @@ const rows = [
   ["repeat K/V [10,12,16,64] x 36", "repeat_concat_ms", "repeat_tile_ms", "Concat", "Tile"],
   ["causal mask + softmax [4,12,128,128]", "mask_add_ms", "mask_where_ms", "add 0/-inf", "where"],
   ["12 blocks, 512 tokens", "tidy_per_block_ms", "tidy_whole_stack_ms", "tidy per block", "one tidy"],
+  ["unembed 128 x 768 x 50257", "unembed_vocab_rows_ms", "unembed_materialised_ms", "(W_E @ x^T)^T", "x @ materialised W_E^T"],
+  ["RMSNorm [1,128,576] / [1,128,1]", "norm_mul_recip_ms", "norm_div_ms", "x * (1/scale)", "x / scale"],
+  ["GQA 9 query / 3 KV heads, 128 positions", "gqa_grouped_ms", "gqa_gather_ms", "grouped query rows", "gather K/V"],
+  ["causal mask [1,1,128,128]", "mask_js_ms", "mask_bandpart_ms", "JavaScript", "bandPart"],
 ];
 console.log(`wasm-era choices, medians (load average before: ${process.argv[3]}); ratio = alternative / chosen`);
 for (const [what, a, b, an, bn] of rows) {
-  const f = (r) => `${r[a].toFixed(1)} ms vs ${r[b].toFixed(1)} ms = ${(r[b] / r[a]).toFixed(2)}x`;
+  const f = (r) => `${r[a].toFixed(2)} ms vs ${r[b].toFixed(2)} ms = ${(r[b] / r[a]).toFixed(2)}x`;
   console.log(`  ${what} (${an} vs ${bn}):  tensorflow ${f(n)};  wasm ${f(w)}`);
 }
 const m = (r) => `${r.tidy_per_block_peak_mb.toFixed(0)} MB vs ${r.tidy_whole_stack_peak_mb.toFixed(0)} MB`;

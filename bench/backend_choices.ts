@@ -6,6 +6,12 @@
  *  - repeating prefix keys/values with Concat vs Tile (causal tracing's sweeps);
  *  - the attention mask added as a [1, 1, q, k] tensor of 0/−∞ vs tf.where with a broadcast;
  *  - one tf.tidy per block vs one tidy around the whole stack (time, and peak tf.memory bytes).
+ * And the choices made for tfjs-node since (#17), each against what the code did before:
+ *  - the tied unembedding as (W_E @ xᵀ)ᵀ, [vocab, d] @ [rows, d]ᵀ then one transpose;
+ *  - norms multiplying by 1/scale vs dividing by scale ([1, 128, 576] by [1, 128, 1]);
+ *  - grouped-query attention by stacking a group's query rows (SmolLM2: 9 query, 3 KV heads) vs
+ *    gathering the KV heads out to 9;
+ *  - the causal mask built in JavaScript vs with tf.linalg.bandPart (128 positions).
  * Usage: ATTNLAB_BACKEND=tensorflow|wasm node dist/bench/backend_choices.js [--reps 5]
  */
 import * as tf from "@tensorflow/tfjs";
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
   const WEt = tf.transpose(WE);
   out.unembed_transposeB_ms = time(() => tf.matMul(x, WE, false, true));
   out.unembed_materialised_ms = time(() => tf.matMul(x, WEt));
+  out.unembed_vocab_rows_ms = time(() => tf.transpose(tf.matMul(WE, x, false, true)));
 
   // Causal tracing repeats a [10, H, 16, e] block of keys/values for 36 restorations.
   const kv = tf.randomNormal([10, H, 16, e], 0, 1, "float32", 3);
@@ -94,6 +101,38 @@ async function main(): Promise<void> {
     return h;
   }));
   out.tidy_whole_stack_peak_mb = (peak - base) / 2 ** 20;
+
+  // RMSNorm's division on SmolLM2's shapes.
+  const xn = tf.randomNormal([1, P, 576], 0, 1, "float32", 10);
+  const scale = tf.sqrt(tf.add(tf.mean(tf.square(xn), -1, true), 1e-5));
+  out.norm_div_ms = time(() => tf.div(xn, scale));
+  out.norm_mul_recip_ms = time(() => tf.mul(xn, tf.reciprocal(scale)));
+
+  // Grouped-query attention scores and z, SmolLM2: 9 query heads, 3 KV heads, 128 positions.
+  const G = 3, Hq = 9, r = Hq / G;
+  const q = tf.randomNormal([1, Hq, P, e], 0, 1, "float32", 11);
+  const K = tf.randomNormal([1, G, P, e], 0, 1, "float32", 12);
+  const Vv = tf.randomNormal([1, G, P, e], 0, 1, "float32", 13);
+  const idx = tf.tensor1d([0, 0, 0, 1, 1, 1, 2, 2, 2], "int32");
+  out.gqa_gather_ms = time(() => {
+    const p = tf.softmax(tf.matMul(q, tf.gather(K, idx, 1), false, true));
+    return tf.matMul(p, tf.gather(Vv, idx, 1));
+  });
+  out.gqa_grouped_ms = time(() => {
+    const p = tf.softmax(tf.reshape(tf.matMul(tf.reshape(q, [1, G, r * P, e]), K, false, true), [1, Hq, P, P]));
+    return tf.reshape(tf.matMul(tf.reshape(p, [1, G, r * P, P]), Vv), [1, Hq, P, e]);
+  });
+
+  // The causal mask itself.
+  out.mask_bandpart_ms = time(() => tf.tidy(() => {
+    const tri = tf.cast(tf.linalg.bandPart(tf.ones([P, P]), -1, 0), "bool").reshape([1, 1, P, P]);
+    return tf.where(tri, tf.zeros(tri.shape), tf.fill(tri.shape, -Infinity));
+  }));
+  out.mask_js_ms = time(() => {
+    const m = new Float32Array(P * P);
+    for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) m[i * P + j] = -Infinity;
+    return tf.tensor4d(m, [1, 1, P, P]);
+  });
   console.log(JSON.stringify(out));
 }
 
