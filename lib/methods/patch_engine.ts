@@ -46,6 +46,59 @@ export interface PatchEngineInput {
   metric: EngineMetric;
   /** Absolute position the metric reads, or null when it may read every position (a function). */
   metricPos: number | null;
+  /** Token ids the metric reads: logits are computed for these only, column i = vocab[i]. Default: all. */
+  vocab?: number[];
+  /** Bound on the intermediates of one block call (rows are split into groups to stay within it). Default 64 MB. */
+  callBytes?: number;
+}
+
+/**
+ * The same weights with the unembedding restricted to the token ids `ids` (logit i = token
+ * ids[i]), so the architecture's own unembed computes only the logits a metric reads; a tied
+ * W_Eᵀ is never built. The weights object inherits from the model's, shadowing W_U and b_U.
+ */
+export function vocabView(view: WeightsView, ids: number[]): { view: WeightsView; dispose(): void } {
+  const w = view.weights;
+  const idx = tf.tensor1d(ids, "int32");
+  const W_U = tf.tidy(() => (view.config.tiedUnembed ? tf.transpose(tf.gather(w.W_E, idx)) : tf.gather(w.W_U, idx, 1)) as tf.Tensor2D);
+  const b_U = tf.gather(w.b_U, idx) as tf.Tensor1D;
+  idx.dispose();
+  const weights = Object.create(w, { W_U: { value: W_U }, b_U: { value: b_U } });
+  return {
+    view: { config: { ...view.config, tiedUnembed: false, dVocab: ids.length }, weights },
+    dispose: () => {
+      W_U.dispose();
+      b_U.dispose();
+    },
+  };
+}
+
+let fullGc: (() => void) | null | undefined;
+
+/**
+ * tfjs-node copies a tensor's host values into TensorFlow on the tensor's first use and drops its
+ * reference, but the host buffer (for a loaded model, the weights read from disk: 475 MB for GPT-2
+ * small) is only freed by V8's next full collection, which a run that allocates little JS memory
+ * may never trigger, so the weights sit in memory twice. After the engine's first runs have used
+ * every weight, one full collection returns that memory (measured: 1.49 GB → 1.02 GB RSS).
+ * Runs only when host buffers are large; needs no Node flag (the gc function is exposed in a
+ * fresh context).
+ */
+export function releaseHostBuffers(minBytes = 64 * 2 ** 20): void {
+  if (typeof process === "undefined" || process.memoryUsage().arrayBuffers < minBytes) return;
+  if (fullGc === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const v8 = require("v8") as typeof import("v8");
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const vm = require("vm") as typeof import("vm");
+      v8.setFlagsFromString("--expose-gc");
+      fullGc = vm.runInNewContext("gc") as () => void;
+    } catch {
+      fullGc = null;
+    }
+  }
+  fullGc?.();
 }
 
 /** Additive mask [1, 1, Tq, past + T] for rows at absolute positions p0… with queries from row qf. */
@@ -74,6 +127,8 @@ export class PatchEngine {
   private corrResid: tf.Tensor3D[] = []; // [L + 1] × [1, Pm, d]: resid_pre of each layer, then the final residual
   private corrK: tf.Tensor4D[] = []; // [L] × [1, G, Pm, e]
   private corrV: tf.Tensor4D[] = [];
+  private readonly callBytes: number;
+  private unembedView: { view: WeightsView; dispose(): void } | null = null;
   private values = new Map<number, [Float32Array, Float32Array]>(); // layer -> clean, corrupted values at the site
 
   /** `view.weights.W_U` must be readable (a HookedTransformer builds a tied one on first use). */
@@ -83,7 +138,15 @@ export class PatchEngine {
     this.names = new Set(this.arch.hookNames(view.config));
     this.L = view.config.nLayers;
     this.Pm = inp.metricPos === null ? inp.clean.length : inp.metricPos + 1;
-    this.prepare();
+    this.callBytes = inp.callBytes ?? 64 * 2 ** 20;
+    this.unembedView = inp.vocab ? vocabView(view, inp.vocab) : null;
+    try {
+      this.prepare();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    releaseHostBuffers();
   }
 
   private block(l: number, X: tf.Tensor3D, p0: number, qf: number, R: number, hooks: Hook[], onKV?: BlockContext["onKV"], hs?: HookState): tf.Tensor3D {
@@ -100,7 +163,7 @@ export class PatchEngine {
   }
 
   private logits(resid: tf.Tensor3D): tf.Tensor3D {
-    return this.arch.unembed(this.view, resid, new HookState(this.names));
+    return this.arch.unembed(this.unembedView?.view ?? this.view, resid, new HookState(this.names));
   }
 
   /** Clean run (site activations) and corrupted run (resid_pre, keys, values of every layer), both on positions 0 … Pm − 1. */
@@ -189,7 +252,7 @@ export class PatchEngine {
 
   /** Cells whose patch changes nothing before position s (see firstChange): rows in the order given. */
   private sweepFrom(s: number, cells: EngineCell[]): Float32Array {
-    const { site, headSite, metricPos, metric } = this.inp;
+    const { metricPos, metric } = this.inp;
     const d = this.view.config.dModel;
     const T = this.Pm - s;
     // Rows in order of their layer; each joins the batch at its layer.
@@ -205,28 +268,46 @@ export class PatchEngine {
         rowCells = [...rowCells, ...joining];
         if (rowCells.length === 0) continue;
         const qf = l === this.L - 1 && lastOnly ? T - 1 : 0;
-        const next: tf.Tensor3D = tf.tidy(() => {
-          let x: tf.Tensor3D | null = cur;
-          if (joining.length) {
-            const add = repeatRows(this.corrResid[l].slice([0, s, 0], [1, T, d]) as tf.Tensor3D, joining.length);
-            x = x ? (tf.concat([x, add], 0) as tf.Tensor3D) : add;
-          }
-          const hooks: Hook[] = joining.length ? [this.patchHook(l, s, T, first, joining.map((i) => cells[i]), site, headSite)] : [];
-          return this.block(l, x!, s, qf, rowCells.length, hooks);
+        const x: tf.Tensor3D = tf.tidy(() => {
+          if (!joining.length) return cur!.clone();
+          const add = repeatRows(this.corrResid[l].slice([0, s, 0], [1, T, d]) as tf.Tensor3D, joining.length);
+          return cur ? (tf.concat([cur, add], 0) as tf.Tensor3D) : add;
         });
         cur?.dispose();
-        X = next;
+        X = x;
+        // The block runs on groups of rows so its intermediates stay within the call budget.
+        const R = rowCells.length;
+        const step = this.rowsPerCall(T);
+        const parts: tf.Tensor3D[] = [];
+        try {
+          for (let r0 = 0; r0 < R; r0 += step) {
+            const n = Math.min(step, R - r0);
+            const rows = joining.map((ci, k) => ({ row: first + k - r0, cell: cells[ci] })).filter((r) => r.row >= 0 && r.row < n);
+            parts.push(tf.tidy(() => {
+              const xs = n === R ? x : (x.slice([r0, 0, 0], [n, -1, -1]) as tf.Tensor3D);
+              return this.block(l, xs, s, qf, n, rows.length ? [this.patchHook(l, s, T, rows)] : []);
+            }));
+          }
+          X = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor3D);
+        } finally {
+          if (parts.length > 1) parts.forEach((t) => t.dispose());
+          x.dispose();
+        }
       }
       const fin: tf.Tensor3D = X!;
       const R = rowCells.length;
-      const vals = tf.tidy(() => {
-        if (lastOnly) {
-          const last = fin.slice([0, fin.shape[1] - 1, 0], [R, 1, d]) as tf.Tensor3D;
-          return metric(this.logits(last));
-        }
-        const full = s > 0 ? (tf.concat([repeatRows(this.corrResid[this.L].slice([0, 0, 0], [1, s, d]) as tf.Tensor3D, R), fin], 1) as tf.Tensor3D) : fin;
-        return metric(this.logits(full));
-      });
+      const vals = new Float32Array(R);
+      // Full logits for a function metric are [rows, pos, vocab]: a few rows at a time.
+      const step = lastOnly ? R : Math.max(1, Math.floor(this.callBytes / (8 * this.Pm * this.view.config.dVocab)));
+      for (let r0 = 0; r0 < R; r0 += step) {
+        const n = Math.min(step, R - r0);
+        vals.set(tf.tidy(() => {
+          const f = fin.slice([r0, 0, 0], [n, -1, -1]) as tf.Tensor3D;
+          if (lastOnly) return metric(this.logits(f.slice([0, f.shape[1] - 1, 0], [n, 1, d]) as tf.Tensor3D));
+          const full = s > 0 ? (tf.concat([repeatRows(this.corrResid[this.L].slice([0, 0, 0], [1, s, d]) as tf.Tensor3D, n), f], 1) as tf.Tensor3D) : f;
+          return metric(this.logits(full));
+        }), r0);
+      }
       const res = new Float32Array(cells.length);
       rowCells.forEach((ci, k) => (res[ci] = vals[k]));
       return res;
@@ -236,15 +317,16 @@ export class PatchEngine {
   }
 
   /**
-   * The hook at `site` of layer l that writes the clean value into rows first…first+n−1. The
-   * activation it sees covers positions s + off … Pm − 1 (off > 0 after the last block's query
-   * split), so cell positions and the clean slice are shifted by s + off; a patch before the
-   * first row seen cannot reach the metric and is dropped.
+   * The hook at `site` of layer l that writes the clean value into the given rows. The activation
+   * it sees covers positions s + off … Pm − 1 (off > 0 after the last block's query split), so cell
+   * positions and the clean slice are shifted by s + off; a patch before the first row seen
+   * cannot reach the metric and is dropped.
    */
-  private patchHook(l: number, s: number, T: number, first: number, joining: EngineCell[], site: string, headSite: boolean): Hook {
+  private patchHook(l: number, s: number, T: number, rows: { row: number; cell: EngineCell }[]): Hook {
     const clean = this.cleanAct.get(l)!;
+    const headSite = this.inp.headSite;
     return {
-      name: actName(site as never, l),
+      name: actName(this.inp.site as never, l),
       fn: (act) => {
         const Tv = act.shape[1]!;
         const off = s + (T - Tv);
@@ -253,13 +335,20 @@ export class PatchEngine {
         begin[1] = off;
         size[1] = Tv;
         const c = clean.slice(begin, size);
-        const rows = joining
-          .map((cell, k) => ({ row: first + k, head: cell.head ?? 0, pos: cell.pos === null ? null : cell.pos - off }))
+        const set = rows
+          .map(({ row, cell }) => ({ row, head: cell.head ?? 0, pos: cell.pos === null ? null : cell.pos - off }))
           .filter((r) => r.pos === null || r.pos >= 0);
-        if (rows.length === 0) return act;
-        return headSite ? patchHeads(act, c, rows) : patchPositions(act, c, rows);
+        if (set.length === 0) return act;
+        return headSite ? patchHeads(act, c, set) : patchPositions(act, c, set);
       },
     };
+  }
+
+  /** Rows per block call at T positions within callBytes (intermediates per token ≈ 12 d + 10 d_mlp + 3 heads × keys floats). */
+  private rowsPerCall(T: number): number {
+    const { dModel: d, dMlp, nHeads: H } = this.view.config;
+    const perToken = 4 * (12 * d + 10 * dMlp + 3 * H * this.Pm);
+    return Math.max(1, Math.floor(this.callBytes / (perToken * T)));
   }
 
   dispose(): void {
@@ -269,6 +358,8 @@ export class PatchEngine {
     this.corrK = [];
     this.corrV = [];
     this.values.clear();
+    this.unembedView?.dispose();
+    this.unembedView = null;
   }
 }
 

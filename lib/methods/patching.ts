@@ -11,7 +11,7 @@ import { actName, type HookName } from "../hooks/names";
 import { assertSameLength, checkHead, checkLayer, checkInt, prepareSingle, resolvePos } from "./common";
 import { logitDiff } from "./metrics";
 import { resolveToken } from "./logit_attribution";
-import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
+import { DEFAULT_MEMORY_BUDGET, WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { architecture } from "../model/architectures";
 import { PatchEngine, patchHeads, patchPositions } from "./patch_engine";
 
@@ -164,7 +164,7 @@ export async function activationPatching(
   progress.plan(passes + 2, `${cells.length} patched runs of "${site}" in ${passes} batched passes, plus one clean and one corrupted run`);
   const raw = new Float32Array(cells.length).fill(NaN);
   const run = engine === "cached" ? cachedRuns : hookedRuns;
-  const { cleanMetric, corruptedMetric, partial } = await run(model, c.ids, k.ids, site, headSite, layers, metric, cells, rowsPerPass, raw, progress);
+  const { cleanMetric, corruptedMetric, partial } = await run(model, c.ids, k.ids, site, headSite, layers, metric, cells, rowsPerPass, raw, progress, opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET);
   const denom = cleanMetric - corruptedMetric;
   const data = raw.map((m) => (m - corruptedMetric) / denom);
   return {
@@ -186,15 +186,19 @@ export async function activationPatching(
 
 type Runs = (
   model: TransformerModel, clean: number[], corrupted: number[], site: PatchSite, headSite: boolean, layers: number[],
-  metric: ResolvedMetric, cells: PatchCell[], rowsPerPass: number, raw: Float32Array, progress: WorkProgress,
+  metric: ResolvedMetric, cells: PatchCell[], rowsPerPass: number, raw: Float32Array, progress: WorkProgress, budget: number,
 ) => Promise<{ cleanMetric: number; corruptedMetric: number; partial: boolean }>;
 
 /** Causal models: patch_engine.ts, each pass one sweep from the cached corrupted run. */
-const cachedRuns: Runs = async (model, clean, corrupted, site, headSite, layers, metric, cells, rowsPerPass, raw, progress) => {
+const cachedRuns: Runs = async (model, clean, corrupted, site, headSite, layers, metric, cells, rowsPerPass, raw, progress, budget) => {
   const metricPos = metric.diff ? resolvePos(metric.diff.pos, clean.length, "activationPatching", "opts.metric.pos") : null;
-  // The engine stops the sequence at the position a logit difference reads: that position is the last.
-  const f = metric.diff ? (lg: tf.Tensor3D) => logitDiff(lg, metric.diff!.answer, metric.diff!.wrong, -1) : metric.f;
-  const eng = new PatchEngine(model, { clean, corrupted, site, headSite, layers, metric: f, metricPos });
+  // For a logit difference the engine stops the sequence at the position it reads (the last
+  // position there) and computes the logits of the two tokens only (columns 0 and 1).
+  const f = metric.diff ? (lg: tf.Tensor3D) => logitDiff(lg, 0, 1, -1) : metric.f;
+  const vocab = metric.diff ? [metric.diff.answer, metric.diff.wrong] : undefined;
+  // One block call's intermediates get an eighth of the memory budget (a sweep's own rows are small).
+  const callBytes = budget / 8;
+  const eng = new PatchEngine(model, { clean, corrupted, site, headSite, layers, metric: f, metricPos, vocab, callBytes });
   let partial = false;
   try {
     for (let start = 0; start < cells.length; start += rowsPerPass) {

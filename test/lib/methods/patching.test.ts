@@ -12,6 +12,9 @@ import {
 } from "../../../lib/methods/patching";
 import { logitDiff } from "../../../lib/methods/metrics";
 import { createModel } from "../../../lib/model";
+import { architecture } from "../../../lib/model/architectures";
+import { HookState } from "../../../lib/model/hooked";
+import { vocabView } from "../../../lib/methods/patch_engine";
 import { initBackend, maxAbsDiff, randomGpt2, tinyTokenizer } from "./helpers";
 
 beforeAll(initBackend);
@@ -210,6 +213,28 @@ describe("activationPatching engine \"cached\" equals the plain hooked runs", ()
     try {
       await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 0, pos: 0 }], { metric: { answer: 1, wrong: 2 }, engine: "fast" as never })).rejects.toThrow(/opts.engine must be "cached" or "hooked"; got "fast"/);
       await expect(activationPatching(model, clean, corrupted, "resid_pre", [{ layer: 0, pos: 0 }], { metric: { answer: 1, wrong: 2, pos: 7 } })).rejects.toThrow(/opts.metric.pos must be in \[-7, 6\]/);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe("vocabView", () => {
+  test.each([true, false])("the architecture's unembed through it gives the chosen columns of the full logits (tied %s)", (tied) => {
+    const model = createModel({ arch: "gpt2", nLayers: 1, dModel: 8, nHeads: 2, dVocab: 12, nCtx: 8, tiedUnembed: tied }, { seed: 3, initStd: 0.5 });
+    try {
+      const arch = architecture(model.config);
+      const names = new Set<string>(model.hookNames());
+      const x = tf.randomNormal([2, 3, 8], 0, 1, "float32", 4) as tf.Tensor3D;
+      const full = arch.unembed(model, x, new HookState(names)).arraySync() as number[][][];
+      const v = vocabView(model, [5, 2, 5]);
+      const part = arch.unembed(v.view, x, new HookState(names)).arraySync() as number[][][];
+      for (let b = 0; b < 2; b++) for (let p = 0; p < 3; p++) {
+        expect(part[b][p].length).toBe(3);
+        [5, 2, 5].forEach((id, i) => expect(part[b][p][i]).toBeCloseTo(full[b][p][id], 5));
+      }
+      v.dispose();
+      x.dispose();
     } finally {
       model.dispose();
     }
