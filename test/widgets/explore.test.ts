@@ -188,6 +188,8 @@ describe("explore(model): the playground", () => {
     const cell = Number(el.querySelector(".explore-grid rect.cell")!.getAttribute("width"));
     hit.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true, clientX: 1.5 * cell, clientY: 1.5 * cell }));
     expect(heading(el)).toBe("Attention: layer 1, head 1");
+    const outline = el.querySelector(".explore-grid rect.selected-head")!;
+    expect([outline.getAttribute("x"), outline.getAttribute("y"), outline.getAttribute("display")]).toEqual([String(cell), String(cell), null]);
     expect(w.requests.map((r) => [r.layer, r.head])).toEqual([
       [0, 3],
       [1, 1],

@@ -144,12 +144,30 @@ export function render(el: HTMLElement, data: ExploreData, options: ExploreOptio
     drawn.push(
       renderHeadScores(gridPane, { scores: r.scores, kind: s.kind, title: "Head scores on this prompt" }, {
         onSelect: channel ? (layer, head) => ask({ layer, head }, 0) : undefined,
-        onKind: (k) => (s.kind = k),
+        onKind: (k) => {
+          s.kind = k;
+          setTimeout(() => !disposed && outline(r), 0); // the grid redraws after this call
+        },
       }),
     );
+    outline(r);
     s.result = r;
     frame.root.setAttribute("data-prompt", r.prompt);
     frame.root.setAttribute("data-head", `${r.layer}.${r.head}`);
+  }
+
+  // The head on show, outlined in the grid (the grid's own outline only follows its clicks).
+  function outline(r: ExploreResult): void {
+    const box = gridPane.querySelector("rect.selected-head");
+    const cell = gridPane.querySelector("rect.cell");
+    if (!box || !cell) return;
+    const w = Number(cell.getAttribute("width"));
+    const h = Number(cell.getAttribute("height"));
+    box.setAttribute("x", String(r.head * w));
+    box.setAttribute("y", String(r.layer * h));
+    box.setAttribute("width", String(w));
+    box.setAttribute("height", String(h));
+    box.removeAttribute("display");
   }
 
   // Top-k as labelled bars: an SVG, so the static figure keeps it.
