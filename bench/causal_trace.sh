@@ -4,6 +4,7 @@
 # saved as safetensors, loaded by attnlab) and the same noise draws.
 #   bash bench/causal_trace.sh            # naive paths timed on a sample of cells, extrapolated
 #   BENCH_FULL=1 bash bench/causal_trace.sh   # every cell on every path (slow: tens of minutes)
+#   BENCH_WORKERS="0 1" bash bench/causal_trace.sh   # the fast path with 0 and with 1 worker thread (the faster counts)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
@@ -13,9 +14,9 @@ mkdir -p "$WORK"
 [ -f "$MODEL/model.safetensors" ] || "$PY" "$ROOT/bench/causal_trace_torch.py" make "$MODEL"
 # The plan: a 16-token prompt (seeded ids), subject tokens 1..3, the noise draws both sides use,
 # and the cells the naive paths time (every cell with BENCH_FULL=1, else every 24th).
-"$PY" - "$WORK" "${BENCH_FULL:-0}" "${BENCH_WORKERS:-1}" <<'PYEOF'
+"$PY" - "$WORK" "${BENCH_FULL:-0}" "${BENCH_WORKERS:-0 1}" <<'PYEOF'
 import json, sys, numpy as np
-work, full, workers = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+work, full, workers = sys.argv[1], sys.argv[2] == "1", [int(w) for w in sys.argv[3].split()]
 rng = np.random.RandomState(7)
 ids = [int(x) for x in rng.randint(0, 50257, size=16)]
 subject = [1, 4]
@@ -44,7 +45,9 @@ t, torch_s = runs[best], secs[best]
 diff = max(abs(x - y) for x, y in zip(a["fastValues"], t["values"]))
 est = "" if a["naiveCells"] == total else f" (extrapolated from {a['naiveCells']} of {total} cells)"
 print(f"causal tracing, random GPT-2 small (12 x 768, vocab 50257), 16 tokens, subject 1..3, 10 samples, {total} cells")
-print(f"  attnlab fast path   : {a['secondsFast']:8.1f} s  ({a['workers'] + 1} threads, {a['forwardPassesFast']} batched passes)")
+print(f"  attnlab fast path   : {a['secondsFast']:8.1f} s  ({a['workers']} worker thread(s) + main, {a['forwardPassesFast']} batched passes)")
+for r in a.get("byWorkers", []):
+    print(f"    with {r['workers']} worker thread(s): {r['seconds']:.1f} s")
 print(f"  attnlab naive path  : {naive:8.1f} s{est}")
 test = "" if t["cells"] == total else f" (extrapolated from {t['cells']} of {total} cells)"
 print(f"  PyTorch (ROME proc.): {secs[0]:8.1f} s with 1 thread, {secs[1]:.1f} s with 2 threads{test}; the faster is the peer")

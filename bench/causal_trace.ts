@@ -19,11 +19,20 @@ async function main(): Promise<void> {
   const noiseDraws = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const model = await loadPretrained(dir, { tokenizer: false });
   const opts = { subject: plan.subject as [number, number], samples: 10, noiseDraws };
-  let t0 = Date.now();
+  // plan.workers: one worker count or a list; the fast path runs once per count, the first list entry is "the" fast run.
+  const counts: number[] = Array.isArray(plan.workers) ? plan.workers : [plan.workers];
+  const byWorkers: { workers: number; seconds: number }[] = [];
   let plannedPasses = 0;
-  const fast = await causalTrace(model, plan.ids, { ...opts, workers: plan.workers, onPlan: (p) => (plannedPasses = p.forwardPasses) });
-  const secondsFast = (Date.now() - t0) / 1000;
-  t0 = Date.now();
+  let fast!: Awaited<ReturnType<typeof causalTrace>>;
+  for (const w of counts) {
+    const t = Date.now();
+    const r = await causalTrace(model, plan.ids, { ...opts, workers: w, onPlan: (p) => (plannedPasses = p.forwardPasses) });
+    byWorkers.push({ workers: w, seconds: (Date.now() - t) / 1000 });
+    if (!fast) fast = r;
+  }
+  const best = byWorkers.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const secondsFast = best.seconds;
+  let t0 = Date.now();
   const naive = await causalTraceNaive(model, plan.ids, fullNaive ? opts : { ...opts, cells: plan.cells });
   const secondsNaive = (Date.now() - t0) / 1000;
   const L = model.config.nLayers;
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
   for (const c of plan.cells) diff = Math.max(diff, Math.abs(fastAt(c) - naiveAt(c)));
   console.log(JSON.stringify({
     answer: fast.answer.id, pClean: fast.pClean, pCorrupted: fast.pCorrupted, noise: fast.settings.noise,
-    secondsFast, workers: fast.settings.workers, forwardPassesFast: plannedPasses,
+    secondsFast, workers: best.workers, byWorkers, forwardPassesFast: plannedPasses,
     secondsNaive, naiveCells: fullNaive ? 3 * L * plan.ids.length : plan.cells.length, maxDiffFastVsNaive: diff,
     fastValues: plan.cells.map(fastAt),
   }));
