@@ -14,6 +14,45 @@ function fuseHeads(W: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
+ * Fused [d, (H + 2G)·e] projection W_Q | W_K | W_V of a model's layers, built once when a
+ * HookedTransformer is made (prepareFusedQKV) and freed by its dispose (releaseFusedQKV).
+ * Why: re-fusing the [h, d, e] matrices on every call costs three weight transposes per layer
+ * (on tfjs-node the [9, 576, 64] one of SmolLM2 took up to 26 ms on a loaded machine), and one
+ * matmul on the fused matrix replaces three. Used only while no gradient is being recorded (the
+ * fused copy would not pass gradients to W_Q/W_K/W_V) and only while W_Q, W_K and W_V still hold
+ * the data it was built from (a swapped or reassigned weight falls back to fusing per call).
+ */
+interface FusedQKV {
+  W: tf.Tensor2D;
+  from: [unknown, unknown, unknown];
+}
+const fusedQKV = new WeakMap<LayerWeights, FusedQKV>();
+
+export function prepareFusedQKV(blocks: readonly LayerWeights[]): void {
+  for (const w of blocks) {
+    if (fusedQKV.has(w)) continue;
+    const W = tf.keep(tf.tidy(() => tf.concat([fuseHeads(w.W_Q), fuseHeads(w.W_K), fuseHeads(w.W_V)], 1) as tf.Tensor2D));
+    fusedQKV.set(w, { W, from: [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId] });
+  }
+}
+
+export function releaseFusedQKV(blocks: readonly LayerWeights[]): void {
+  for (const w of blocks) {
+    const f = fusedQKV.get(w);
+    if (!f) continue;
+    if (!f.W.isDisposed) f.W.dispose();
+    fusedQKV.delete(w);
+  }
+}
+
+function currentFusedQKV(w: LayerWeights): tf.Tensor2D | null {
+  const f = fusedQKV.get(w);
+  if (!f || f.W.isDisposed || tf.engine().isTapeOn()) return null;
+  if (f.from[0] !== w.W_Q.dataId || f.from[1] !== w.W_K.dataId || f.from[2] !== w.W_V.dataId) return null;
+  return f.W;
+}
+
+/**
  * Additive mask, [batch, 1, query, key]: 0 where the key is a real token and (when causal) not in
  * the future, -Infinity elsewhere. Adding it (rather than tf.where) broadcasts over heads without
  * materialising a [batch, head, query, key] condition, which wasm's Tile makes slow. Built in
@@ -72,9 +111,18 @@ export function attention(
   const project = (inp: tf.Tensor3D, W: tf.Tensor3D, bias: tf.Tensor2D, n: number, heads: number): tf.Tensor4D =>
     tf.add(tf.reshape(linear(inp, fuseHeads(W)), [b, n, heads, e]), bias); // [batch, pos, heads, e]
 
-  let q = hs.point(name("hook_q"), layer, project(xq, w.W_Q, w.b_Q, Tq, H));
-  let k = hs.point(name("hook_k"), layer, project(x, w.W_K, w.b_K, T, G));
-  const v = hs.point(name("hook_v"), layer, project(x, w.W_V, w.b_V, T, G));
+  const fused = qf === 0 ? currentFusedQKV(w) : null;
+  let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
+  if (fused) {
+    const [pq, pk, pv] = tf.split(linear(x, fused), [H * e, G * e, G * e], 2);
+    q = hs.point(name("hook_q"), layer, tf.add(tf.reshape(pq, [b, T, H, e]), w.b_Q) as tf.Tensor4D);
+    k = hs.point(name("hook_k"), layer, tf.add(tf.reshape(pk, [b, T, G, e]), w.b_K) as tf.Tensor4D);
+    v = hs.point(name("hook_v"), layer, tf.add(tf.reshape(pv, [b, T, G, e]), w.b_V) as tf.Tensor4D);
+  } else {
+    q = hs.point(name("hook_q"), layer, project(xq, w.W_Q, w.b_Q, Tq, H));
+    k = hs.point(name("hook_k"), layer, project(x, w.W_K, w.b_K, T, G));
+    v = hs.point(name("hook_v"), layer, project(x, w.W_V, w.b_V, T, G));
+  }
   if (rot) {
     const cq = qf > 0 ? (rot.cos.slice([qf, 0], [Tq, -1]) as tf.Tensor2D) : rot.cos;
     const sq = qf > 0 ? (rot.sin.slice([qf, 0], [Tq, -1]) as tf.Tensor2D) : rot.sin;

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
 import { architecture } from "./architectures";
+import { prepareFusedQKV, releaseFusedQKV } from "./attention";
 import { paramCount } from "./config";
 import { forward, hookState, type ForwardModel } from "./forward";
 import { toTokenBatch } from "./tokens";
@@ -69,6 +70,7 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
     }
     this.names = architecture(config).hookNames(config);
     this.hookNameSet = new Set(this.names);
+    prepareFusedQKV(this.weights.blocks);
   }
 
   hookNames(): HookName[] {
@@ -129,6 +131,7 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    releaseFusedQKV(this.weights.blocks);
     for (const t of allTensors(this.weights, true)) if (!t.isDisposed) t.dispose();
     this.lazyWU?.dispose();
     this.lazyWU = null;
