@@ -16,6 +16,7 @@
  */
 import { Worker } from "worker_threads";
 import { activeBackend } from "../backend";
+import { releaseHostBuffers } from "./patch_engine";
 import type { TransformerModel } from "../model/types";
 import { architecture } from "../model/architectures";
 import { checkInt, prepareSingle } from "./common";
@@ -204,6 +205,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   let partial = false;
   try {
     const base = engine.prepare({ ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window }, opts.answer);
+    releaseHostBuffers(); // the base runs used every weight: free the loaded weights' host copy (see patch_engine.ts)
     for (let p = 0; p < su.subject[0]; p++) store(p, new Float32Array(cells.length).fill(base.pCorrupted));
     // A shared queue, most expensive (earliest) positions first: whichever thread is free takes the next.
     const queue = [...positions].sort((x, y) => x - y);
