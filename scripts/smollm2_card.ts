@@ -5,6 +5,7 @@
  * model's own output on a few prompts and against the card's text.
  *
  *   npx tsc -p tsconfig.json && node dist/scripts/smollm2_card.js [--trace N] [--out FILE]
+ *   node dist/scripts/smollm2_card.js --render    (rewrites the card's measured block from the JSON)
  *
  * --trace N: causal-trace the first N facts that are right at top-1 (default all of them).
  * Parts: first-token sinks by layer, facts recalled with each choice of first token, causal
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
       summary[k].forEach((row, c) => console.log(`  ${TOKEN_CLASSES[c].padEnd(24)} peak L${peaks[k][c].layer}: ${peaks[k][c].value.toFixed(3)} | ${row.map((v) => v.toFixed(2)).join(" ")}`));
     }
     const result = {
-      command: "npx tsc -p tsconfig.json && node dist/scripts/smollm2_card.js" + (opt("--trace") ? ` --trace ${nTrace}` : ""),
+      command: "npx tsc -p tsconfig.json && node dist/scripts/smollm2_card.js" + (traces.length < known.length ? ` --trace ${traces.length}` : ""),
       sinks,
       facts: facts.map((f, i) => ({ ...f, ...Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, { top: recall[ft.name].rows[i].top, pTop: r3(recall[ft.name].rows[i].pTop), pAnswer: r3(recall[ft.name].rows[i].pAnswer), right: recall[ft.name].rows[i].right }])) })),
       recall: Object.fromEntries(FIRST_TOKENS.map((ft) => [ft.name, recall[ft.name].right])),
@@ -167,7 +168,56 @@ async function main(): Promise<void> {
   model.dispose();
 }
 
+const BEGIN = "<!-- measured:begin (scripts/smollm2_card.ts --render) -->";
+const END = "<!-- measured:end -->";
+
+/** The card's measured block, from measurements.json alone (`--render` puts it into the README between the markers). */
+export function renderCard(m: any): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const T = m.tracing;
+  const L = T.summary.hidden[0].length;
+  const lines: string[] = [];
+  lines.push(`Command: \`${m.command}\` (writes models/smollm2-135m/measurements.json; \`--render\` rewrites this block from it).`, "");
+  lines.push("### First token", "");
+  lines.push("| first token | facts right at top-1 |", "|---|---|");
+  for (const ft of FIRST_TOKENS) lines.push(`| ${ft.name === "none" ? "nothing" : `\`${ft.name}\``} | ${m.recall[ft.name]} of 32 |`);
+  lines.push("");
+  lines.push("### First-token sinks", "");
+  for (const [k, v] of Object.entries(m.sinks as Record<string, { perLayer: number[]; total: number }>)) {
+    lines.push(`- ${k === "none" ? "nothing first (position 0 is the text's first word)" : `\`${k}\` first`}: heads per layer (0–${L - 1}) whose mean attention on position 0 is above 0.5: ${v.perLayer.join(" ")}; ${v.total} of 270 heads.`);
+  }
+  lines.push("");
+  lines.push("### Facts (with `<|endoftext|>` first)", "");
+  lines.push("| prompt | top-1 | p |", "|---|---|---|");
+  for (const f of m.facts) lines.push(`| ${f.prompt} | ${JSON.stringify(f["<|endoftext|>"].top)} | ${f["<|endoftext|>"].pTop.toFixed(2)} |`);
+  lines.push("");
+  lines.push("### Causal tracing by token class", "");
+  lines.push(`Noise ν = ${T.noise} (3 × the std of the token-embedding values of all 32 subjects), ${T.samples} samples, window ${T.window}, seed ${T.seed}, ${T.prompts.length} facts: ${T.prompts.map((p: { prompt: string; subject: string; pClean: number; pCorrupted: number }) => `“${p.prompt}” (subject “${p.subject}”, p ${p.pClean.toFixed(2)} → ${p.pCorrupted.toFixed(3)} noised)`).join("; ")}. Average total effect ${T.totalEffect.mean.toFixed(3)}${Number.isFinite(T.totalEffect.ci) && T.totalEffect.ci !== null ? ` ± ${T.totalEffect.ci.toFixed(3)}` : ""}. Peak of the mean indirect effect per kind and token class (MLP and attention: window of 10 layers around the layer):`, "");
+  lines.push("| kind | token class | peak layer | mean indirect effect |", "|---|---|---|---|");
+  for (const k of ["hidden", "mlp", "attn"]) for (const p of T.peaks[k]) lines.push(`| ${k} | ${p.cls} | ${p.layer} | ${p.value.toFixed(3)} |`);
+  lines.push("", "Mean indirect effect by layer (0–29; for MLP and attention the window's centre: layer l restores layers max(0, l−5) … min(30, l+5)−1):", "", "```");
+  const rows: [string, number][] = [["hidden", 2], ["mlp", 2], ["hidden", 5], ["attn", 5], ["mlp", 5]];
+  for (const [k, c] of rows) lines.push(`${(k + ", " + T.classes[c]).padEnd(26)} ${T.summary[k][c].map((v: number) => v.toFixed(2)).join(" ")}`);
+  lines.push("```");
+  return lines.join("\n");
+}
+
+function render(): void {
+  const dir = path.join(packageRoot(), "models", "smollm2-135m");
+  const m = JSON.parse(fs.readFileSync(path.join(dir, "measurements.json"), "utf8"));
+  const file = path.join(dir, "README.md");
+  const card = fs.readFileSync(file, "utf8");
+  const a = card.indexOf(BEGIN);
+  const b = card.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`${file}: no ${BEGIN} ... ${END} block`);
+  fs.writeFileSync(file, card.slice(0, a + BEGIN.length) + "\n" + renderCard(m) + "\n" + card.slice(b));
+  console.log(`rendered ${file}`);
+}
+
 if (require.main === module) {
+  if (process.argv.includes("--render")) {
+    render();
+    process.exit(0);
+  }
   main().catch((e) => {
     console.error(e);
     process.exit(1);
