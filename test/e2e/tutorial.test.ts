@@ -118,11 +118,12 @@ type App = { jupyterapp: { shell: { currentWidget?: { sessionContext?: { session
 
 // A show-me question: the student names the induction head and the kernel checks it by ablation.
 const SHOWME = "03-induction-heads.ipynb";
+// Notebook 3 runs on SmolLM2-135M; its card names the induction head attnlab's methods find.
 const cardInductionHead = (): string | null => {
-  const f = path.join(ROOT, "models", "attn-only-2l", "measurements.json");
+  const f = path.join(ROOT, "models", "smollm2-135m", "README.md");
   if (!fs.existsSync(f)) return null;
-  const m = JSON.parse(fs.readFileSync(f, "utf8")).bestInduction;
-  return `${m.layer}.${m.head}`;
+  const m = /head (\d+\.\d+) has the highest\s+prefix-matching\s+score/.exec(fs.readFileSync(f, "utf8"));
+  return m ? m[1] : null;
 };
 
 (SKIP || cardInductionHead() === null ? describe.skip : describe)("tutorial end to end: a show-me question checked by the kernel", () => {
@@ -153,7 +154,7 @@ const cardInductionHead = (): string | null => {
     await input.fill(cardInductionHead()!);
     await q.locator("button.quiz-submit").click();
     await q.locator(".quiz-feedback.correct").waitFor({ timeout: 60_000 });
-    expect(await q.locator(".quiz-verdict").textContent()).toMatch(/^✓ Yes: \d\.\d shows the induction pattern/);
+    expect(await q.locator(".quiz-verdict").textContent()).toMatch(/^✓ Yes: \d+\.\d+ shows the induction pattern/);
     const rows = await q.locator(".quiz-details tr").allTextContents();
     expect(rows.some((r) => /^loss change \(nats\)\d+\.\d{3}$/.test(r))).toBe(true);
     await q.screenshot({ path: path.join(ARTIFACTS, "e2e-tutorial-showme.png") });
