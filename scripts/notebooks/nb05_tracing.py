@@ -212,3 +212,16 @@ CELLS = [
     }
     """, tags=["finding"]),
 ]
+
+# The playground on this notebook's model, right after the cell that loads it.
+assert CELLS[1]["cell_type"] == "code" and "loadModel" in CELLS[1]["source"]
+CELLS[2:2] = [
+    md("""
+    **Playground.** Type your own prompt and pick a layer and head: the heatmap, the model's top
+    next tokens and the head-score grid follow as you type.
+    """),
+    code("""
+    import { explore } from "attnlab";
+    explore(model, { prompt: "<|endoftext|>The Eiffel Tower is located in the city of" })
+    """),
+]
