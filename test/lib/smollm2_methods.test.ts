@@ -120,7 +120,7 @@ describe("methods on SmolLM2-135M", () => {
       const words = [pick(0), pick(1), pick(2), pick(3), pick(4)];
       return { words: words.map((w) => w[0]), labels: words.map((w) => w[1]) };
     });
-    const p = await probe(model, ex, { sites: ["resid_post"], maxEpochs: 25, control: false, seed: 1 });
+    const p = await probe(model, ex, { sites: ["resid_post"], maxEpochs: 10, control: false, seed: 1 });
     expect(p.shape).toEqual([1, 30]);
     expect(Math.max(...Array.from(p.accuracy))).toBeGreaterThan(0.9);
   }, 180000);
