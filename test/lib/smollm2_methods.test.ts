@@ -106,8 +106,9 @@ describe("methods on SmolLM2-135M", () => {
     const g = ap.grids.resid!;
     const [, P] = g.shape;
     expect(finite(g.data)).toBe(true);
-    // Positions before the changed token carry the same activation in both runs: the estimate is exactly 0.
-    expect(g.data[10 * P + 1]).toBe(0);
+    // Positions before the changed token carry the same activation in both runs: the estimate is 0
+    // (up to float32 rounding: the two runs are separate forward passes, measured up to 5e-9).
+    expect(Math.abs(g.data[10 * P + 1])).toBeLessThan(1e-6);
     const pat = attentionPattern(model, CLEAN, { layer: 16 });
     expect(pat.shape).toEqual([9, P, P]);
     expect(svgOf(pat)).toMatch(/^<svg/);
