@@ -11,7 +11,7 @@
 
 Global options (before the subcommand): --dir DIR (default /srv/attnlab-classroom, or env
 ATTNLAB_CLASSROOM_DIR): the roster, the hub's database, the student homes. `start` options:
---ip, --port (8000), --ssl-cert/--ssl-key (TLS on), --behind-tls, --mem-limit (2G), --cpu-limit (1),
+--ip, --port (8000), --ssl-cert/--ssl-key (TLS on), --behind-tls, --mem-limit (3G), --cpu-limit (1),
 --idle-timeout (3600 s), --max-servers (from memory). classroom/jupyterhub_config.py documents each choice.
 """
 import argparse
@@ -162,7 +162,7 @@ def main(argv=None):
     s.add_argument("--ssl-cert")
     s.add_argument("--ssl-key")
     s.add_argument("--behind-tls", action="store_true", help="a TLS-terminating proxy is in front: mark cookies Secure")
-    s.add_argument("--mem-limit", default="2G")
+    s.add_argument("--mem-limit", default="3G")
     s.add_argument("--cpu-limit", type=float, default=1.0)
     s.add_argument("--idle-timeout", type=int, default=3600)
     s.add_argument("--max-servers", type=int, help="servers running at once (default: the machine's memory less 2 GiB, at 1 GiB each; 0: no limit)")

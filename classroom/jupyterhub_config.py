@@ -17,11 +17,11 @@ set-up. Every choice is made here, once, with the reason:
                    ~/tutorials, never overwriting; lecturers also get ~/tutorials-teacher.
   models           read from the checkout's models/ by every kernel: one copy on disk, read-only
                    to students (root owns it).
-  servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default from the machine's memory at 1 GiB each):
+  servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default: the machine's memory over the memory limit):
                    past it a student is told to try again rather than the machine running out.
   starts at once   ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS (default 2 per core): past it a student
                    is told to try again in 30-60 s rather than every start timing out.
-  memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 2G) and _CPU_LIMIT (default 1 core) per
+  memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 3G) and _CPU_LIMIT (default 1 core) per
                    student: enforced by cgroups when the machine allows it (limits.py; the hub
                    logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
   idle culling     jupyterhub-idle-culler (PyPI) as a hub service: a server with no activity for
@@ -54,7 +54,9 @@ PORT = int(env("ATTNLAB_CLASSROOM_PORT", "8000"))
 IP = env("ATTNLAB_CLASSROOM_IP", "0.0.0.0")
 CERT, KEY = env("ATTNLAB_CLASSROOM_SSL_CERT", ""), env("ATTNLAB_CLASSROOM_SSL_KEY", "")
 BEHIND_TLS = env("ATTNLAB_CLASSROOM_BEHIND_TLS", "") == "1"
-MEM_LIMIT = env("ATTNLAB_CLASSROOM_MEM_LIMIT", "2G")
+# 3G: a tutorial on SmolLM2-135M (notebooks 01 and 03) peaks at ~2.1 GB in the kernel alone plus
+# ~0.13 GB for the server; 2G killed notebook 03's kernel at its ablation cell (docs/classroom.md).
+MEM_LIMIT = env("ATTNLAB_CLASSROOM_MEM_LIMIT", "3G")
 CPU_LIMIT = float(env("ATTNLAB_CLASSROOM_CPU_LIMIT", "1"))
 IDLE_TIMEOUT = int(env("ATTNLAB_CLASSROOM_IDLE_TIMEOUT", "3600"))
 
@@ -128,10 +130,19 @@ c.JupyterHub.concurrent_spawn_limit = CONCURRENT_SPAWNS
 # How many servers may run at once: past this the hub answers "try again later" instead of
 # starting a server the machine cannot hold (an OOM-killed kernel loses a student's work; a
 # student who waits loses nothing). Default: the machine's memory, less 2 GiB for the system and
-# the hub, at 1 GiB per student, the measured peak of a student's server + attnlab kernel
-# (bench/classroom.sh, docs/classroom.md). ATTNLAB_CLASSROOM_MAX_SERVERS overrides (0: no limit).
+# the hub, over the per-student memory limit, so that every running student may reach the limit
+# (with the SmolLM2 tutorials a student's server + kernel really does use ~2.3 GB; the 1 GiB the
+# toy-model tutorials needed would let the machine run out). ATTNLAB_CLASSROOM_MAX_SERVERS
+# overrides (0: no limit).
+def _bytes(spec):
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    spec = spec.strip().upper()
+    return int(float(spec[:-1]) * units[spec[-1]]) if spec[-1:] in units else int(spec)
+
+
 _mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-MAX_SERVERS = int(env("ATTNLAB_CLASSROOM_MAX_SERVERS", str(max(1, (_mem_total - 2 * 1024**3) // 1024**3))))
+MAX_SERVERS = int(env("ATTNLAB_CLASSROOM_MAX_SERVERS",
+                      str(max(1, (_mem_total - 2 * 1024**3) // _bytes(MEM_LIMIT)))))
 c.JupyterHub.active_server_limit = MAX_SERVERS
 # Stop every student server (and so every kernel) when the hub stops: nothing is left running.
 c.JupyterHub.cleanup_servers = True
