@@ -18,6 +18,39 @@ SAMPLES = 10
 WINDOW = 10
 
 
+def rome_tracer(model, embed, inp, draws, level, b, e):
+    """ROME's restoration run as a function of the modules to restore: row 0 of `inp` runs clean,
+    rows 1.. get `draws * level` added to the subject tokens b..e-1 by a hook on `embed`, and each
+    (pos, module) in `restore` copies the clean row's output at pos into the noised rows. Returns
+    trace(restore, answer) -> (answer, p_clean, mean p over the noised rows), the answer being the
+    clean run's top token when `answer` is None. Also used by smollm2_trace_torch.py."""
+    def trace(restore, answer):
+        hs = []
+
+        def noise(_m, _i, out):
+            out = out.clone()
+            out[1:, b:e] += draws * level
+            return out
+
+        hs.append(embed.register_forward_hook(noise))
+        for pos, mod in restore:
+            def copy(_m, _i, out, pos=pos):
+                h = out[0] if isinstance(out, tuple) else out
+                h = h.clone()
+                h[1:, pos] = h[0, pos]
+                return (h,) + tuple(out[1:]) if isinstance(out, tuple) else h
+            hs.append(mod.register_forward_hook(copy))
+        try:
+            with torch.no_grad():
+                probs = torch.softmax(model(inp).logits[:, -1, :], dim=-1)
+        finally:
+            for h in hs:
+                h.remove()
+        a = int(torch.argmax(probs[0])) if answer is None else answer
+        return a, float(probs[0, a]), float(probs[1:, a].mean())
+    return trace
+
+
 def make(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -39,33 +72,10 @@ def run(model_dir, plan_file):
     blocks = model.transformer.h
     n = len(blocks)
 
-    def trace(restore, answer):
-        hs = []
-
-        def noise(_m, _i, out):
-            out = out.clone()
-            out[1:, b:e] += draws * level
-            return out
-
-        hs.append(model.transformer.wte.register_forward_hook(noise))
-        for pos, mod in restore:
-            def copy(_m, _i, out, pos=pos):
-                h = out[0] if isinstance(out, tuple) else out
-                h = h.clone()
-                h[1:, pos] = h[0, pos]
-                return (h,) + tuple(out[1:]) if isinstance(out, tuple) else h
-            hs.append(mod.register_forward_hook(copy))
-        try:
-            with torch.no_grad():
-                probs = torch.softmax(model(inp).logits[:, -1, :], dim=-1)
-        finally:
-            for h in hs:
-                h.remove()
-        a = int(torch.argmax(probs[0])) if answer is None else answer
-        return a, float(probs[1:, a].mean())
+    trace = rome_tracer(model, model.transformer.wte, inp, draws, level, b, e)
 
     t0 = time.time()
-    answer, p_corr = trace([], None)
+    answer, _, p_corr = trace([], None)
     t_base = time.time() - t0
     mods = {"hidden": lambda l: blocks[l], "mlp": lambda l: blocks[l].mlp, "attn": lambda l: blocks[l].attn}
     values = []
@@ -76,7 +86,7 @@ def run(model_dir, plan_file):
             restore = [(pos, mods[k](layer))]
         else:
             restore = [(pos, mods[k](j)) for j in range(max(0, layer - WINDOW // 2), min(n, layer - (-WINDOW // 2)))]
-        values.append(trace(restore, answer)[1])
+        values.append(trace(restore, answer)[2])
     t_cells = time.time() - t0
     print(json.dumps({"answer": answer, "p_corrupted": p_corr, "noise": level, "seconds_base": t_base,
                       "seconds_cells": t_cells, "cells": len(plan["cells"]), "values": values,

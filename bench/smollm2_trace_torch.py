@@ -17,6 +17,9 @@ import numpy as np
 import torch
 from transformers import LlamaForCausalLM
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from causal_trace_torch import rome_tracer  # noqa: E402
+
 SAMPLES = 10
 WINDOW = 10
 
@@ -36,30 +39,7 @@ def main(plan_file, attnlab_file):
     layers = model.model.layers
     n = len(layers)
 
-    def trace(restore, answer):
-        hs = []
-
-        def noise(_m, _i, out):
-            out = out.clone()
-            out[1:, b:e] += draws * level
-            return out
-
-        hs.append(model.model.embed_tokens.register_forward_hook(noise))
-        for pos, mod in restore:
-            def copy(_m, _i, out, pos=pos):
-                h = out[0] if isinstance(out, tuple) else out
-                h = h.clone()
-                h[1:, pos] = h[0, pos]
-                return (h,) + tuple(out[1:]) if isinstance(out, tuple) else h
-            hs.append(mod.register_forward_hook(copy))
-        try:
-            with torch.no_grad():
-                probs = torch.softmax(model(inp).logits[:, -1, :], dim=-1)
-        finally:
-            for h in hs:
-                h.remove()
-        ans = int(torch.argmax(probs[0])) if answer is None else answer
-        return ans, float(probs[0, ans]), float(probs[1:, ans].mean())
+    trace = rome_tracer(model, model.model.embed_tokens, inp, draws, level, b, e)
 
     t0 = time.time()
     answer, p_clean, p_corr = trace([], None)
