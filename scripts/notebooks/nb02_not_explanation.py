@@ -1,4 +1,4 @@
-from nbgen import code, md
+from nbgen import code, md, playground
 
 NAME = "02-attention-is-not-explanation"
 REQUIRES = ["brown-gpt"]
@@ -187,14 +187,4 @@ CELLS = [
 ]
 
 # The playground on this notebook's model, right after the cell that loads it.
-assert CELLS[1]["cell_type"] == "code" and "loadModel" in CELLS[1]["source"]
-CELLS[2:2] = [
-    md("""
-    **Playground.** Type your own prompt and pick a layer and head: the heatmap, the model's top
-    next tokens and the head-score grid follow as you type.
-    """),
-    code("""
-    import { explore } from "attnlab";
-    explore(model, { prompt: "<|endoftext|>The old man walked slowly to the church, and the old man sat down" })
-    """),
-]
+playground(CELLS, "model", "<|endoftext|>The old man walked slowly to the church, and the old man sat down")

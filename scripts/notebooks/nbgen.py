@@ -34,6 +34,21 @@ def code(text, tags=()):
     return {"cell_type": "code", "source": textwrap.dedent(text).strip("\n"), "tags": list(tags)}
 
 
+def playground(cells, model_var, prompt):
+    """Puts the playground on the notebook's model right after the cell that loads it (cell 1)."""
+    assert cells[1]["cell_type"] == "code" and "loadModel" in cells[1]["source"]
+    cells[2:2] = [
+        md("""
+        **Playground.** Type your own prompt and pick a layer and head: the heatmap, the model's top
+        next tokens and the head-score grid follow as you type.
+        """),
+        code(f"""
+        import {{ explore }} from "attnlab";
+        explore({model_var}, {{ prompt: {json.dumps(prompt)} }})
+        """),
+    ]
+
+
 def _lines(s):
     parts = s.split("\n")
     return [p + "\n" for p in parts[:-1]] + [parts[-1]] if s else []
