@@ -129,6 +129,16 @@ CELLS = [
     `<|endoftext|>` sink (notebook 1 is about it); the previous-token and induction heads are the
     ones that do not.
 
+    How does the previous-token head feed the induction head? Through the induction head's
+    **keys** (K-composition): its W_K reads the subspace the previous-token head's W_OV writes
+    into, so a key carries "the token before me". For head A writing into head B, Elhage et al.
+    (2021) measure it from the weights alone as
+
+    $$\\frac{\\lVert W_{QK}^B \\, W_{OV}^A \\rVert_F}{\\lVert W_{QK}^B \\rVert_F \\; \\lVert W_{OV}^A \\rVert_F}$$
+
+    against a baseline of random matrices. Over every pair of heads of a 30-layer model that is a
+    large grid; this notebook tests the circuit by ablation instead (section 5).
+
     ## 4. Heads that share keys and values
 
     SmolLM2 uses **grouped-query attention**: layer 17 has 9 query heads but only 3 key/value

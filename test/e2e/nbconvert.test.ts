@@ -75,7 +75,8 @@ for (const storeState of [true, false]) {
         const refs = nb.cells.flatMap((c: { outputs?: { data?: Record<string, { view: string; data?: { questions: unknown[] } }> }[] }) => (c.outputs ?? []).map((o) => o.data?.[FIGURE_MIME]).filter(Boolean));
         const figures = refs.filter((r: { view: string }) => r.view !== "quiz").length;
         const questions = refs.filter((r: { view: string }) => r.view === "quiz").reduce((n: number, r: { data?: { questions: unknown[] } }) => n + (r.data?.questions.length ?? 0), 0);
-        expect(figures).toBeGreaterThanOrEqual(5);
+        // 03 on SmolLM2: the playground, the head-score grid and two layers' heatmaps.
+        expect(figures).toBeGreaterThanOrEqual(4);
         expect(questions).toBeGreaterThanOrEqual(3);
         run(["--to", "html", "executed.ipynb"]);
         const html = fs.readFileSync(path.join(dir, "executed.html"), "utf8");

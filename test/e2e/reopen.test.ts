@@ -16,7 +16,7 @@ import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, enableWidgetSaveState, openNo
 
 const SKIP = process.env.ATTNLAB_E2E === "0";
 const NB = "05-causal-tracing.ipynb";
-const FIGURES = 2; // figure(trace), figure(narrow)
+const FIGURES = 3; // explore(model) (the playground), figure(trace), figure(narrow)
 
 interface Seen {
   figures: number;
@@ -114,7 +114,7 @@ for (const saveState of [false, true]) {
         for (const s of seen.sources) expect(["live", "saved"]).toContain(s);
         expect(seen.progress).toBe(`${questions} of ${questions} correct, ${questions} answered`);
       } else {
-        expect(seen.sources).toEqual(["static", "static", "static"]);
+        expect(seen.sources).toEqual(Array(FIGURES + 1).fill("static"));
       }
       await page.screenshot({ path: path.join(ARTIFACTS, `e2e-reopen-${tag}-kernel.png`), fullPage: true });
       await page.close();
@@ -139,12 +139,12 @@ for (const saveState of [false, true]) {
         expect(seen.figures).toBe(FIGURES + 1);
         expect(seen.questions).toBe(questions);
         if (saveState) {
-          expect(seen.sources).toEqual(["saved", "saved", "saved"]);
+          expect(seen.sources).toEqual(Array(FIGURES + 1).fill("saved"));
           expect(seen.progress).toBe(`${questions} of ${questions} correct, ${questions} answered`);
           // Drawn from the saved tensors: the restoration maps' cells are there to hover.
           expect(await page.locator(".attnlab-restoration rect.cell").count()).toBeGreaterThan(0);
         } else {
-          expect(seen.sources).toEqual(["static", "static", "static"]);
+          expect(seen.sources).toEqual(Array(FIGURES + 1).fill("static"));
         }
         await page.screenshot({ path: path.join(ARTIFACTS, `e2e-reopen-${tag}-nokernel.png`), fullPage: true });
       } finally {
