@@ -131,7 +131,7 @@ c.JupyterHub.concurrent_spawn_limit = CONCURRENT_SPAWNS
 # starting a server the machine cannot hold (an OOM-killed kernel loses a student's work; a
 # student who waits loses nothing). Default: the machine's memory, less 2 GiB for the system and
 # the hub, over the per-student memory limit, so that every running student may reach the limit
-# (with the SmolLM2 tutorials a student's server + kernel really does use ~2.3 GB; the 1 GiB the
+# (with the SmolLM2 tutorials a student's server + kernel really does use ~2.2 GB; the 1 GiB the
 # toy-model tutorials needed would let the machine run out). ATTNLAB_CLASSROOM_MAX_SERVERS
 # overrides (0: no limit).
 def _bytes(spec):
