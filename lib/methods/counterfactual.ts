@@ -5,6 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TransformerModel } from "../model/types";
+import { architecture } from "../model/architectures";
+import { HookState } from "../model/hooked";
 import { actName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
 import { baseRun, resolveHead, type HeadChoice } from "./attribution";
@@ -21,6 +23,75 @@ function rowHook(layer: number, head: number, rows: tf.Tensor2D, H: number, P: n
       m[head * P + P - 1] = 1;
       const B = rows.shape[0];
       return tf.where(tf.tensor(m, [1, H, P, 1], "bool"), tf.broadcastTo(rows.reshape([B, 1, 1, P]), act.shape), act);
+    },
+  };
+}
+
+/**
+ * The next-token distribution at the last position as a function of head `head`'s last-query row
+ * at `layer`: `probsOf(rows [B, P])` -> [B, vocab], differentiable in `rows`.
+ * Causal models: no earlier position sees the last query's attention, so their keys and values
+ * are computed once, and each call runs only the last position from `layer` on, against them
+ * (KV-cached, as generation does): on SmolLM2 (30 layers) a permutation costs one token through
+ * the upper layers instead of a whole forward pass. Other models: the whole forward with a hook.
+ */
+function lastRowOutput(model: TransformerModel, ids: number[], layer: number, head: number): { probsOf(rows: tf.Tensor2D): tf.Tensor2D; dispose(): void } {
+  const cfg = model.config;
+  const P = ids.length;
+  const H = cfg.nHeads;
+  const arch = architecture(cfg);
+  if (!arch.causal || P < 2) {
+    return {
+      probsOf: (rows) => {
+        const B = rows.shape[0];
+        const { logits } = model.runWithHooks(Array.from({ length: B }, () => ids), [rowHook(layer, head, rows, H, P)]);
+        return tf.softmax(logits.slice([0, P - 1, 0], [B, 1, -1]).reshape([B, -1])) as tf.Tensor2D;
+      },
+      dispose: () => {},
+    };
+  }
+  const names = new Set(arch.hookNames(cfg));
+  const none = new HookState(names);
+  const past: { K: tf.Tensor4D; V: tf.Tensor4D }[] = [];
+  // The first P − 1 positions through every block, keeping each block's keys and values.
+  tf.tidy(() => {
+    const n = P - 1;
+    const mask = new Float32Array(n * n);
+    for (let t = 0; t < n; t++) for (let k = t + 1; k < n; k++) mask[t * n + k] = -Infinity;
+    const ctx = { maskAdd: tf.tensor4d(mask, [1, 1, n, n]), onKV: (K: tf.Tensor4D, V: tf.Tensor4D) => past.push({ K: tf.keep(K.clone()), V: tf.keep(V.clone()) }) };
+    let x = arch.embed(model, tf.tensor2d([ids.slice(0, n)], [1, n], "int32"), null, none, 0);
+    for (let l = 0; l < cfg.nLayers; l++) x = arch.block(model, l, x, ctx, none);
+  });
+  const open = tf.zeros([1, 1, 1, P]) as tf.Tensor4D; // the last query may attend to every key
+  // The last position up to `layer` (unchanged by the row): [1, 1, d].
+  const xL = tf.tidy(() => {
+    let x = arch.embed(model, tf.tensor2d([[ids[P - 1]]], [1, 1], "int32"), null, none, P - 1);
+    for (let l = 0; l < layer; l++) x = arch.block(model, l, x, { maskAdd: open, pos0: P - 1, past: past[l] }, none);
+    return x;
+  });
+  const m = new Uint8Array(H);
+  m[head] = 1;
+  const which = tf.tensor(m, [1, H, 1, 1], "bool");
+  return {
+    probsOf: (rows) => tf.tidy(() => {
+      const B = rows.shape[0];
+      const hs = new HookState(names, [{
+        name: actName("pattern", layer),
+        fn: (act: tf.Tensor) => tf.where(which, tf.broadcastTo(rows.reshape([B, 1, 1, P]), act.shape), act), // act: [B, H, 1, P]
+      }]);
+      let x = tf.broadcastTo(xL, [B, 1, cfg.dModel]) as tf.Tensor3D;
+      for (let l = layer; l < cfg.nLayers; l++) {
+        const rep = (t: tf.Tensor4D) => tf.broadcastTo(t, [B, t.shape[1], t.shape[2], t.shape[3]]) as tf.Tensor4D;
+        x = arch.block(model, l, x, { maskAdd: open, pos0: P - 1, past: { K: rep(past[l].K), V: rep(past[l].V) } }, hs);
+      }
+      return tf.softmax(arch.unembed(model, x, hs).reshape([B, -1])) as tf.Tensor2D;
+    }),
+    dispose: () => {
+      for (const p of past) {
+        p.K.dispose();
+        p.V.dispose();
+      }
+      [open, xL, which].forEach((t) => t.dispose());
     },
   };
 }
@@ -63,14 +134,12 @@ export async function permutationTest(model: TransformerModel, input: string | n
   progress.plan(1 + Math.ceil(n / per), `${n} permutations in batches of ${per}`);
   const tv = new Float32Array(n).fill(NaN);
   const js = new Float32Array(n).fill(NaN);
+  const runner = lastRowOutput(model, ids, layer, head);
+  try {
   for (let s = 0; s < n; s += per) {
     if (progress.aborted) break;
     const chunk = perms.slice(s, s + per);
-    const out = tf.tidy(() => {
-      const rows = tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])));
-      const { logits } = model.runWithHooks(chunk.map(() => ids), [rowHook(layer, head, rows, H, P)]);
-      return tf.softmax(logits.slice([0, P - 1, 0], [chunk.length, 1, -1]).reshape([chunk.length, -1])).dataSync() as Float32Array;
-    });
+    const out = tf.tidy(() => runner.probsOf(tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])))).dataSync() as Float32Array);
     chunk.forEach((_, r) => {
       const q = out.subarray(r * V, (r + 1) * V);
       tv[s + r] = tvd(q, probs);
@@ -78,6 +147,9 @@ export async function permutationTest(model: TransformerModel, input: string | n
     });
     progress.tick(chunk.length);
     await yieldToEventLoop();
+  }
+  } finally {
+    runner.dispose();
   }
   return {
     kind: "attention-permutation", tokens, attention, maxAttention: Math.max(...attention), tvd: tv, jsd: js,
@@ -123,22 +195,18 @@ export async function adversarialAttention(
   const P = ids.length;
   if (P < 2) throw new Error(`${fn}: need at least 2 tokens`);
   const { probs, attention } = baseRun(model, ids, layer, head);
-  const H = model.config.nHeads;
   const rng = new Rng(seed);
   const init = Array.from({ length: k }, () => Array.from(attention, (a) => Math.log(a + 1e-6) + rng.normal()));
   const theta = tf.variable(tf.tensor2d(init), true);
   const alpha = tf.tensor1d(attention);
   const yhat = tf.tensor1d(probs);
-  const rows = Array.from({ length: k }, () => ids);
   const kl = (p: tf.Tensor, q: tf.Tensor) => p.mul(p.add(1e-10).log().sub(q.add(1e-10).log())).sum(-1);
   const jsdT = (p: tf.Tensor, q: tf.Tensor) => {
     const m = p.add(q).div(2);
     return kl(p, m).add(kl(q, m)).div(2);
   };
-  const outputOf = (cand: tf.Tensor2D) => {
-    const { logits } = model.runWithHooks(rows, [rowHook(layer, head, cand, H, P)]);
-    return tf.softmax(logits.slice([0, P - 1, 0], [k, 1, -1]).reshape([k, -1]));
-  };
+  const runner = lastRowOutput(model, ids, layer, head);
+  const outputOf = (cand: tf.Tensor2D) => runner.probsOf(cand);
   const opt = tf.train.adam(lr);
   const signal = effectiveSignal(opts);
   try {
@@ -174,6 +242,7 @@ export async function adversarialAttention(
       settings: { layer, head, k, lambda, epsilon, steps, learningRate: lr, seed },
     };
   } finally {
+    runner.dispose();
     theta.dispose();
     alpha.dispose();
     yhat.dispose();

@@ -3,6 +3,9 @@ import { actName } from "../../../lib/hooks/names";
 import { attributions, kendallTauB } from "../../../lib/methods/attribution";
 import { adversarialAttention, permutationStudy, permutationTest } from "../../../lib/methods/counterfactual";
 import { jsd, tvd } from "../../../lib/methods/metrics";
+import { Rng } from "../../../lib/methods/rng";
+import { createModel } from "../../../lib/model";
+import type { TransformerModel } from "../../../lib/model/types";
 import { inductionModel, initBackend, randomGpt2 } from "./helpers";
 
 beforeAll(initBackend);
@@ -93,4 +96,47 @@ test("permutation test: a sharp induction head's permutations change the output,
   expect(study.medianTvd.length).toBe(2);
   expect(study.medianTvd[1]).toBeCloseTo(second.medianTvd, 6);
   expect(study.maxAttention[1]).toBeCloseTo(second.maxAttention, 6);
+});
+
+describe("counterfactual attention: the KV-cached last-row path equals the whole forward with a hook", () => {
+  // Whole forward with head `head`'s last-query row of layer `layer` replaced: [B, vocab].
+  const full = (model: TransformerModel, ids: number[], layer: number, head: number, rows: number[][]) => tf.tidy(() => {
+    const P = ids.length;
+    const H = model.config.nHeads;
+    const { logits } = model.runWithHooks(rows.map(() => ids), [{
+      name: actName("pattern", layer),
+      fn: (act: tf.Tensor) => {
+        const m = new Uint8Array(H * P);
+        m[head * P + P - 1] = 1;
+        return tf.where(tf.tensor(m, [1, H, P, 1], "bool"), tf.broadcastTo(tf.tensor2d(rows).reshape([rows.length, 1, 1, P]), act.shape), act);
+      },
+    }]);
+    return tf.softmax(logits.slice([0, P - 1, 0], [rows.length, 1, -1]).reshape([rows.length, -1])).arraySync() as number[][];
+  });
+  const models: [string, () => TransformerModel][] = [
+    ["GPT-2", () => randomGpt2(23)],
+    ["Llama (GQA, rotary)", () => createModel({ arch: "llama", nLayers: 4, dModel: 32, nHeads: 4, nKVHeads: 2, dMlp: 48, dVocab: 100, nCtx: 32, rotaryBase: 50 }, { seed: 21, initStd: 0.3 })],
+  ];
+  test.each(models)("permutationTest and adversarialAttention on %s", async (_, make) => {
+    const model = make();
+    const ids = [4, 19, 33, 2, 41, 7, 28, 11];
+    const P = ids.length;
+    try {
+      for (const layer of [0, 2]) {
+        const r = await permutationTest(model, ids, { layer, head: 1, permutations: 6, seed: 3 });
+        const rng = new Rng(3);
+        const perms = Array.from({ length: 6 }, () => rng.permutation(P));
+        const ref = full(model, ids, layer, 1, perms.map((p) => p.map((i) => r.attention[i])));
+        const clean = full(model, ids, layer, 1, [Array.from(r.attention)])[0];
+        ref.forEach((q, i) => expect(Math.abs(r.tvd[i] - tvd(q, clean))).toBeLessThan(1e-5));
+        expect(Math.max(...r.tvd)).toBeGreaterThan(1e-3); // the permutations do change the output
+      }
+      const adv = await adversarialAttention(model, ids, { layer: 1, head: 3, k: 2, steps: 5, seed: 1 });
+      const rows = [0, 1].map((i) => Array.from(adv.candidates.subarray(i * P, (i + 1) * P)));
+      const clean = full(model, ids, 1, 3, [Array.from(adv.attention)])[0];
+      full(model, ids, 1, 3, rows).forEach((q, i) => expect(Math.abs(adv.outputTvd[i] - tvd(q, clean))).toBeLessThan(1e-5));
+    } finally {
+      model.dispose();
+    }
+  });
 });
