@@ -56,7 +56,8 @@ export function probeData(r: Result, title?: string): object {
   const probe = st.probe === "mlp" ? `MLP probe (${st.hidden} hidden)` : `${st.probe ?? "linear"} probe`;
   const counts = r.counts ? `, ${r.counts.train} train / ${r.counts.test} test words` : "";
   return {
-    layers: Array.from({ length: L }, (_, l) => l),
+    // A run over a subset of layers names its columns (probe's `layers` option).
+    layers: Array.isArray(r.layers) && r.layers.length === L ? r.layers : Array.from({ length: L }, (_, l) => l),
     properties,
     majority: Number.isFinite(r.majorityBaseline) ? r.majorityBaseline : undefined,
     title: title ?? `Probe accuracy by layer (${(r.labels ?? []).length} labels)`,

@@ -15,7 +15,7 @@ export interface WordAlignment {
  * offsets. Throws, naming the word, when a word gets no token (e.g. it was empty or the
  * tokenizer dropped it), because then its label cannot be placed.
  */
-export function alignWords(model: TransformerModel, words: string[], fn: string): WordAlignment {
+export function alignWords(model: TransformerModel, words: string[], fn: string, opts: { prependBos?: boolean } = {}): WordAlignment {
   if (!model.tokenizer) throw new Error(`${fn}: word-level labels need a model with a tokenizer`);
   if (!Array.isArray(words) || words.length === 0) throw new Error(`${fn}: words must be a non-empty array of strings`);
   const spans: [number, number][] = [];
@@ -26,7 +26,8 @@ export function alignWords(model: TransformerModel, words: string[], fn: string)
     spans.push([text.length, text.length + w.length]);
     text += w;
   });
-  const enc = model.tokenizer.encode(text);
+  // A prepended BOS has empty offsets, so it belongs to no word.
+  const enc = model.tokenizer.encode(text, opts.prependBos ? { prependBos: true } : undefined);
   const wordTokens = spans.map(([s, e], wi) => {
     const toks: number[] = [];
     enc.offsets.forEach(([a, b], ti) => {

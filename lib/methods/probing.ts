@@ -6,6 +6,10 @@
  * control labels (each word type — lower-cased — gets a fixed label drawn from the empirical
  * label distribution of the training words). Selectivity = task accuracy − control accuracy.
  * Test accuracy comes with a 95% Wilson score interval.
+ *
+ * Activations come from one cached forward pass per batch of sentences (right-padded rows; a
+ * padded position changes no real token's activations: causal models never look ahead, and
+ * encoders mask padding out of attention), keeping only the hooks of the probed layers.
  */
 import type { TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
@@ -27,12 +31,24 @@ export interface ProbingOptions extends RunOptions, ProbeTrainOptions {
   /** Fractions of sentences for train / validation (the rest is test). */
   split?: [number, number];
   control?: boolean;
+  /**
+   * Layers to probe (default all). For "resid_pre", layer l is the residual stream after l
+   * blocks: 0 = the embeddings and nLayers = the final stream (blocks.{nLayers-1}.hook_resid_post),
+   * as in TransformerLens' accumulated_resid.
+   */
+  layers?: number[];
+  /** Put the tokenizer's BOS first in every sentence (a model trained on documents that start with one). */
+  prependBos?: boolean;
+  /** Sentences per forward pass (default 32). */
+  batchSize?: number;
 }
 
 export interface ProbingResult {
   kind: "probe-results";
   sites: ProbeSite[];
   labels: string[];
+  /** The probed layers (the columns of the grids). */
+  layers: number[];
   /** [site, layer] grids. */
   accuracy: Float32Array;
   ciLow: Float32Array;
@@ -64,7 +80,14 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
     if (!ex || !Array.isArray(ex.words) || !Array.isArray(ex.labels)) throw new Error(`${fn}: example ${i} must have words and labels arrays`);
     if (ex.words.length !== ex.labels.length) throw new Error(`${fn}: example ${i} has ${ex.words.length} words but ${ex.labels.length} labels; labels must align one per word`);
   });
-  const aligned = examples.map((ex, i) => alignWords(model, ex.words, `${fn} (example ${i})`));
+  const L = model.config.nLayers;
+  const layers = opts.layers ?? Array.from({ length: L }, (_, l) => l);
+  const top = sites.every((s) => s === "resid_pre") ? L : L - 1;
+  if (!Array.isArray(layers) || layers.length === 0 || layers.some((l) => !Number.isInteger(l) || l < 0 || l > top) || new Set(layers).size !== layers.length)
+    throw new Error(`${fn}: layers must be distinct integers in 0..${top}${top === L ? " (resid_pre: nLayers is the final residual stream)" : ""}; got ${JSON.stringify(opts.layers)}`);
+  const batchSize = opts.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`${fn}: batchSize must be a positive integer; got ${JSON.stringify(opts.batchSize)}`);
+  const aligned = examples.map((ex, i) => alignWords(model, ex.words, `${fn} (example ${i})`, { prependBos: opts.prependBos }));
   aligned.forEach((a, i) => {
     if (a.ids.length > model.config.nCtx) throw new Error(`${fn}: example ${i} has ${a.ids.length} tokens, more than the model's context ${model.config.nCtx}`);
   });
@@ -97,15 +120,16 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
   const majority = counts.indexOf(Math.max(...counts));
   const majorityBaseline = y[2].filter((l) => l === majority).length / y[2].length;
 
-  const L = model.config.nLayers;
   const d = model.config.dModel;
-  const pairs: [ProbeSite, number][] = sites.flatMap((s) => Array.from({ length: L }, (_, l) => [s, l] as [ProbeSite, number]));
+  const pairs: [ProbeSite, number][] = sites.flatMap((s) => layers.map((l) => [s, l] as [ProbeSite, number]));
+  const hook = (s: ProbeSite, l: number) => (s === "resid_pre" && l === L ? actName("resid_post", L - 1) : actName(s, l));
   const nWords = y[0].length + y[1].length + y[2].length;
   const perPair = nWords * d * 4;
   const pairsPerPass = Math.max(1, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET) / perPair));
   const control = opts.control ?? true;
   const progress = new WorkProgress(pairs.length, opts, "probe");
-  progress.plan(Math.ceil(pairs.length / pairsPerPass) * examples.length, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences`);
+  const nBatches = Math.ceil(examples.length / batchSize);
+  progress.plan(Math.ceil(pairs.length / pairsPerPass) * nBatches, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences, ${batchSize} per forward`);
   const n = pairs.length;
   const accuracy = new Float32Array(n).fill(NaN);
   const ciLow = new Float32Array(n).fill(NaN);
@@ -114,23 +138,27 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
   const epochs = new Int32Array(n);
   for (let g = 0; g < n && !progress.aborted; g += pairsPerPass) {
     const group = pairs.slice(g, g + pairsPerPass);
-    const names = [...new Set(group.map(([s, l]) => actName(s, l)))] as HookName[];
+    const names = [...new Set(group.map(([s, l]) => hook(s, l)))] as HookName[];
     const feats = group.map(() => [new Float32Array(y[0].length * d), new Float32Array(y[1].length * d), new Float32Array(y[2].length * d)]);
     const fill = [0, 0, 0];
-    for (let i = 0; i < examples.length; i++) {
-      const { logits, cache } = model.runWithCache([aligned[i].ids], { names });
+    for (let b0 = 0; b0 < examples.length; b0 += batchSize) {
+      const rows = aligned.slice(b0, b0 + batchSize);
+      const P = Math.max(...rows.map((a) => a.ids.length));
+      const { logits, cache } = model.runWithCache(rows.map((a) => a.ids), { names });
       logits.dispose();
-      const k = part[i];
-      group.forEach(([s, l], gi) => {
-        const act = cache.get(actName(s, l)).dataSync() as Float32Array; // [1, n, d]
-        aligned[i].wordTokens.forEach((toks, w) => {
-          const use = subword === "first" ? [toks[0]] : subword === "last" ? [toks[toks.length - 1]] : toks;
-          const off = (fill[k] + w) * d;
-          for (const t of use) for (let j = 0; j < d; j++) feats[gi][k][off + j] += act[t * d + j] / use.length;
-        });
-      });
-      fill[k] += aligned[i].wordTokens.length;
+      const acts = group.map(([s, l]) => cache.get(hook(s, l)).dataSync() as Float32Array); // [rows, P, d] each
       cache.dispose();
+      rows.forEach((a, r) => {
+        const k = part[b0 + r];
+        acts.forEach((act, gi) => {
+          a.wordTokens.forEach((toks, w) => {
+            const use = subword === "first" ? [toks[0]] : subword === "last" ? [toks[toks.length - 1]] : toks;
+            const off = (fill[k] + w) * d;
+            for (const t of use) for (let j = 0; j < d; j++) feats[gi][k][off + j] += act[(r * P + t) * d + j] / use.length;
+          });
+        });
+        fill[k] += a.wordTokens.length;
+      });
     }
     for (let gi = 0; gi < group.length; gi++) {
       if (progress.aborted) break;
@@ -153,7 +181,7 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
   }
   return {
     kind: "probe-results", sites, labels: labelSet, accuracy, ciLow, ciHigh, controlAccuracy,
-    selectivity: accuracy.map((a, i) => a - controlAccuracy[i]), epochs, shape: [sites.length, L], majorityBaseline,
+    layers, selectivity: accuracy.map((a, i) => a - controlAccuracy[i]), epochs, shape: [sites.length, layers.length], majorityBaseline,
     counts: { train: y[0].length, val: y[1].length, test: y[2].length, sentences: [nTr, nVa, nTe] },
     partial: progress.done < n,
     settings: {

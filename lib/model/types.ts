@@ -83,7 +83,8 @@ export interface Encoding {
 export interface Tokenizer {
   readonly kind: "bpe" | "wordpiece";
   readonly vocabSize: number;
-  encode(text: string, opts?: { addSpecialTokens?: boolean }): Encoding;
+  /** prependBos: put the BOS token first (TransformerLens `prepend_bos`); its offsets are [0, 0]. */
+  encode(text: string, opts?: { addSpecialTokens?: boolean; prependBos?: boolean }): Encoding;
   decode(ids: number[]): string;
   idToToken(id: number): string | undefined;
   tokenToId(token: string): number | undefined;

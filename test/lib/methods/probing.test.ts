@@ -2,6 +2,7 @@ import { createModel } from "../../../lib/model";
 import { probe, type ProbeExample } from "../../../lib/methods/probing";
 import { wilsonInterval } from "../../../lib/methods/probe_train";
 import { Rng } from "../../../lib/methods/rng";
+import { alignWords } from "../../../lib/methods/align";
 import { initBackend, tinyTokenizer } from "./helpers";
 
 beforeAll(initBackend);
@@ -58,6 +59,38 @@ describe("probing", () => {
     expect(r.settings.probe).toBe("mlp");
     expect(Number.isNaN(r.controlAccuracy[0])).toBe(true);
     expect(r.accuracy[0]).toBeGreaterThan(0.5);
+  });
+
+  test("batched forward passes give the single-sentence features (right padding), layers picks columns", async () => {
+    // Sentences of 3 to 8 words, so most rows of a batch are padded.
+    const rng = new Rng(7);
+    const ex = sentences(30, 5).map((e) => {
+      const n = 3 + rng.int(6);
+      return { words: e.words.concat(e.words).slice(0, n), labels: e.labels.concat(e.labels).slice(0, n) };
+    });
+    const o = { sites: ["resid_pre" as const], subword: "mean" as const, seed: 1, maxEpochs: 60 };
+    const one = await probe(model, ex, { ...o, batchSize: 1 });
+    const many = await probe(model, ex, { ...o, batchSize: 8 });
+    expect(Array.from(many.accuracy)).toEqual(Array.from(one.accuracy));
+    expect(Array.from(many.controlAccuracy)).toEqual(Array.from(one.controlAccuracy));
+    expect(one.layers).toEqual([0, 1]);
+    // resid_pre 2 (= nLayers) is the final stream, blocks.1.hook_resid_post.
+    const sub = await probe(model, ex, { ...o, layers: [2, 0] });
+    const post = await probe(model, ex, { ...o, sites: ["resid_post"], layers: [1] });
+    expect(sub.shape).toEqual([1, 2]);
+    expect(sub.layers).toEqual([2, 0]);
+    expect(sub.accuracy[1]).toBe(one.accuracy[0]);
+    expect(sub.accuracy[0]).toBe(post.accuracy[0]);
+    await expect(probe(model, ex, { ...o, sites: ["resid_post"], layers: [2] })).rejects.toThrow(/layers must be distinct integers in 0..1/);
+    await expect(probe(model, ex, { ...o, layers: [0, 0] })).rejects.toThrow(/layers must be distinct/);
+    await expect(probe(model, ex, { ...o, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
+  });
+
+  test("alignWords with prependBos: the BOS belongs to no word", () => {
+    const plain = alignWords(model, ["the", "red", "dog"], "t");
+    const bos = alignWords(model, ["the", "red", "dog"], "t", { prependBos: true });
+    expect(bos.ids).toEqual([model.tokenizer!.specialIds.bos, ...plain.ids]);
+    expect(bos.wordTokens).toEqual(plain.wordTokens.map((ts) => ts.map((t) => t + 1)));
   });
 
   test("errors: misaligned labels, too few examples, bad site", async () => {
