@@ -160,6 +160,21 @@ export function assertReady(where: string): void {
   }
 }
 
+/**
+ * Makes the backend hold `t`'s values itself, so the JavaScript array it was made from can be
+ * collected. Model loaders call it on every weight they make (one file-sized host copy beside the
+ * backend's would otherwise set the peak memory). tfjs-node keeps the array given to
+ * `tf.tensor(values)` and copies it into TensorFlow only when an op first reads the tensor (a
+ * weight first used in the first forward pass keeps its host copy until then): here that copy is
+ * made at once, through the backend's own upload step. wasm copies into its heap at creation and
+ * cpu computes on the array itself, so for them this does nothing.
+ */
+export function uploadToBackend(t: tf.Tensor): void {
+  if (tf.getBackend() !== "tensorflow" || t.isDisposed) return;
+  const b = tf.backend() as unknown as { getInputTensorIds?: (ts: tf.Tensor[]) => unknown };
+  if (typeof b.getInputTensorIds === "function") b.getInputTensorIds([t]);
+}
+
 /** Directory of the wasm binaries (for diagnostics). */
 export function wasmDir(): string {
   return path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));

@@ -9,7 +9,7 @@ import * as path from "path";
 import { ready } from "./backend";
 import { modelFromHF } from "./model/hf";
 import type { TransformerModel } from "./model/types";
-import { readSafetensors } from "./io/safetensors";
+import { openSafetensors } from "./io/safetensors";
 import { checkModelName, HubOptions, hubCacheFolder, hubFile, resolveHubOptions } from "./io/hub";
 import { findBundledModel } from "./io/bundled";
 import { loadTokenizer, AnyTokenizer } from "./tokenizers/load";
@@ -115,7 +115,8 @@ export async function loadPretrained(pathOrName: string, opts: PretrainedOptions
       throw new Error(`loadPretrained: tokenizer in ${dir}: ${(e as Error).message}`);
     }
   }
-  const { tensors } = readSafetensors(weightsFile);
+  // Read tensor by tensor as the model takes them (not the whole file into memory first).
+  const { tensors } = openSafetensors(weightsFile);
   await ready();
   try {
     const named = source === "hub" || source === "bundled" ? { ...(config as object), _name_or_path: pathOrName } : config;

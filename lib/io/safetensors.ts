@@ -141,33 +141,83 @@ export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): Safete
   return { tensors, metadata };
 }
 
-/** Reads a safetensors file, checking the header before the data is read. */
-export function readSafetensors(file: string): SafetensorsFile {
-  if (!fs.existsSync(file)) throw new Error(`safetensors ${file}: no such file`);
+/** The header of a file on disk, checked against the file's size before any data is read. */
+function openHeader(file: string, fd: number): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+  const size = fs.fstatSync(fd).size;
+  const head = new Uint8Array(8);
+  if (size < 8 || fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error(`safetensors ${file}: truncated file (${size} bytes; the 8-byte header length is missing)`);
+  const n = readU64(head, file);
+  if (8 + n > size) throw new Error(`safetensors ${file}: header length ${n} goes beyond the end of the file (${size} bytes): truncated or not a safetensors file`);
+  const json = Buffer.alloc(n);
+  fs.readSync(fd, json, 0, n, 8);
+  const { entries, metadata } = parseHeader(json.toString("utf8"), size - 8 - n, file);
+  return { entries, metadata, dataStart: 8 + n };
+}
+
+/**
+ * Reads one tensor's bytes into a buffer of its own. An F32 tensor is read straight into the
+ * Float32Array it comes back as; other dtypes are widened from a temporary byte buffer.
+ */
+function readEntry(fd: number, e: Entry, dataStart: number, file: string): SafeTensor {
+  const len = e.end - e.begin;
+  const out = e.dtype === "F32" ? new Float32Array(len / 4) : null;
+  const bytes = out ? new Uint8Array(out.buffer) : new Uint8Array(len);
+  let got = 0;
+  while (got < len) {
+    const r = fs.readSync(fd, bytes, got, Math.min(len - got, 1 << 30), dataStart + e.begin + got);
+    if (r <= 0) throw new Error(`safetensors ${file}: file ended while reading tensor "${e.name}" (the file changed after it was opened?)`);
+    got += r;
+  }
+  if (out) return { dtype: e.dtype, shape: e.shape, data: out };
+  return decode({ ...e, begin: 0, end: len }, bytes, file);
+}
+
+function withFile<T>(file: string, f: (fd: number) => T): T {
   const fd = fs.openSync(file, "r");
   try {
-    const size = fs.fstatSync(fd).size;
-    const head = new Uint8Array(8);
-    if (size < 8 || fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error(`safetensors ${file}: truncated file (${size} bytes; the 8-byte header length is missing)`);
-    const n = readU64(head, file);
-    if (8 + n > size) throw new Error(`safetensors ${file}: header length ${n} goes beyond the end of the file (${size} bytes): truncated or not a safetensors file`);
-    const json = Buffer.alloc(n);
-    fs.readSync(fd, json, 0, n, 8);
-    const dataBytes = size - 8 - n;
-    const { entries, metadata } = parseHeader(json.toString("utf8"), dataBytes, file);
-    const data = new Uint8Array(dataBytes); // fresh buffer: offset 0, so aligned tensors are views
-    let got = 0;
-    while (got < dataBytes) {
-      const r = fs.readSync(fd, data, got, Math.min(dataBytes - got, 1 << 30), 8 + n + got);
-      if (r <= 0) throw new Error(`safetensors ${file}: file ended while reading the data`);
-      got += r;
-    }
-    const tensors = new Map<string, SafeTensor>();
-    for (const e of entries) tensors.set(e.name, decode(e, data, file));
-    return { tensors, metadata };
+    return f(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Reads a safetensors file, checking the header before the data is read. Each tensor gets a buffer
+ * of its own (no view into a file-sized buffer), so dropping a tensor frees its memory.
+ */
+export function readSafetensors(file: string): SafetensorsFile {
+  if (!fs.existsSync(file)) throw new Error(`safetensors ${file}: no such file`);
+  return withFile(file, (fd) => {
+    const { entries, metadata, dataStart } = openHeader(file, fd);
+    const tensors = new Map<string, SafeTensor>();
+    for (const e of entries) tensors.set(e.name, readEntry(fd, e, dataStart, file));
+    return { tensors, metadata };
+  });
+}
+
+/**
+ * Opens a safetensors file for a loader that uses each tensor once: the header is read and
+ * checked now, and each tensor's `data` is read from the file when it is accessed, into a fresh
+ * buffer, every time it is accessed (nothing is cached). So a model loader holds one tensor on the
+ * host at a time instead of the whole file (lib/model/hf.ts hands each to the backend at once);
+ * a caller that edits `data` must keep the array it got (or use readSafetensors).
+ */
+export function openSafetensors(file: string): SafetensorsFile {
+  if (!fs.existsSync(file)) throw new Error(`safetensors ${file}: no such file`);
+  const { entries, metadata, dataStart } = withFile(file, (fd) => openHeader(file, fd));
+  const tensors = new Map<string, SafeTensor>();
+  for (const e of entries) {
+    const t = { dtype: e.dtype, shape: e.shape } as SafeTensor;
+    Object.defineProperty(t, "data", {
+      enumerable: true,
+      get: () => {
+        if (!fs.existsSync(file)) throw new Error(`safetensors ${file}: the file was removed after it was opened (reading tensor "${e.name}")`);
+        return withFile(file, (fd) => readEntry(fd, e, dataStart, file)).data;
+      },
+    });
+    tensors.set(e.name, t);
+  }
+  return { tensors, metadata };
 }
 
 export type WriteDtype = "F32" | "F16" | "BF16" | "I32" | "I64";

@@ -8,7 +8,7 @@
  *   BERT Linear weights are stored [out, in]; the MLM decoder is usually tied to the word embeddings.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assertReady } from "../backend";
+import { assertReady, uploadToBackend } from "../backend";
 import { resolveConfig, type ModelSpec } from "./config";
 import { llamaSpecFromHF, llamaWeights } from "./llama_load";
 import { HookedTransformer, type WeightsInit } from "./model";
@@ -119,6 +119,8 @@ class TensorSource {
   constructor(
     private readonly tensors: Map<string, HFTensor>,
     private readonly prefix: string,
+    /** Tensors whose data held NaN or infinities, as "name (k of n values)" (shared by a load's sources). */
+    readonly nonFinite: string[] = [],
   ) {}
 
   has(name: string): boolean {
@@ -139,30 +141,46 @@ class TensorSource {
       throw new Error(`modelFromHF: missing tensor "${this.prefix + name}" (expected shape [${shape.join(", ")}])`);
     }
     const t = this.tensors.get(key)!;
-    if (!FLOAT_DTYPES.includes(t.dtype) || !(t.data instanceof Float32Array)) {
+    // Read `data` once: from openSafetensors it is read from the file on each access.
+    const data = FLOAT_DTYPES.includes(t.dtype) ? t.data : null;
+    if (!(data instanceof Float32Array)) {
       throw new Error(`modelFromHF: tensor "${key}" has dtype ${t.dtype}; expected a floating-point tensor (F32/F16/BF16)`);
     }
     if (!Array.isArray(t.shape) || t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
       throw new Error(`modelFromHF: tensor "${key}" has shape [${t.shape.join(", ")}]; expected [${shape.join(", ")}]`);
     }
-    if (t.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new Error(`modelFromHF: tensor "${key}" has ${t.data.length} values; its shape [${shape.join(", ")}] needs ${shape.reduce((a, b) => a * b, 1)}`);
+    if (data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`modelFromHF: tensor "${key}" has ${data.length} values; its shape [${shape.join(", ")}] needs ${shape.reduce((a, b) => a * b, 1)}`);
+    }
+    if (!this.used.has(key)) {
+      const n = countNonFinite(data);
+      if (n > 0) this.nonFinite.push(`${key} (${n} of ${data.length} values)`);
     }
     this.used.add(key);
-    return t.data;
+    return data;
   }
+}
+
+function countNonFinite(data: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) n++;
+  return n;
 }
 
 function detectPrefix(tensors: Map<string, HFTensor>, prefix: string, probe: string): string {
   return tensors.has(prefix + probe) ? prefix : "";
 }
 
-/** Builds tensors while remembering them, so a failure part-way can free everything. */
+/**
+ * Builds tensors while remembering them, so a failure part-way can free everything. Each one is
+ * handed to the backend as it is made (uploadToBackend), so its host array can be collected then.
+ */
 class Builder {
   readonly made: tf.Tensor[] = [];
   t<T extends tf.Tensor>(f: () => T): T {
     const x = tf.tidy(f);
     this.made.push(x);
+    uploadToBackend(x);
     return x;
   }
   disposeAll(): void {
@@ -251,9 +269,9 @@ function bertWeights(cfg: ModelConfig, src: TensorSource, B: Builder): WeightsIn
 }
 
 /** The MLM head lives outside the `bert.` prefix, under `cls.predictions.`. */
-function bertHead(cfg: ModelConfig, all: Map<string, HFTensor>, w: WeightsInit, B: Builder): void {
+function bertHead(cfg: ModelConfig, all: Map<string, HFTensor>, w: WeightsInit, B: Builder, nonFinite: string[]): void {
   const { dModel: d, dVocab: v } = cfg;
-  const head = new TensorSource(all, "cls.predictions.");
+  const head = new TensorSource(all, "cls.predictions.", nonFinite);
   w.mlm_W = B.t(() => tf.transpose(tf.tensor2d(head.get("transform.dense.weight", [d, d]), [d, d])) as tf.Tensor2D);
   w.mlm_b = B.t(() => tf.tensor1d(head.get("transform.dense.bias", [d])));
   w.mlm_ln_w = B.t(() => tf.tensor1d(head.get("transform.LayerNorm.weight", [d])));
@@ -269,7 +287,11 @@ function bertHead(cfg: ModelConfig, all: Map<string, HFTensor>, w: WeightsInit, 
  * HF config.json + parameter tensors -> a model. Throws (freeing anything already built) on a
  * missing tensor, a wrong shape, a non-float dtype, or weights of layers past the config's count;
  * warns on non-finite weights. Other tensors the model does not use (attention bias buffers,
- * BERT's pooler, NSP head, a tied lm_head copy) are ignored.
+ * BERT's pooler, NSP head, a tied lm_head copy) are ignored, and never read.
+ *
+ * Memory: each tensor's data is read once (from openSafetensors: from the file, just then) and
+ * the weight made from it is handed to the backend at once, so the host holds about one tensor
+ * at a time beside the backend's copy, not the whole checkpoint.
  */
 export function modelFromHF(configJson: unknown, tensors: Map<string, HFTensor>, tokenizer?: Tokenizer): HookedTransformer {
   assertReady("modelFromHF");
@@ -280,31 +302,32 @@ export function modelFromHF(configJson: unknown, tensors: Map<string, HFTensor>,
     throw new Error(`modelFromHF: tokenizer vocabSize ${tokenizer.vocabSize} exceeds the model's vocab_size ${cfg.dVocab}`);
   }
   const B = new Builder();
+  const nonFinite: string[] = [];
   try {
     let w: WeightsInit;
     let finalCfg = cfg;
     if (cfg.arch === "llama") {
-      const src = new TensorSource(tensors, "");
+      const src = new TensorSource(tensors, "", nonFinite);
       w = llamaWeights(cfg, (name, shape) => src.get(name, shape));
     } else if (cfg.arch === "gpt2") {
-      const src = new TensorSource(tensors, detectPrefix(tensors, "transformer.", "wte.weight"));
+      const src = new TensorSource(tensors, detectPrefix(tensors, "transformer.", "wte.weight"), nonFinite);
       w = gpt2Weights(cfg, src, B);
       if (!cfg.tiedUnembed) {
         const { dModel: d, dVocab: v } = cfg;
-        const lm = new TensorSource(tensors, "");
+        const lm = new TensorSource(tensors, "", nonFinite);
         w.W_U = B.t(() => tf.transpose(tf.tensor2d(lm.get("lm_head.weight", [v, d]), [v, d])) as tf.Tensor2D);
       }
     } else {
-      const src = new TensorSource(tensors, detectPrefix(tensors, "bert.", "embeddings.word_embeddings.weight"));
+      const src = new TensorSource(tensors, detectPrefix(tensors, "bert.", "embeddings.word_embeddings.weight"), nonFinite);
       w = bertWeights(cfg, src, B);
       // Without `architectures`, the presence of the MLM head's tensors decides.
       const hasHead = tensors.has("cls.predictions.transform.dense.weight");
       const mlm = Array.isArray(archs) && archs.length > 0 ? cfg.mlmHead! : hasHead;
-      if (mlm) bertHead(cfg, tensors, w, B);
+      if (mlm) bertHead(cfg, tensors, w, B, nonFinite);
       finalCfg = { ...cfg, mlmHead: mlm };
     }
     checkLayerTensors(tensors, finalCfg.nLayers);
-    warnNonFinite(tensors);
+    warnNonFinite(nonFinite);
     return new HookedTransformer(finalCfg, w, tokenizer);
   } catch (err) {
     B.disposeAll();
@@ -327,14 +350,7 @@ function checkLayerTensors(tensors: Map<string, HFTensor>, nLayers: number): voi
   throw new Error(`modelFromHF: the checkpoint has weights for layers the config does not have (${nLayers} layers): ${shown}; the config's layer count (n_layer / num_hidden_layers) must match the checkpoint`);
 }
 
-/** Weights full of NaN or infinities load but compute nothing useful: say which. */
-function warnNonFinite(tensors: Map<string, HFTensor>): void {
-  const bad: string[] = [];
-  for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array)) continue;
-    let n = 0;
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) n++;
-    if (n > 0) bad.push(`${name} (${n} of ${t.data.length} values)`);
-  }
+/** Weights full of NaN or infinities load but compute nothing useful: say which (of those the model uses). */
+function warnNonFinite(bad: string[]): void {
   if (bad.length > 0) console.warn(`modelFromHF: non-finite weights (NaN or infinity) in ${bad.length} tensor(s): ${bad.slice(0, 5).join(", ")}${bad.length > 5 ? ", ..." : ""}`);
 }

@@ -7,6 +7,7 @@
  *   nn.Linear weights are [out, in]; attnlab multiplies x @ W with W [in, out].
  */
 import * as tf from "@tensorflow/tfjs";
+import { uploadToBackend } from "../backend";
 import type { GgufFile, GgufValue } from "../io/gguf";
 import { resolveConfig, type ModelSpec } from "./config";
 import { HookedTransformer, type WeightsInit } from "./model";
@@ -55,9 +56,12 @@ export function llamaWeights(cfg: ModelConfig, get: LlamaTensorGetter): WeightsI
   const { dModel: d, nHeads: h, dHead: e, dMlp: m, dVocab: v } = cfg;
   const g = cfg.nKVHeads ?? h;
   const made: tf.Tensor[] = [];
+  // Each weight goes to the backend as it is made, so the host array it came from (a dequantized
+  // GGUF tensor, a safetensors read) can be collected at once instead of at the first forward.
   const keep = <T extends tf.Tensor>(f: () => T): T => {
     const t = tf.tidy(f);
     made.push(t);
+    uploadToBackend(t);
     return t;
   };
   const vec = (name: string) => keep(() => tf.tensor1d(get(name, [d])));
