@@ -1,7 +1,8 @@
 """Classroom capacity: N simulated students on one hub, a class pressing "Run All" together.
 
 For each N (default 5 10 20 40), on a fresh classroom hub on loopback (classroom/classroom.py,
-default limits: 2G memory and 1 core per student, enforced by cgroups where the machine allows):
+default limits: 3G memory and 1 core per student, enforced by cgroups where the machine allows;
+at most limits.default_max_servers() servers at once, as the hub's default):
   1. every student logs in through the hub's REST API (POST /hub/api/users/NAME/tokens with the
      password), asks for their server and opens an attnlab kernel: all at once;
   2. once every kernel is up, all students run the same tutorial's code cells, in order, over
@@ -13,7 +14,10 @@ as a ratio to it). Reports per N: spawn time (all servers + kernels ready), time
 first figure, time until every student has finished, memory per student kernel (peak RSS and
 PSS: PSS splits shared pages among the processes that share them), memory per student (cgroup:
 server + kernel), the machine's peak use, and failures (a cell error, a kernel that died, a
-server that did not start: none allowed).
+server that did not start: none allowed). A student beyond the hub's servers at once waits (the
+hub answers 429; the client asks again every 5 s) and runs when a place frees, i.e. when another
+student of the class has finished and stopped their server ("waves"); how long each waited and
+how often a kernel's websocket had to be reconnected (client.Kernel) are reported too.
 
     flock /tmp/attnlab-heavy.lock bash bench/classroom.sh [--n 5 10 20 40] [--notebook 03-induction-heads]
 
@@ -166,7 +170,9 @@ def run_class(base, names, passwords, cells, max_servers):
         try:
             st.login_api()
             st.start_server(timeout=3600)
-            k = st.kernel()
+            r["waited"] = st.waited
+            k = st.kernel(timeout=900)
+            r["reconnects"] = k.reconnects
             r["ready_at"] = time.time() - t_start
         except Exception as e:
             r["failures"].append(f"start: {type(e).__name__}: {e}")
@@ -231,6 +237,9 @@ def summarise(n, recs, sampler, baseline_available, oom):
         "student_cgroup_mb": mb(med(grp)), "student_cgroup_max_mb": mb(max(grp, default=0)),
         "machine_used_mb": round((baseline_available - sampler.min_available) / MB),
         "oom_kills": oom,
+        "waited_for_server_max_s": round(max((r.get("waited", 0.0) for r in recs.values()), default=0.0), 1),
+        "waited_students": sum(1 for r in recs.values() if r.get("waited", 0.0) > 0),
+        "ws_reconnects": sum(r.get("reconnects", 0) for r in recs.values()),
         "failures": failures,
     }
     out["machine_used_per_student_mb"] = round(out["machine_used_mb"] / n)
@@ -245,7 +254,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, nargs="+", default=[5, 10, 20, 40])
     ap.add_argument("--notebook", default="03-induction-heads", help="a name in notebooks/ or the path of an .ipynb file")
-    ap.add_argument("--mem-limit", default="2G")
+    ap.add_argument("--mem-limit", default="3G", help="per student (the classroom's default)")
     ap.add_argument("--cpu-limit", default="1")
     ap.add_argument("--max-servers", type=int, help="the hub's limit of servers at once (default: the classroom's, from memory)")
     ap.add_argument("--guard-mb", type=int, default=2048, help="keep this much of the machine's memory free (abort/skip below it)")
@@ -268,7 +277,7 @@ def main():
             passwords[name] = pw
         log = open(d / "hub.log", "w")
         mem_total = meminfo("MemTotal")
-        max_servers = a.max_servers if a.max_servers is not None else max(1, (mem_total - 2 * 1024**3) // 1024**3)  # the hub's default
+        max_servers = a.max_servers if a.max_servers is not None else limits.default_max_servers(a.mem_limit, mem_total)  # the hub's default
         spawns = os.environ.get("ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS", str(2 * (os.cpu_count() or 1)))  # the hub's default
         hub = subprocess.Popen([*CLI, "--dir", str(d), "start", "--ip", "127.0.0.1", "--port", str(port), "--mem-limit", a.mem_limit,
                                 "--cpu-limit", a.cpu_limit, "--max-servers", str(max_servers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
@@ -313,7 +322,7 @@ def main():
             results.append(s)
             # The machine's growth per student in a class of 5 or more (a class of one is all noise of
             # the shared machine); the memory guard still watches every class.
-            per_student = s["machine_used_mb"] * MB / n if n >= 5 else per_student
+            per_student = s["machine_used_mb"] * MB / min(n, max_servers) if n >= 5 else per_student
             print(json.dumps(s), flush=True)
             pathlib.Path(a.out).parent.mkdir(parents=True, exist_ok=True)
             pathlib.Path(a.out).write_text(json.dumps({"notebook": a.notebook, "model_bytes": model_bytes, "results": results}, indent=1) + "\n")
@@ -332,15 +341,16 @@ def main():
             print(f"hub log: {pathlib.Path(a.out).with_suffix('.hub.log')}", flush=True)
         shutil.rmtree(d, ignore_errors=True)
     print()
-    print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS / USS (MB) | per student, cgroup (MB) | machine used (MB) | failures | CPU s per student | all finished / one alone |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| students | all servers+kernels up (s) | every first figure (s) | all finished (s) (median) | kernel RSS / PSS / USS (MB) | per student, cgroup (MB) | machine used (MB) | failures | CPU s per student | all finished / one alone | longest wait for a server (s), students who waited | websocket reconnects |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in results:
         if "skipped" in s:
             print(f"| {s['students']} | not run: {s['skipped']} |||||||")
             continue
         print(f"| {s['students']} | {s['spawn_s']} | {s['first_figure_all_s']} | {s['finished_all_s']} ({s['finished_median_s']}) | "
               f"{s['kernel_rss_mb']} / {s['kernel_pss_mb']} / {s['kernel_uss_mb']} | {s['student_cgroup_mb']} (max {s['student_cgroup_max_mb']}) | {s['machine_used_mb']} | "
-              f"{sum(len(v) for v in s['failures'].values())}{' + ' + str(s['oom_kills']) + ' OOM' if s['oom_kills'] else ''}{' (aborted)' if s.get('aborted') else ''} | {s['cpu_s_per_student']} | {s.get('finished_vs_alone', '')} |")
+              f"{sum(len(v) for v in s['failures'].values())}{' + ' + str(s['oom_kills']) + ' OOM' if s['oom_kills'] else ''}{' (aborted)' if s.get('aborted') else ''} | {s['cpu_s_per_student']} | {s.get('finished_vs_alone', '')} | "
+              f"{s['waited_for_server_max_s']}, {s['waited_students']} | {s['ws_reconnects']} |")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,17 @@ set-up. Every choice is made here, once, with the reason:
                    ~/tutorials, never overwriting; lecturers also get ~/tutorials-teacher.
   models           read from the checkout's models/ by every kernel: one copy on disk, read-only
                    to students (root owns it).
-  servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default: the machine's memory over the memory limit):
-                   past it a student is told to try again rather than the machine running out.
+  servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default: the machine's memory less 2 GiB over the
+                   memory limit): past it a student waits for a place (a page that retries by
+                   itself) rather than the machine running out; logging out or idle culling
+                   frees a place.
   starts at once   ATTNLAB_CLASSROOM_CONCURRENT_SPAWNS (default 2 per core): past it a student
                    is told to try again in 30-60 s rather than every start timing out.
   memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 3G) and _CPU_LIMIT (default 1 core) per
                    student: enforced by cgroups when the machine allows it (limits.py; the hub
                    logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
+  slow kernels     the students' JupyterLab waits up to ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT
+                   seconds (default 600, jupyter_server's is 60) for a starting kernel.
   idle culling     jupyterhub-idle-culler (PyPI) as a hub service: a server with no activity for
                    ATTNLAB_CLASSROOM_IDLE_TIMEOUT seconds (default 3600: longer than a break) is
                    stopped; files stay in the home, only the kernels' memory state is lost.
@@ -134,18 +138,31 @@ c.JupyterHub.concurrent_spawn_limit = CONCURRENT_SPAWNS
 # (with the SmolLM2 tutorials a student's server + kernel really does use ~2.2 GB; the 1 GiB the
 # toy-model tutorials needed would let the machine run out). ATTNLAB_CLASSROOM_MAX_SERVERS
 # overrides (0: no limit).
-def _bytes(spec):
-    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-    spec = spec.strip().upper()
-    return int(float(spec[:-1]) * units[spec[-1]]) if spec[-1:] in units else int(spec)
-
-
-_mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-MAX_SERVERS = int(env("ATTNLAB_CLASSROOM_MAX_SERVERS",
-                      str(max(1, (_mem_total - 2 * 1024**3) // _bytes(MEM_LIMIT)))))
+MAX_SERVERS = int(env("ATTNLAB_CLASSROOM_MAX_SERVERS", str(limits.default_max_servers(MEM_LIMIT))))
 c.JupyterHub.active_server_limit = MAX_SERVERS
 # Stop every student server (and so every kernel) when the hub stops: nothing is left running.
 c.JupyterHub.cleanup_servers = True
+# Logging out stops the student's server (their files stay): in a class whose servers are
+# limited by memory, a student who leaves frees a place for one who waits.
+c.JupyterHub.shutdown_on_logout = True
+# A student over either limit above waits rather than fails: the hub's answer (429) is shown by
+# classroom/templates/error.html as a "waiting for a place" page that asks again every 30 s by
+# itself (a script client retries on 429 the same way: attnlab_classroom/client.py).
+c.JupyterHub.template_paths = [str(HERE / "templates")]
+c.JupyterHub.template_vars = {"classroom_idle_minutes": IDLE_TIMEOUT // 60, "classroom_max_servers": MAX_SERVERS}
+
+# --- the students' JupyterLab: wait for a slow kernel instead of dropping it ------------------
+# jupyter_server gives a new kernel KERNEL_INFO_TIMEOUT seconds to answer kernel_info when a
+# websocket connects (MappingKernelManager.kernel_info_timeout, default 60 s, read by the
+# websocket connection's nudge and by restarts); past it, it closes the websocket. With 40
+# students in waves on a loaded 2-core machine, 39 attnlab kernels took longer than 60 s to
+# answer (their node start, tslab and loading attnlab compete for the cores) and every one of
+# those students lost their websocket at the first cell (docs/classroom.md). A kernel that is
+# starting is not dead: the server now waits up to 10 minutes for it (the front end shows the
+# kernel as "starting" meanwhile); a kernel that dies is still reported at once (the restarter
+# watches the process, not this timeout). ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT overrides.
+KERNEL_INFO_TIMEOUT = float(env("ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT", "600"))
+c.Spawner.args = [f"--MappingKernelManager.kernel_info_timeout={KERNEL_INFO_TIMEOUT:g}"]
 
 # --- idle culling ------------------------------------------------------------------------------
 c.JupyterHub.services = [{

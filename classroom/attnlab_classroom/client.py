@@ -60,11 +60,13 @@ class Student:
         """Asks for the server and waits until the hub says it is ready; returns the seconds it took.
         While the hub is at its limit of servers (429, "try again later") the student waits and asks again."""
         t0 = time.time()
+        self.waited = 0.0  # seconds spent told "try again" (429) before the hub took the start
         while True:
             r = self.hub("POST", f"/users/{self.name}/server")
             if r.status_code != 429 or time.time() - t0 > timeout:
                 break
             time.sleep(5)
+            self.waited = time.time() - t0
         if r.status_code not in (201, 202, 400):  # 400: already running
             raise HubError(f"start of {self.name}'s server: {r.status_code} {r.text[:200]}")
         while time.time() - t0 < timeout:
@@ -94,16 +96,48 @@ class Student:
 
 
 class Kernel:
+    """A kernel of the student's server, connected as JupyterLab connects: open the websocket,
+    ask kernel_info and wait for the reply before the first cell; if the server closes the
+    websocket before that (a kernel still starting on a busy machine), connect again, up to
+    RECONNECTS times (JupyterLab's kernel connection also reconnects after a close). `reconnects`
+    counts how often that happened."""
+
+    RECONNECTS = 7
+
     def __init__(self, student, name, timeout):
-        self.student = student
+        self.student, self.timeout = student, timeout
         r = student.server("POST", "/kernels", json={"name": name}, timeout=timeout)
         if r.status_code != 201:
             raise HubError(f"{student.name}: new kernel: {r.status_code} {r.text[:200]}")
         self.id = r.json()["id"]
-        url = student.base.replace("http", "ws", 1) + f"/user/{student.name}/api/kernels/{self.id}/channels"
-        sslopt = None if student.verify else {"cert_reqs": 0}
-        self.ws = websocket.create_connection(url, header=[f"Authorization: token {student.token}"], timeout=timeout, sslopt=sslopt)
         self.session = uuid.uuid4().hex
+        self.reconnects = 0
+        while True:
+            try:
+                self._connect()
+                self.info = self._request("kernel_info_request", {}, "kernel_info_reply")
+                return
+            except (websocket.WebSocketException, OSError) as e:
+                model = student.server("GET", f"/kernels/{self.id}")
+                if self.reconnects >= self.RECONNECTS or model.status_code != 200 or model.json().get("execution_state") == "dead":
+                    raise HubError(f"{student.name}: kernel {self.id} not reachable after {self.reconnects} reconnect(s): {type(e).__name__}: {e}") from e
+                self.reconnects += 1
+                time.sleep(min(2 ** self.reconnects, 30))
+
+    def _connect(self):
+        st = self.student
+        url = st.base.replace("http", "ws", 1) + f"/user/{st.name}/api/kernels/{self.id}/channels"
+        sslopt = None if st.verify else {"cert_reqs": 0}
+        self.ws = websocket.create_connection(url, header=[f"Authorization: token {st.token}"], timeout=self.timeout, sslopt=sslopt)
+
+    def _request(self, msg_type, content, reply_type):
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "session": self.session, "username": self.student.name, "msg_type": msg_type, "version": "5.3", "date": ""}
+        self.ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}))
+        while True:
+            m = parse_frame(self.ws.recv())
+            if m.get("parent_header", {}).get("msg_id") == msg_id and m["msg_type"] == reply_type:
+                return m["content"]
 
     def execute(self, code, on_message=None):
         """Runs one cell; returns its messages (iopub and the reply). on_message(msg) sees each as it comes."""

@@ -19,8 +19,28 @@ advisory; `available()` says which case holds and the hub logs it at start.
 import os
 import signal
 
+# Memory the classroom leaves to the system, the hub and the proxy when it works out how many
+# student servers fit (default_max_servers).
+RESERVED = 2 * 1024**3
+
 V1 = "/sys/fs/cgroup"
 GROUP = "attnlab-classroom"
+
+
+def to_bytes(spec):
+    """'3G', '512M', '2.5G' or a number of bytes -> bytes (JupyterHub's suffixes: K, M, G, T)."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    spec = str(spec).strip().upper()
+    return int(float(spec[:-1]) * units[spec[-1]]) if spec[-1:] in units else int(spec)
+
+
+def default_max_servers(mem_limit, mem_total=None):
+    """Servers at once that the machine holds if every student reaches the memory limit: the
+    machine's memory less RESERVED, over the limit (at least 1). The hub's default
+    (jupyterhub_config.py) and the capacity benchmark's (bench/classroom.py) both come from here."""
+    if mem_total is None:
+        mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(1, (mem_total - RESERVED) // to_bytes(mem_limit))
 
 
 def _own_path(controller):

@@ -99,6 +99,8 @@ class Class:
         tag = secrets.token_hex(2)
         self.students = [f"atl{tag}-s{i}" for i in (1, 2, 3)]
         self.lecturer = f"atl{tag}-lec"
+        # Beyond the hub's limit of servers at once (--max-servers 4 below): waits for a place.
+        self.waiting = f"atl{tag}-s4"
         self.passwords = {}
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="attnlab-classroom-", dir="/tmp"))
         self.port = free_port()
@@ -130,7 +132,7 @@ class Class:
                 pass
         if self.hub:
             stop_hub(self.hub)
-        self.uids = [pwd.getpwnam(n).pw_uid for n in [*self.students, self.lecturer] if _exists(n)]
+        self.uids = [pwd.getpwnam(n).pw_uid for n in [*self.students, self.lecturer, self.waiting] if _exists(n)]
         self.cli("uninstall", "--delete-homes", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -154,7 +156,8 @@ def cls():
     try:
         c.add(c.students)
         c.add([c.lecturer], "--lecturer")
-        c.hub, c.log = start_hub(c.dir, c.port, "--mem-limit", "2G", "--cpu-limit", "1")
+        c.add([c.waiting])
+        c.hub, c.log = start_hub(c.dir, c.port, "--mem-limit", "2G", "--cpu-limit", "1", "--max-servers", "4")
         wait_up(c.base, c.hub, c.log)
         yield c
     finally:
@@ -170,7 +173,7 @@ def test_the_lecturers_command_makes_locked_accounts_with_private_homes(cls):
         st = home.stat()
         assert (st.st_uid, oct(st.st_mode & 0o777)) == (pw.pw_uid, "0o700")
     r = roster.load(cls.dir)
-    assert {n: u["role"] for n, u in r["users"].items()} == {**{s: "student" for s in cls.students}, cls.lecturer: "lecturer"}
+    assert {n: u["role"] for n, u in r["users"].items()} == {**{s: "student" for s in (*cls.students, cls.waiting)}, cls.lecturer: "lecturer"}
     assert all(u["password"].startswith("scrypt$") and cls.passwords[n] not in u["password"] for n, u in r["users"].items())
     assert oct((cls.dir / "roster.json").stat().st_mode & 0o777) == "0o600"
     # A name that belongs to an account the classroom did not make is refused.
@@ -223,6 +226,24 @@ def test_servers_start_as_each_user_with_their_own_copies(cls):
     users = {u["name"]: u for u in lec.hub("GET", "/users").json()}
     assert all(users[n]["servers"][""]["ready"] for n in names)
     assert "idle-culler" in lec.hub("GET", "/services").json()
+    # Each server waits up to 10 minutes for a starting kernel (jupyter_server's default is 60 s).
+    for n in names:
+        cmds = [pathlib.Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0") for p in accounts.processes_of(pwd.getpwnam(n).pw_uid) if pathlib.Path(f"/proc/{p}/cmdline").exists()]
+        assert any(b"--MappingKernelManager.kernel_info_timeout=600" in c for c in cmds if any(b"jupyterhub-singleuser" in a for a in c)), (n, cmds)
+
+
+def test_a_student_over_the_limit_is_told_to_wait(cls):
+    # Four servers run, the hub's limit: the fifth student waits for a place instead of failing.
+    st = Student(cls.base, cls.waiting, cls.passwords[cls.waiting])
+    assert st.login_form().status_code == 302
+    page = st.http.get(f"{cls.base}/hub/spawn/{cls.waiting}", timeout=60)
+    assert page.status_code == 429
+    assert "Waiting for a place in the class" in page.text and '<meta http-equiv="refresh" content="30">' in page.text
+    assert "at most 4 student servers at once" in page.text
+    st.login_api()
+    assert st.hub("POST", f"/users/{cls.waiting}/server").status_code == 429
+    assert not st.hub("GET", f"/users/{cls.waiting}").json().get("servers")
+    cls.clients[cls.waiting] = st
 
 
 def test_a_figure_on_every_students_kernel_at_once(cls):
@@ -360,13 +381,24 @@ qz"""
     assert rows[s1][1:] == ["2/2", "2/2"] and rows[s2][1:] == ["0/2", "(1)", "0/2"] and rows[s3][1:] == ["0/2", "0/2"]
 
 
+def test_a_place_frees_when_a_student_logs_out(cls):
+    # The lecturer logs out: their server stops (files kept), and the waiting student's start,
+    # asked again as the waiting page does, now goes through.
+    lec = cls.clients[cls.lecturer]
+    assert lec.http.get(f"{cls.base}/hub/logout", timeout=120).status_code == 200
+    st = cls.clients[cls.waiting]
+    st.start_server(timeout=300)
+    assert st.hub("GET", f"/users/{cls.waiting}").json()["servers"][""]["ready"]
+    assert (pathlib.Path(pwd.getpwnam(cls.lecturer).pw_dir) / "tutorials-teacher").is_dir()  # the lecturer's files stay
+
+
 def test_shutdown_leaves_no_process_and_no_user(cls):
     proxy_pids = [p for p in _pids_with(str(cls.port))]
     cls.shutdown()
     assert cls.hub.returncode is not None
     for uid in cls.uids:
         assert accounts.processes_of(uid) == [], f"processes of uid {uid} left"
-    for n in [*cls.students, cls.lecturer]:
+    for n in [*cls.students, cls.lecturer, cls.waiting]:
         assert not _exists(n)
     assert [p for p in proxy_pids if _alive(p)] == []
     assert not cls.dir.exists()
