@@ -3,12 +3,16 @@
  * and leave the tensor engine clean; output leaves while a cell computes. Over real zmq
  * sockets against the compiled kernel.
  */
+import * as path from "path";
 import { KernelClient, type Msg } from "./harness";
+
+/** A small GPT-2 with its tokenizer, made by the set-up (scripts/make_tokenizer_fixtures.py). */
+const TINY = JSON.stringify(path.resolve(__dirname, "../fixtures/pretrained/tiny-gpt2"));
 
 let k: KernelClient;
 beforeAll(async () => {
   k = await KernelClient.start();
-  const r = await k.execute('import * as tf from "@tensorflow/tfjs";\nimport * as al from "attnlab";\nconst model = await al.loadModel("attn-only-2l");\nconst text = "When Mary and John went to the store, John gave a drink to";', {}, 120000);
+  const r = await k.execute(`import * as tf from "@tensorflow/tfjs";\nimport * as al from "attnlab";\nconst model = await al.loadPretrained(${TINY});\nconst text = "When Mary and John went to the store, John gave a drink to";`, {}, 120000);
   expect(r.reply.content.status).toBe("ok");
 }, 180000);
 afterAll(async () => {
@@ -35,7 +39,7 @@ async function interrupted(code: string, opts: { ready?: string; delay?: number;
   else k.interrupt();
   const reply = await k.reply(id, 20000);
   const ms = Date.now() - t0;
-  if (process.env.ATTNLAB_SHOW_TIMES) console.log(`interrupt -> reply ${ms} ms: ${code.split("\n").pop()}`);
+  if (process.env.ATTNLAB_SHOW_TIMES) console.log(`interrupt -> ${reply.content.ename ?? reply.content.status} after ${ms} ms: ${code.split("\n").pop()}`);
   return { reply, iopub: await k.outputs(id), ms };
 }
 
@@ -58,7 +62,7 @@ describe("interrupt stops the cell whatever it awaited", () => {
   });
 
   test("the first model load then a busy loop (SIGINT): the model is kept and works", async () => {
-    const r = await interrupted("const m2 = await al.loadModel('attn-only-2l');\nconsole.log('ready');\nwhile (true) {}", { ready: "ready" });
+    const r = await interrupted(`const m2 = await al.loadPretrained(${TINY});\nconsole.log('ready');\nwhile (true) {}`, { ready: "ready" });
     expect(r.reply.content.ename).toBe("Interrupted");
     expect(await k.value("m2.config.nLayers")).toBe("2");
   });
@@ -88,7 +92,7 @@ describe("after an interrupted method the engine is clean and gradients work", (
     ["attributions", "al.attributions(model, text, { layer: 1, head: 0, steps: 10000 });"],
     ["adversarialAttention", "await al.adversarialAttention(model, text, { layer: 1, head: 0, steps: 100000 });"],
     ["causalTrace", "await al.causalTrace(model, text, { subject: 'Mary', samples: 200, kinds: ['hidden', 'attn'], progressBar: false });"],
-    ["activationPatching", "for (let i = 0; i < 1000; i++) await al.patchResidByPos(model, text, text.replace('Mary', 'John'), { metric: { answer: 1, wrong: 2 }, progressBar: false });"],
+    ["activationPatching", "for (let i = 0; i < 1000; i++) await al.patchResidByPos(model, text, text.replace('Mary', 'Mart'), { metric: { answer: 1, wrong: 2 }, progressBar: false });"],
     [
       "probe",
       "const ex = Array.from({ length: 400 }, (_, i) => ({ words: ['the', 'cat', 'sat', i % 2 ? 'down' : 'up'], labels: ['DET', 'NOUN', 'VERB', 'ADV'] }));\nawait al.probe(model, ex, { sites: ['resid_pre', 'resid_post'], progressBar: false });",

@@ -5,7 +5,11 @@
  * dispose/tf.tidy/tf.memory() before the allocator fails, and the session goes on. A small
  * budget (ATTNLAB_TENSOR_BUDGET_MB) stands in for the machine's memory. Over real zmq sockets.
  */
+import * as path from "path";
 import { KernelClient } from "./harness";
+
+/** A small GPT-2 with its tokenizer, made by the set-up (scripts/make_tokenizer_fixtures.py). */
+const TINY = JSON.stringify(path.resolve(__dirname, "../fixtures/pretrained/tiny-gpt2"));
 
 const BUDGET_MB = 40;
 
@@ -14,7 +18,7 @@ describe.each(["tensorflow", "wasm"])("the tensor memory budget on the %s backen
     const k = await KernelClient.start({ env: { ATTNLAB_TENSOR_BUDGET_MB: String(BUDGET_MB), ATTNLAB_BACKEND: backend } });
     try {
       const setup = await k.execute(
-        'import * as al from "attnlab";\nimport * as tf from "@tensorflow/tfjs";\nconst model = await al.loadModel("attn-only-2l");\n' +
+        `import * as al from "attnlab";\nimport * as tf from "@tensorflow/tfjs";\nconst model = await al.loadPretrained(${TINY});\n` +
           'const text = "When Mary and John went to the store, John gave a drink to";\ntf.getBackend()',
         {},
         120000,

@@ -2,7 +2,11 @@
  * A failed or interrupted cell keeps what ran before the failure, as ipykernel does; errors
  * point at the cell's own line. Over real zmq sockets against the compiled kernel.
  */
+import * as path from "path";
 import { KernelClient, type Msg } from "./harness";
+
+/** A small GPT-2 with its tokenizer (4 heads), made by the set-up (scripts/make_tokenizer_fixtures.py). */
+const TINY = JSON.stringify(path.resolve(__dirname, "../fixtures/pretrained/tiny-gpt2"));
 
 let k: KernelClient;
 beforeAll(async () => {
@@ -25,10 +29,10 @@ async function interrupted(code: string, delay = 400): Promise<{ reply: Msg; iop
 }
 
 describe("a failing cell keeps what it declared before the failure", () => {
-  test("the README's first cell with an out-of-range head: model, text and the import stay", async () => {
+  test("a first cell like the README's, with an out-of-range head: model, text and the import stay", async () => {
     const r = await run(
-      'import { loadModel, attentionPattern } from "attnlab";\n' +
-        'const model = await loadModel("attn-only-2l");\n' +
+      'import { loadPretrained, attentionPattern } from "attnlab";\n' +
+        `const model = await loadPretrained(${TINY});\n` +
         'const text = "<|endoftext|>When Mary and John went to the store, John gave a drink to";\n' +
         "attentionPattern(model, text, { layer: 0, head: 4 });",
     );
