@@ -36,6 +36,12 @@ export function checkFigureData(view: ViewKind, data: object): void {
   if (!d || typeof d !== "object") throw new Error(`data: expected an object for the ${view} view, got ${typeof data}`);
   switch (view) {
     case "heatmap": {
+      // A long context held by the kernel crosses as its overview (pooled pixels) instead of the pattern.
+      if (d.pattern == null && d.overview != null) {
+        checkTensor("overview", d.overview, [2]);
+        checkStrings("tokens", d.tokens);
+        break;
+      }
       const p = checkTensor("pattern", d.pattern, [2, 4]);
       checkStrings("tokens", d.tokens, p.shape[p.shape.length - 1]);
       break;

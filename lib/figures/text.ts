@@ -20,9 +20,10 @@ export function describeFigure(view: ViewKind, data: object): string {
   const d = data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   switch (view) {
     case "heatmap": {
-      const p = d.pattern as Tensorish;
-      const [q, k] = p.shape.slice(-2);
-      const head = p.shape.length === 4 ? "all heads" : `layer ${d.layer ?? 0}, head ${d.head ?? 0}`;
+      const p = d.pattern as Tensorish | undefined;
+      const k = (d.tokens as string[]).length;
+      const q = p ? p.shape[p.shape.length - 2] : ((d.queryTokens as string[] | undefined)?.length ?? k);
+      const head = p?.shape.length === 4 ? "all heads" : `layer ${d.layer ?? 0}, head ${d.head ?? 0}`;
       return `Attention heatmap (${head}): ${q} query × ${k} key tokens`;
     }
     case "thumbnails": {

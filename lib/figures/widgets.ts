@@ -10,6 +10,7 @@ import { checkFigureData, type Tensorish, type ViewKind } from "./check";
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
 import { FIGURE_MIME, FIGURE_VIEWS, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
+import { PLOT_SIZE, checkTileRequest, plotSize, poolMax, rowMaxima, tileShape, type Shown, type TileRequest } from "../../widgets/src/tiles";
 
 // The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
 export const WIDGETS_MODULE = MODULE_NAME;
@@ -125,10 +126,20 @@ export interface HeatmapFigureOptions {
 /**
  * One head's query × key heatmap with layer/head selectors. `pattern` is [query, key],
  * [head, query, key] (one layer) or [layer, head, query, key].
+ *
+ * What crosses to the view depends on the size (widgets/src/tiles.ts): patterns up to
+ * `maxBytes` go whole; a larger one with at most PLOT_SIZE tokens sends the shown head and
+ * answers `request_head` for the others; a long context (more tokens than the plot has
+ * pixels) sends only the overview, the shown head max-pooled to the plot's pixels (~1 MB
+ * for any length), and answers `request_tile` with the exact weights of the window the
+ * view zooms to (or any head's overview), so a 4,096-token head never crosses whole.
  */
 export class HeatmapFigure extends FigureWidget {
   private readonly full: Tensorish; // [layer, head, query, key]
   private readonly layerNames: number[];
+  private readonly maskDefault?: boolean;
+  /** Row maxima of the last heads asked for (a tile in "row" mode and every tile's colour top need them). */
+  private maxima = new Map<string, { rowMax: Float32Array; max: number }>();
 
   constructor(pattern: Tensorish, tokens: string[], opts: HeatmapFigureOptions = {}) {
     const full = asRank4(pattern);
@@ -141,8 +152,9 @@ export class HeatmapFigure extends FigureWidget {
     const head = opts.head ?? 0;
     if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`HeatmapFigure: opts.head must be an integer in [0, ${H}), got ${head}`);
     const keep = full.data.byteLength <= (opts.maxBytes ?? 16 * 2 ** 20);
+    const tiled = !keep && Math.max(Q, K) > PLOT_SIZE;
     const data = {
-      pattern: keep ? full : { data: headSlice(full, li, head), shape: [Q, K] },
+      ...(tiled ? overviewOf(headView(full, li, head), Q, K, opts.maskUpper) : { pattern: keep ? full : { data: headSlice(full, li, head), shape: [Q, K] } }),
       tokens,
       queryTokens: opts.queryTokens,
       layer,
@@ -155,31 +167,87 @@ export class HeatmapFigure extends FigureWidget {
     super("heatmap", data, { maskUpper: opts.maskUpper, normalise: opts.normalise });
     this.full = full;
     this.layerNames = layerNames;
+    this.maskDefault = opts.maskUpper;
     this.onMsg((content) => this.answer(content));
   }
 
   /** The [query, key] weights of one head, as the view would ask for them. */
   headPattern(layer: number, head: number): Tensorish {
-    const li = this.layerNames.indexOf(layer);
-    const [, H, Q, K] = this.full.shape;
-    if (li < 0) throw new Error(`headPattern: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
-    if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`headPattern: head must be an integer in [0, ${H}), got ${head}`);
-    return { data: headSlice(this.full, li, head), shape: [Q, K] };
+    const [, , Q, K] = this.full.shape;
+    return { data: headSlice(this.full, this.layerIndex(layer, "headPattern"), this.checkHead(head, "headPattern")), shape: [Q, K] };
   }
 
   /** Shows another head (e.g. the one clicked in a head-score grid); the view redraws. */
   show(layer: number, head: number): void {
     const t = this.headPattern(layer, head);
-    const data = { ...(this.get("data") as { pattern: Tensorish; layer: number; head: number }) };
-    if (data.pattern.shape.length === 2) data.pattern = t;
+    const data = { ...(this.get("data") as { pattern?: Tensorish; layer: number; head: number }) } as Record<string, unknown>;
+    if (data.overview) Object.assign(data, overviewOf(t.data, t.shape[0], t.shape[1], this.maskDefault));
+    else if ((data.pattern as Tensorish).shape.length === 2) data.pattern = t;
     data.layer = layer;
     data.head = head;
     this.set("data", data);
   }
 
+  private layerIndex(layer: number, who: string): number {
+    const li = this.layerNames.indexOf(layer);
+    if (li < 0) throw new Error(`${who}: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
+    return li;
+  }
+
+  private checkHead(head: number, who: string): number {
+    const H = this.full.shape[1];
+    if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`${who}: head must be an integer in [0, ${H}), got ${head}`);
+    return head;
+  }
+
+  /** One window of one head, pooled as the view asked (tiles.ts poolMax), with the head's colour top. */
+  tile(layer: number, head: number, request: Partial<TileRequest>): { values: Float32Array; max: number; shown: Shown; h: number; w: number } {
+    const [, , Q, K] = this.full.shape;
+    const li = this.layerIndex(layer, "request_tile");
+    this.checkHead(head, "request_tile");
+    const { win, h, w, shown } = checkTileRequest(request, Q, K);
+    const m = headView(this.full, li, head);
+    const key = `${li}/${head}/${shown.mask}`;
+    let mx = this.maxima.get(key);
+    if (!mx) {
+      mx = rowMaxima(m, Q, K, shown.mask);
+      if (this.maxima.size >= 4) this.maxima.delete(this.maxima.keys().next().value as string);
+      this.maxima.set(key, mx);
+    }
+    const values = poolMax(m, K, win, h, w, shown, mx.rowMax);
+    return { values, max: shown.normalise === "row" ? 1 : mx.max, shown, h, w };
+  }
+
   private answer(content: unknown): void {
     answerHeadRequest(this, content, (l, h) => this.headPattern(l, h));
+    const m = content as Partial<TileRequest>;
+    if (!m || m.event !== "request_tile") return;
+    try {
+      const t = this.tile(Number(m.layer), Number(m.head), m);
+      const { r0, c0, nr, nc } = m as TileRequest;
+      this.send({ event: "tile", id: m.id ?? 0, layer: m.layer, head: m.head, r0, c0, nr, nc, h: t.h, w: t.w, ...t.shown, max: t.max }, [t.values]);
+    } catch (e) {
+      this.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
+    }
   }
+}
+
+/**
+ * A long head's overview for the data trait: its weights max-pooled to the plot's pixels
+ * (tiles.ts, the same pooling the view paints with), masked (key > query) when asked or
+ * when the upper triangle is all zero (a causal model), as the view would decide.
+ */
+function overviewOf(m: Float32Array, rows: number, cols: number, maskUpper?: boolean): { overview: Tensorish; overviewMask: boolean } {
+  const mask = maskUpper ?? (rows === cols && upperIsZero(m, rows));
+  const win = { r0: 0, c0: 0, nr: rows, nc: cols };
+  const plot = plotSize(rows, cols);
+  const [h, w] = tileShape(win, plot.width, plot.height);
+  return { overview: { data: poolMax(m, cols, win, h, w, { mask, normalise: "raw" }), shape: [h, w] }, overviewMask: mask };
+}
+
+function upperIsZero(m: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = i + 1, o = i * n; j < n; j++) if (m[o + j] !== 0) return false;
+  return n > 1;
 }
 
 /** Answers a view's {event: "request_head", id, layer, head} with one head's float32 buffer, or an error. */
@@ -252,9 +320,14 @@ function asRank4(t: Tensorish): Tensorish {
 }
 
 function headSlice(t: Tensorish, layerIndex: number, head: number): Float32Array {
+  return headView(t, layerIndex, head).slice();
+}
+
+/** One head's [query, key] weights without a copy. */
+function headView(t: Tensorish, layerIndex: number, head: number): Float32Array {
   const [, H, Q, K] = t.shape;
   const off = (layerIndex * H + head) * Q * K;
-  return t.data.slice(off, off + Q * K);
+  return t.data.subarray(off, off + Q * K);
 }
 
 /**

@@ -7,6 +7,7 @@ import * as views from "./views";
 import type { Tensor } from "./views/common";
 import { ViewHost, type Renderer } from "./views/host";
 import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, encodeData, toFloat32 } from "./protocol";
+import type { Shown, Tile, Window } from "./tiles";
 
 // serialize matters when the widget manager saves state into the notebook (saveState).
 const dataSerializer = {
@@ -39,7 +40,8 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
   const renderer = (views as unknown as Record<ViewKind, { render: Renderer }>)[kind].render;
   return class extends DOMWidgetView {
     private host: ViewHost | null = null;
-    private pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void }>();
+    /** Replies the view waits for, by request id: the reply's content and its first buffer as float32. */
+    private pending = new Map<number, { resolve: (r: { content: { shape?: number[]; max?: number }; data: Float32Array }) => void; reject: (e: Error) => void }>();
     private nextId = 1;
     /** The playground's listeners for its kernel replies (views/explore.ts ExploreChannel). */
     private listeners = new Set<(content: unknown, buffers: DataView[]) => void>();
@@ -87,14 +89,28 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       // Patterns the kernel keeps (a long heatmap's other heads, the heads behind a score grid):
       // each view asks only for what its data lacks.
       cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
+      // A long heatmap's windows (tiles.ts): the kernel pools them, so one head never crosses whole.
+      if (kind === "heatmap") cb.requestTile = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => this.requestTile(q);
       return cb;
     }
 
-    private requestHead(layer: number, head: number): Promise<Tensor> {
+    private ask(message: Record<string, unknown>): Promise<{ content: { shape?: number[]; max?: number }; data: Float32Array }> {
       const id = this.nextId++;
-      return new Promise<Tensor>((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        this.send({ event: "request_head", id, layer, head });
+        this.send({ ...message, id });
+      });
+    }
+
+    private requestHead(layer: number, head: number): Promise<Tensor> {
+      return this.ask({ event: "request_head", layer, head }).then((r) => ({ data: r.data, shape: r.content.shape ?? [] }));
+    }
+
+    private requestTile(q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }): Promise<Tile> {
+      const { layer, head, win, h, w, shown } = q;
+      return this.ask({ event: "request_tile", layer, head, ...win, h, w, ...shown }).then((r) => {
+        if (r.data.length !== h * w) throw new Error(`tile: expected ${h} × ${w} values, got ${r.data.length}`);
+        return { layer, head, win: { ...win }, h, w, shown: { ...shown }, values: r.data, max: Number(r.content.max) };
       });
     }
 
@@ -105,7 +121,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       this.pending.delete(content.id);
       if (content.event === "error") return waiting.reject(new Error(content.message ?? "kernel error"));
       try {
-        waiting.resolve({ data: toFloat32(buffers[0]), shape: content.shape ?? [] });
+        waiting.resolve({ content, data: toFloat32(buffers[0]) });
       } catch (e) {
         waiting.reject(e as Error);
       }

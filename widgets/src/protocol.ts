@@ -5,7 +5,8 @@
 //   selected – {layer, head, kind?, column?} set here when the user picks a head or cell.
 // Custom messages, view → kernel: {event: "request_head", id, layer, head};
 // kernel → view: {event: "head", id, layer, head, shape} + one float32 buffer, or
-// {event: "error", id, message}.
+// {event: "error", id, message}. A long heatmap's overview and window tiles
+// ({event: "request_tile", ...} / {event: "tile", ...}) are specified in tiles.ts.
 
 export const MODULE_NAME = "attnlab-widgets";
 export const MODULE_VERSION = "0.1.0";

@@ -1,7 +1,10 @@
 // One attention head as a query × key heatmap. Small inputs get one SVG rect per cell
 // (inspectable, exportable); long ones (over `canvasThreshold` tokens) paint cells on a
 // canvas under an SVG overlay, so a 1,024-token head is one putImageData and a hover only
-// moves two rectangles.
+// moves two rectangles. Whatever the length, the plot keeps its size and a pixel shows the
+// largest weight of its block of tokens (../tiles.ts); a long context held by the kernel
+// arrives as that overview only, and the view fetches the exact weights of the window it
+// zooms to (`requestTile`), one head at a time.
 import * as d3 from "d3";
 import {
   Cleanup,
@@ -26,10 +29,18 @@ import {
   textWidth,
   tokenLabels,
 } from "./common";
+import { PLOT_SIZE, maxOf, plotSize, poolMax, resample, rowMaxima, tileKey, tileShape, type Shown, type Tile, type Window } from "../tiles";
 
 export interface HeatmapData {
   /** [query, key] for the head named by layer/head, or [layer, head, query, key] for all heads. */
-  pattern: Tensor;
+  pattern?: Tensor;
+  /**
+   * Instead of `pattern`, for a long context the kernel keeps: the shown head max-pooled to
+   * the plot's pixels ([h, w], tiles.ts poolMax of the whole head, raw weights).
+   */
+  overview?: Tensor;
+  /** Whether the overview hides key > query (NaN). */
+  overviewMask?: boolean;
   /** Key tokens; also the query tokens unless `queryTokens` is given. */
   tokens: string[];
   queryTokens?: string[];
@@ -57,6 +68,8 @@ export interface HeatmapOptions {
   size?: number;
   /** Fetches a head that `pattern` does not hold (the live view asks the kernel). */
   requestHead?: (layer: number, head: number) => Promise<Tensor>;
+  /** Fetches one window of a head pooled to h × w (the live view asks the kernel); used with `overview`. */
+  requestTile?: (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => Promise<Tile>;
   onSelect?: (layer: number, head: number) => void;
   onHighlight?: (token: number | null) => void;
   /**
@@ -82,15 +95,17 @@ export interface HeatmapViewState {
 }
 
 export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptions = {}): Cleanup {
-  const pattern = checkTensor("pattern", data.pattern, [2, 4]);
-  const rank = pattern.shape.length;
-  const [rows, cols] = pattern.shape.slice(-2);
+  const overview = data.pattern == null && data.overview != null ? checkTensor("overview", data.overview, [2]) : null;
+  const pattern = overview ? null : checkTensor("pattern", data.pattern, [2, 4]);
+  const rank = pattern ? pattern.shape.length : 2;
+  const cols = pattern ? pattern.shape[rank - 1] : Array.isArray(data.tokens) ? data.tokens.length : 0;
+  const rows = pattern ? pattern.shape[rank - 2] : Array.isArray(data.queryTokens) ? data.queryTokens.length : cols;
   const keys = checkTokens("tokens", data.tokens, cols);
   const maybeQueries = data.queryTokens ? checkTokens("queryTokens", data.queryTokens, rows) : rows === cols ? keys : null;
   if (!maybeQueries) throw new Error(`queryTokens: pattern has ${rows} query rows but ${cols} key tokens; pass queryTokens`);
   const queries: string[] = maybeQueries;
-  const nLayers = rank === 4 ? pattern.shape[0] : data.nLayers ?? 1;
-  const nHeads = rank === 4 ? pattern.shape[1] : data.nHeads ?? 1;
+  const nLayers = rank === 4 ? pattern!.shape[0] : data.nLayers ?? 1;
+  const nHeads = rank === 4 ? pattern!.shape[1] : data.nHeads ?? 1;
   const layerNames = data.layers ?? range(nLayers);
   if (layerNames.length !== nLayers) throw new Error(`layers: expected ${nLayers} layer numbers, got ${layerNames.length}`);
   const layerIndex = (layer: number): number => {
@@ -99,14 +114,15 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     return i;
   };
   const first = data.layer ?? layerNames[0];
-  let matrix = rank === 4 ? subMatrix(pattern, [layerIndex(first), data.head ?? 0]) : pattern.data;
+  // The shown head's weights when the view holds them; null when only the overview came (tiles from the kernel).
+  let matrix: Float32Array | null = pattern ? (rank === 4 ? subMatrix(pattern, [layerIndex(first), data.head ?? 0]) : pattern.data) : null;
   const keep = options.state ?? {};
   // The kernel moved the head (HeatmapFigure.show) since the user picked one: the kernel's head wins.
   const kernelMoved = keep.from !== undefined && (keep.from.layer !== data.layer || keep.from.head !== data.head);
   const st: HeatmapViewState = {
     layer: first,
     head: data.head ?? 0,
-    maskUpper: keep.maskUpper ?? options.maskUpper ?? (rows === cols && upperIsZero(matrix, rows)),
+    maskUpper: keep.maskUpper ?? options.maskUpper ?? (matrix ? rows === cols && upperIsZero(matrix, rows) : data.overviewMask === true),
     normalise: keep.normalise === "raw" || keep.normalise === "row" ? keep.normalise : options.normalise ?? "raw",
     highlight: keep.highlight && keep.highlight.row >= 0 && keep.highlight.row < rows && keep.highlight.col >= 0 && keep.highlight.col < cols ? { ...keep.highlight } : null,
     from: { layer: data.layer, head: data.head },
@@ -117,10 +133,10 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     keep.layer !== undefined && keep.head !== undefined && layerNames.includes(keep.layer) && Number.isInteger(keep.head) && keep.head >= 0 && keep.head < nHeads && (keep.layer !== st.layer || keep.head !== st.head)
       ? { layer: keep.layer, head: keep.head }
       : null;
-  if (keptHead && rank === 4) {
+  if (keptHead && (rank === 4 || (overview && options.requestTile))) {
     st.layer = keptHead.layer;
     st.head = keptHead.head;
-    matrix = subMatrix(pattern, [layerIndex(st.layer), st.head]);
+    if (rank === 4) matrix = subMatrix(pattern!, [layerIndex(st.layer), st.head]);
   }
   const changed = (): void => options.onState?.({ ...st, highlight: st.highlight && { ...st.highlight }, from: { ...st.from } });
   const threshold = options.canvasThreshold ?? 128;
@@ -145,10 +161,11 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       changed();
     }
     if (rank === 4) {
-      matrix = subMatrix(pattern, [layerIndex(layer), head]);
+      matrix = subMatrix(pattern!, [layerIndex(layer), head]);
       draw();
       return;
     }
+    if (overview) return draw(); // the head's overview comes as a tile
     if (!options.requestHead) return;
     const mine = ++request;
     frame.status.textContent = `loading layer ${layer}, head ${head}…`;
@@ -194,11 +211,9 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   // The plot keeps its size; a long context (over `size` tokens) is seen whole with each
   // pixel showing the largest weight of its block, and zoom/pan (live canvas only) show a
   // window of tokens down to cells big enough to label every token.
-  const size = options.size ?? 560;
   const longest = Math.max(rows, cols);
-  const cell0 = longest <= size ? Math.max(1, Math.min(24, Math.floor(size / longest))) : size / longest;
-  const pw = cell0 * cols;
-  const ph = cell0 * rows;
+  const { width: pw, height: ph } = plotSize(rows, cols, options.size ?? PLOT_SIZE);
+  const size = Math.max(pw, ph);
   const fs = MIN_TEXT;
   const doc = frame.root.ownerDocument;
   const keyLabels = tokenLabels(keys, options.rawTokens);
@@ -219,16 +234,10 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     return win.nr < rows || win.nc < cols;
   }
 
-  // Per-row maxima for the colour scale, kept while the head and mask stay the same.
-  let rowMax = new Float32Array(rows);
-  let vmax = 0;
-  let maxOf: { matrix: Float32Array; mask: boolean } | null = null;
-  const shown = (i: number, j: number): number => {
-    if (st.maskUpper && j > i) return NaN;
-    const v = matrix[i * cols + j];
-    return st.normalise === "row" ? (rowMax[i] > 0 ? v / rowMax[i] : 0) : v;
-  };
   let color = d3.scaleSequential(d3.interpolateViridis);
+  const tiles = tileSource();
+  /** What the plot shows now: the current head's window pooled to its pixels (exact, or a stand-in while the exact tile loads). */
+  let painted: { tile: Tile; exact: boolean } | null = null;
 
   const host = doc.createElement("div");
   host.style.position = "relative";
@@ -248,40 +257,31 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
 
   /** Cells and token labels of the current head and window. */
   function paintCells(): void {
-    heading.textContent = `${data.title ?? "Attention pattern"}: layer ${st.layer}, head ${st.head}`;
-    svg.attr("aria-label", `attention heatmap, layer ${st.layer}, head ${st.head}, ${rows} × ${cols} tokens`);
-    if (!maxOf || maxOf.matrix !== matrix || maxOf.mask !== st.maskUpper) {
-      rowMax = new Float32Array(rows);
-      vmax = 0;
-      const mat = matrix;
-      for (let i = 0; i < rows; i++) {
-        let r = 0;
-        const end = st.maskUpper ? Math.min(cols, i + 1) : cols;
-        for (let j = 0, o = i * cols; j < end; j++) if (mat[o + j] > r) r = mat[o + j];
-        rowMax[i] = r;
-        if (r > vmax) vmax = r;
-      }
-      maxOf = { matrix, mask: st.maskUpper };
-    }
-    color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : vmax || 1]);
+    const now = tiles.current();
+    frame.status.textContent = tiles.status(now);
+    if (!now) return; // another head is on its way: the old one stays until it comes
+    painted = now;
+    const t = now.tile;
+    heading.textContent = `${data.title ?? "Attention pattern"}: layer ${t.layer}, head ${t.head}`;
+    svg.attr("aria-label", `attention heatmap, layer ${t.layer}, head ${t.head}, ${rows} × ${cols} tokens`);
+    color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : t.max || 1]);
     g.selectAll(".cells, .cells-raster, .row-labels, .col-labels").remove();
     const { r0, c0, nr, nc } = win;
-    // Row r0 + i of the window, as shown (masked cells NaN; ÷ row max in "row" mode).
-    const mat = matrix;
-    const rowInto = (i: number, out: Float32Array): number => {
-      const q = r0 + i;
-      const o = q * cols + c0;
-      const end = st.maskUpper ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
-      const div = st.normalise === "row" ? rowMax[q] : 1;
-      for (let j = 0; j < end; j++) out[j] = div > 0 ? mat[o + j] / div : 0;
-      return end;
-    };
+    const { h, w, values } = t;
     canvas = paintMatrix(
       mode,
       g,
       host,
       { left: m.left, top: m.top },
-      { rows: nr, cols: nc, width: pw, height: ph, value: (i, j) => shown(r0 + i, c0 + j), color, row: rowInto },
+      {
+        rows: h,
+        cols: w,
+        width: pw,
+        height: ph,
+        value: (i, j) => values[i * w + j],
+        color,
+        row: (i, out) => (out.set(values.subarray(i * w, (i + 1) * w)), w),
+      },
       options.raster,
       canvas,
     );
@@ -398,13 +398,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
       const ch = ph / win.nr;
       const cw = pw / win.nc;
       hover.attr("display", null).attr("x", (j - win.c0) * cw).attr("y", (i - win.r0) * ch).attr("width", cw).attr("height", ch);
-      const lines = [
-        `query ${i}: ${showToken(queries[i])}`,
-        `key ${j}: ${showToken(keys[j])}`,
-        st.maskUpper && j > i ? "masked (key after query)" : `weight ${fmt(matrix[i * cols + j])}`,
-      ];
-      if (st.normalise === "row" && !(st.maskUpper && j > i)) lines.push(`÷ row max ${fmt(shown(i, j))}`);
-      frame.tip.show(lines, event);
+      frame.tip.show([`query ${i}: ${showToken(queries[i])}`, `key ${j}: ${showToken(keys[j])}`, ...tiles.describe(i, j)], event);
     })
     .on("mouseleave", () => {
       drag = null;
@@ -488,12 +482,105 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   }
   paintHighlight();
 
-  if (keptHead && rank === 2 && options.requestHead) select(keptHead.layer, keptHead.head, false);
+  if (keptHead && rank === 2 && !overview && options.requestHead) select(keptHead.layer, keptHead.head, false);
   if (kernelMoved) changed(); // the user's old head is dropped for good
   return () => {
     disposed = true;
     frame.dispose();
   };
+
+  /**
+   * Where the cells come from. A head the view holds is pooled here (tiles.ts poolMax, the
+   * pooling the kernel uses). A long context the kernel keeps starts from its overview and
+   * asks the kernel for the exact tile of each window: one request in flight, each reply
+   * redraws, and that redraw asks for whatever the window is by then; meanwhile the plot
+   * shows a stand-in cut from the head's whole view. Without a kernel (a saved notebook) the
+   * overview is all there is: zooming enlarges its blocks, and the status line says so.
+   */
+  function tileSource() {
+    let maxima: { matrix: Float32Array; mask: boolean; rowMax: Float32Array; max: number } | null = null;
+    const cache = new Map<string, Tile>();
+    const failed = new Map<string, string>();
+    let inflight = false;
+    const whole: Window = { r0: 0, c0: 0, nr: rows, nc: cols };
+    const put = (k: string, t: Tile): void => {
+      cache.delete(k);
+      cache.set(k, t);
+      if (cache.size > 12) cache.delete(cache.keys().next().value as string);
+    };
+    if (overview) {
+      const shown: Shown = { mask: data.overviewMask === true, normalise: "raw" };
+      const [h, w] = overview.shape;
+      const head = data.head ?? 0;
+      put(tileKey(first, head, whole, h, w, shown), { layer: first, head, win: whole, h, w, shown, values: overview.data, max: maxOf(overview.data) });
+    }
+    const want = () => {
+      const [h, w] = tileShape(win, pw, ph);
+      const shown: Shown = { mask: st.maskUpper, normalise: st.normalise };
+      return { layer: st.layer, head: st.head, win: { ...win }, h, w, shown, key: tileKey(st.layer, st.head, win, h, w, shown) };
+    };
+    const fetch = (q: ReturnType<typeof want>): void => {
+      if (!options.requestTile || inflight || failed.has(q.key)) return;
+      inflight = true;
+      options
+        .requestTile(q)
+        .then(
+          (t) => put(q.key, t),
+          (e: Error) => void failed.set(q.key, e.message),
+        )
+        .then(() => {
+          inflight = false;
+          if (!disposed) draw();
+        });
+    };
+    return {
+      current(): { tile: Tile; exact: boolean } | null {
+        const q = want();
+        if (matrix) {
+          if (!maxima || maxima.matrix !== matrix || maxima.mask !== st.maskUpper) maxima = { matrix, mask: st.maskUpper, ...rowMaxima(matrix, rows, cols, st.maskUpper) };
+          const values = poolMax(matrix, cols, q.win, q.h, q.w, q.shown, maxima.rowMax);
+          return { tile: { ...q, values, max: q.shown.normalise === "row" ? 1 : maxima.max }, exact: true };
+        }
+        const hit = cache.get(q.key);
+        if (hit) return { tile: hit, exact: true };
+        fetch(q);
+        let base: Tile | undefined; // this head seen whole, shown as asked if the kernel sent that, else the overview
+        for (const t of cache.values()) {
+          const same = t.shown.mask === q.shown.mask && t.shown.normalise === q.shown.normalise;
+          if (t.layer === q.layer && t.head === q.head && t.win.nr === rows && t.win.nc === cols && (!base || same)) base = t;
+        }
+        return base ? { tile: { ...base, win: q.win, h: q.h, w: q.w, values: resample(base, q.win, q.h, q.w) }, exact: false } : null;
+      },
+      status(now: { exact: boolean } | null): string {
+        if (now?.exact) return "";
+        const err = failed.get(want().key);
+        if (err) return `could not load: ${err}`;
+        if (!options.requestTile) return "no kernel: the overview saved with the figure (zooming enlarges its blocks; exact weights, the mask and row colours need the kernel)";
+        return now ? "loading the exact weights…" : `loading layer ${st.layer}, head ${st.head}…`;
+      },
+      /** The tooltip's lines for (query i, key j): the weight, or its block's largest when a pixel holds many. */
+      describe(i: number, j: number): string[] {
+        if (st.maskUpper && j > i) return ["masked (key after query)"];
+        if (matrix) {
+          const v = matrix[i * cols + j];
+          const lines = [`weight ${fmt(v)}`];
+          if (st.normalise === "row" && maxima) lines.push(`÷ row max ${fmt(maxima.rowMax[i] > 0 ? v / maxima.rowMax[i] : 0)}`);
+          return lines;
+        }
+        if (!painted) return [];
+        const { tile: t, exact } = painted;
+        const y = Math.floor(((i - win.r0) * t.h) / win.nr);
+        const x = Math.floor(((j - win.c0) * t.w) / win.nc);
+        const v = t.values[y * t.w + x];
+        const what = t.shown.normalise === "row" ? "weight ÷ row max" : "weight";
+        if (v !== v) return ["masked (key after query)"];
+        if (exact && t.h === win.nr && t.w === win.nc) return [`${what} ${fmt(v)}`];
+        if (!exact) return [`${what} ≈ ${fmt(v)} (its block's largest; exact weights ${options.requestTile ? "loading" : "need the kernel"})`];
+        const span = (p: number, n: number, px: number, o: number) => `${o + Math.ceil((p * n) / px)}–${o + Math.ceil(((p + 1) * n) / px) - 1}`;
+        return [`largest ${what} of queries ${span(y, win.nr, t.h, win.r0)} × keys ${span(x, win.nc, t.w, win.c0)}: ${fmt(v)}`, "zoom in for each weight"];
+      },
+    };
+  }
 }
 
 function upperIsZero(m: Float32Array, n: number): boolean {
