@@ -53,8 +53,10 @@ function pageScript(): string {
     if (!fs.existsSync(full)) throw new Error(`${full} is missing: build the widgets first (bash bench/heatmap.sh does)`);
     return `${JSON.stringify(name)}: function (module, exports, require) {\n${fs.readFileSync(full, "utf8")}\n}`;
   };
-  const mods = ["common", "heatmap", "text", "theme", "layout"].map((n) => mod(`./${n}`, `views/${n}.js`));
-  mods.push(mod("../protocol", "protocol.js"));
+  // Every view module as "./name" and the shared contract modules as "../name"; only what heatmap requires runs.
+  const views = fs.readdirSync(path.join(lib, "views")).filter((f) => f.endsWith(".js"));
+  const mods = views.map((f) => mod(`./${f.slice(0, -3)}`, `views/${f}`));
+  for (const n of ["protocol", "tiles"]) mods.push(mod(`../${n}`, `${n}.js`));
   return `
 (function () {
   var defs = { ${mods.join(",\n")} };
