@@ -13,9 +13,12 @@ const SKIP = process.env.ATTNLAB_E2E === "0";
 const FIRST = "The cat sat on the mat.";
 const TYPED = "When Mary and John went to the store, John gave a drink to";
 
+// A small GPT-2 (2 layers x 4 heads) with its tokenizer, made by the set-up (scripts/make_tokenizer_fixtures.py).
+const MODEL = path.resolve(__dirname, "../fixtures/pretrained/tiny-gpt2");
+
 const CELLS = [
-  `import { explore, loadModel } from "attnlab";
-const model = await loadModel("attn-only-2l");
+  `import { explore, loadPretrained } from "attnlab";
+const model = await loadPretrained(${JSON.stringify(MODEL)});
 console.log("tokens " + JSON.stringify(model.toStrTokens(${JSON.stringify(TYPED)})));`,
   `explore(model, { prompt: ${JSON.stringify(FIRST)}, maxTokens: 40 })`,
 ];
@@ -100,7 +103,8 @@ console.log("tokens " + JSON.stringify(model.toStrTokens(${JSON.stringify(TYPED)
 
   it("a prompt over maxTokens is an error in the widget; the figure stays", async () => {
     const input = root().locator("input.explore-prompt");
-    await input.fill(Array.from({ length: 30 }, () => "word word").join(" "));
+    // 48 tokens: over maxTokens (40), within the model's context (64).
+    await input.fill(Array.from({ length: 12 }, () => "word word").join(" "));
     await root().locator(".explore-message.explore-error").waitFor({ timeout: 30_000 });
     expect(await root().locator(".explore-message").textContent()).toMatch(/^prompt is \d+ tokens long; the playground takes at most 40/);
     expect(await root().getAttribute("data-prompt")).toBe(TYPED);

@@ -1,12 +1,14 @@
-// explore(model): the playground's kernel side on real models (the shipped attn-only-2l and
-// brown-bert, and a random BERT without a masked-LM head), wired to its view in a jsdom
+// explore(model): the playground's kernel side on real checkpoints (the set-up's small GPT-2 and
+// masked-LM BERT with their trained tokenizers, test/fixtures/pretrained, made by
+// scripts/make_tokenizer_fixtures.py; and a random BERT without a masked-LM head), wired to its view in a jsdom
 // document by an in-process comm: what the kernel runs (checked against lib/methods), what
 // the view draws, debouncing, stale replies, errors, and the static figure.
+import * as path from "path";
 import { JSDOM } from "jsdom";
 import { ready } from "../../lib/backend";
 import { createModel } from "../../lib/model";
 import type { TransformerModel } from "../../lib/model/types";
-import { loadModel } from "../../lib/zoo";
+import { loadPretrained } from "../../lib/pretrained";
 import { registerCommTransport, type CommTransport, type JSONObject } from "../../lib/widget";
 import { explore, type ExploreWidget } from "../../lib/widget/explore";
 import { attentionPattern, headScores } from "../../lib/methods/patterns";
@@ -81,8 +83,10 @@ describe("explore(model): the playground", () => {
 
   beforeAll(async () => {
     await ready();
-    gpt = await loadModel("attn-only-2l");
-    bert = await loadModel("brown-bert");
+    // Both tokenizers split most words into pieces, so word labels are exercised throughout.
+    const fixtures = path.join(__dirname, "../fixtures/pretrained");
+    gpt = await loadPretrained(path.join(fixtures, "tiny-gpt2"));
+    bert = await loadPretrained(path.join(fixtures, "tiny-bert"));
     dom = new JSDOM("<!doctype html><html><body></body></html>");
     doc = dom.window.document;
   });
@@ -152,20 +156,21 @@ describe("explore(model): the playground", () => {
   it("typing a new prompt redraws heatmap, predictions and grid after the pause, with one request for a burst of keystrokes", async () => {
     const widget = explore(gpt, { prompt: "one two three" });
     const { el, type, cleanup } = mount(widget, 40);
-    expect(labels(el)).toEqual(["one", "␣two", "␣three"]);
+    // "one" "␣t" "w" "o" "␣th" "re" "e": each word labelled once, its later pieces marked.
+    expect(labels(el)).toEqual(["one", "␣two", "·w", "·o", "␣three", "·re", "·e"]);
     type("Mary");
     type("Mary and");
-    type("Mary and John");
+    type("Mary and the");
     await sleep(10);
     expect(w.requests).toHaveLength(0); // still typing
     await sleep(120);
     expect(w.requests).toHaveLength(1);
-    expect(w.requests[0]).toMatchObject({ event: "explore", prompt: "Mary and John", layer: 0, head: 0 });
+    expect(w.requests[0]).toMatchObject({ event: "explore", prompt: "Mary and the", layer: 0, head: 0 });
     // Word labels: "Mary" is two tokens here, "M" "ary", read as the word and its second piece.
-    expect(gpt.toStrTokens("Mary and John")).toEqual(["M", "ary", " and", " John"]);
-    expect(labels(el)).toEqual(["Mary", "·ary", "␣and", "␣John"]);
+    expect(gpt.toStrTokens("Mary and the")).toEqual(["M", "ary", " and", " the"]);
+    expect(labels(el)).toEqual(["Mary", "·ary", "␣and", "␣the"]);
     expect(el.querySelectorAll(".explore-heatmap rect.cell").length).toBeGreaterThan(0);
-    expect(el.querySelector(".explore-predictions .attnlab-subtitle")!.textContent).toBe('Next token after " John"');
+    expect(el.querySelector(".explore-predictions .attnlab-subtitle")!.textContent).toBe('Next token after " the"');
     expect(el.querySelectorAll(".explore-predictions g.prediction")).toHaveLength(10);
     expect(el.querySelectorAll(".explore-grid rect.cell")).toHaveLength(2 * gpt.config.nHeads);
     // A causal model's pattern: the lower triangle with the diagonal, key > query masked.
@@ -220,7 +225,7 @@ describe("explore(model): the playground", () => {
     expect(labels(el)).toEqual(["start", "·art"]);
     expect(w.requests.map((r) => r.prompt)).toEqual(["first prompt", "third prompt"]);
     w.releaseOne();
-    expect(labels(el)).toEqual(["third", "·ird", "␣prompt", "·pt"]);
+    expect(labels(el)).toEqual(["third", "·hi", "·r", "·d", "␣prompt", "·rom", "·pt"]);
     expect(el.querySelector(".explore-message")!.textContent).toBe("");
     cleanup();
     widget.close();
@@ -230,11 +235,12 @@ describe("explore(model): the playground", () => {
     const widget = explore(gpt, { prompt: "start" });
     const { el, type, cleanup } = mount(widget, 0);
     type("the dog");
-    expect(labels(el)).toEqual(["the", "␣dog"]);
+    expect(labels(el)).toEqual(["the", "·he", "␣dog", "·g"]);
     cleanup();
     const again = render(el as unknown as HTMLElement, widget.get("data") as never, { channel: w.channelFor(widget), rawTokens: true });
     expect((el.querySelector("input.explore-prompt") as HTMLInputElement).value).toBe("the dog");
-    expect(labels(el)).toEqual(["the", "␣dog"]);
+    // The redraw asked for raw tokens: the same run, labelled by its pieces.
+    expect(labels(el)).toEqual(["t", "he", "␣do", "g"]);
     expect(w.requests).toHaveLength(1);
     again();
     widget.close();
@@ -251,10 +257,10 @@ describe("explore(model): the playground", () => {
     type("one two three four five six seven eight nine ten");
     const n = gpt.toStrTokens("one two three four five six seven eight nine ten").length;
     expect(msg.textContent).toBe(`prompt is ${n} tokens long; the playground takes at most 8 (shorten it, or pass {maxTokens} up to the model's context of ${gpt.config.nCtx})`);
-    expect(labels(el)).toEqual(["the", "␣cat"]);
+    expect(labels(el)).toEqual(["the", "·he", "␣cat", "·at"]);
     type("the dog");
     expect(msg.classList.contains("explore-error")).toBe(false);
-    expect(labels(el)).toEqual(["the", "␣dog"]);
+    expect(labels(el)).toEqual(["the", "·he", "␣dog", "·g"]);
     cleanup();
     widget.close();
   });
@@ -301,7 +307,7 @@ describe("explore(model): the playground", () => {
     const el = doc.createElement("div");
     const cleanup = render(el as unknown as HTMLElement, widget.get("data") as never, {});
     expect((el.querySelector("input.explore-prompt") as HTMLInputElement).disabled).toBe(true);
-    expect(labels(el)).toEqual(["The", "␣cat", "␣sat"]);
+    expect(labels(el)).toEqual(["The", "␣cat", "·at", "␣sat", "·at"]);
     cleanup();
     widget.close();
     expect(unpackExplore({ event: "explore-result", id: 1, result: { a: { buffer: 0, shape: [1] } } }, [new Float32Array([2])])).toEqual({ a: { data: new Float32Array([2]), shape: [1] } });
