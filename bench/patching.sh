@@ -16,6 +16,9 @@ PY="$ROOT/.venv/bin/python"
 WORK="$ROOT/.cache/bench/patching"
 MODEL="$ROOT/.cache/bench/causal_trace/gpt2-small-random"  # shared with bench/causal_trace.sh
 TLV="$ROOT/.cache/bench/tl-venv"
+# Any GPT-2-style tokenizer serves the peer (the prompts are ids): the set-up's small one.
+TOK="$ROOT/test/fixtures/pretrained/tiny-gpt2"
+[ -f "$TOK/tokenizer.json" ] || { echo "bench/patching.sh: $TOK/tokenizer.json is missing: run the set-up (npm test or scripts/setup.sh)" >&2; exit 1; }
 mkdir -p "$WORK"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}" TQDM_DISABLE=1
 [ -f "$MODEL/model.safetensors" ] || "$PY" "$ROOT/bench/causal_trace_torch.py" make "$MODEL"
@@ -43,7 +46,7 @@ else
 fi
 TL=()
 for n in ${BENCH_TL_THREADS:-1 2}; do
-  "$TLV/bin/python" "$ROOT/bench/patching_tl.py" "$MODEL" "$ROOT/models/brown-gpt" "$WORK/plan.json" "$n" 2>/dev/null > "$WORK/tl$n.json"
+  "$TLV/bin/python" "$ROOT/bench/patching_tl.py" "$MODEL" "$TOK" "$WORK/plan.json" "$n" 2>/dev/null > "$WORK/tl$n.json"
   TL+=("$WORK/tl$n.json")
 done
 "$PY" - "$LOAD" "$WORK/attnlab.json" "$WORK/attnlab_wasm.json" "${TL[@]}" <<'PYEOF'
