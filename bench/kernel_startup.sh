@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kernel start-up: launch -> first kernel_info_reply -> first cell, and a first cell importing
-# attnlab and building a small model; peer: tslab's own kernel, measured in the same run.
+# attnlab and loading the tutorials' model (loadModel("smollm2-135m")); peer: tslab's own kernel, measured in the same run.
 # Usage: bash bench/kernel_startup.sh [--reps N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,5 +15,5 @@ const f = (x) => (x / 1000).toFixed(2) + " s";
 console.log(`Kernel start-up, median of ${r.reps} launches (load average before: ${process.argv[2]})`);
 console.log(`  launch -> kernel_info_reply:   attnlab ${f(r.attnlab.kernel_info_ms)}   tslab ${f(r.tslab.kernel_info_ms)}   ratio ${(r.attnlab.kernel_info_ms / r.tslab.kernel_info_ms).toFixed(2)}x`);
 console.log(`  launch -> first cell (1 + 1):  attnlab ${f(r.attnlab.first_cell_ms)}   tslab ${f(r.tslab.first_cell_ms)}   ratio ${(r.attnlab.first_cell_ms / r.tslab.first_cell_ms).toFixed(2)}x`);
-console.log(`  launch -> + cell importing attnlab, loadModel("brown-gpt"): attnlab ${f(r.attnlab.model_cell_ms)}`);
+console.log(`  launch -> + cell importing attnlab, loadModel("smollm2-135m"): attnlab ${f(r.attnlab.model_cell_ms)}`);
 ' "$OUT" "$LOAD"

@@ -1,7 +1,7 @@
 /**
  * Kernel start-up: time from launch to the first kernel_info_reply, to the first trivial
- * cell, and (attnlab only) to a first cell that imports attnlab and loads a shipped teaching
- * model (brown-gpt, the tutorials' main model) with loadModel. Peer: tslab's own kernel (`tslab kernel`), launched the same way in the
+ * cell, and (attnlab only) to a first cell that imports attnlab and loads the tutorials' model
+ * (SmolLM2-135M, from its Python package in the venv) with loadModel. Peer: tslab's own kernel (`tslab kernel`), launched the same way in the
  * same run. Prints JSON. Usage: node dist/bench/kernel_startup.js [--reps N]
  */
 import { spawn, type ChildProcess } from "child_process";
@@ -15,7 +15,7 @@ import { decode, encode, makeHeader, Signer } from "../kernel/wire";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MODEL_CELL = `import { loadModel } from "attnlab";
-const model = await loadModel("brown-gpt");
+const model = await loadModel("smollm2-135m");
 "ok"`;
 
 async function freePort(): Promise<number> {
