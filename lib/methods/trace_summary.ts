@@ -2,7 +2,9 @@
  * Averages causal traces over many prompts by token class, as ROME's summary plots do: first,
  * middle and last subject token, first token after the subject, further tokens, last token.
  * Each prompt contributes the mean indirect effect over its tokens of a class (a one-token subject
- * is both its first and last subject token); the interval is 1.96·std/√n over prompts.
+ * is both its first and last subject token); the interval is 1.96·std/√n over prompts. Cells a
+ * trace did not restore (NaN, causalTrace's `positions`/`layers`) are left out: a prompt counts
+ * for a class and layer when at least one of its tokens of that class was restored there.
  */
 import type { CausalTraceResult, TraceKind } from "./tracing";
 
@@ -61,12 +63,12 @@ export function summariseTraces(results: CausalTraceResult[]): TraceSummary {
         const per: number[] = [];
         for (const r of results) {
           const [P] = r.shape;
-          const toks = tokenClasses(P, r.subjectRange[0], r.subjectRange[1])[c];
-          if (toks.length === 0) continue;
-          per.push(toks.reduce((a, t) => a + r.grids[k]!.indirect[t * L + l], 0) / toks.length);
+          const vals = tokenClasses(P, r.subjectRange[0], r.subjectRange[1])[c].map((t) => r.grids[k]!.indirect[t * L + l]).filter((v) => !Number.isNaN(v));
+          if (vals.length === 0) continue;
+          per.push(vals.reduce((a, v) => a + v, 0) / vals.length);
         }
         [mean[c * L + l], ci[c * L + l]] = meanCi(per);
-        n[c] = per.length;
+        n[c] = Math.max(n[c], per.length);
       }
     }
     effects[k] = { mean, ci, n };

@@ -13,6 +13,8 @@
  * Restoring a position before the first subject token restores a value that the corrupted runs
  * already have (noise is causal from the subject onward), so those cells equal p_corrupted
  * exactly and are not recomputed. The rest runs in TraceEngine, split over worker threads.
+ * `positions` and `layers` restrict the restorations to some rows and columns (the cost is per
+ * restored cell, so a notebook can trace the cells it needs on a 30-layer model); the rest stay NaN.
  */
 import { Worker } from "worker_threads";
 import { activeBackend } from "../backend";
@@ -46,6 +48,10 @@ export interface CausalTraceOptions extends RunOptions {
   answer?: number;
   /** Extra worker threads (0 = main thread only); default 1 when the grid is large. */
   workers?: number;
+  /** Restore only at these token positions (default all); the grids' other rows stay NaN. */
+  positions?: number[];
+  /** Restore only at these layers (hidden) or window centres (MLP, attention) (default all); other columns stay NaN. */
+  layers?: number[];
 }
 
 export interface TraceGrid {
@@ -85,6 +91,9 @@ export interface TraceSetup {
   embeddingStd: number | null;
   draws: Float32Array; // unscaled
   scaled: Float32Array; // ν × draws
+  /** Positions and layers to restore (opts.positions / opts.layers, sorted), null = all. */
+  positions: number[] | null;
+  layers: number[] | null;
 }
 
 /** Validates the options and draws the noise; shared by the fast and the naive path. */
@@ -102,6 +111,15 @@ export function traceSetup(model: TransformerModel, prompt: string | number[], o
   for (const k of kinds) if (!["hidden", "mlp", "attn"].includes(k)) throw new Error(`${fn}: kinds must be "hidden", "mlp" or "attn"; got ${JSON.stringify(k)}`);
   if (model.config.attnOnly && kinds.includes("mlp")) throw new Error(`${fn}: an attention-only model has no MLP to restore; leave "mlp" out of kinds`);
   if (opts.answer !== undefined) checkInt(opts.answer, 0, model.config.dVocab - 1, "answer", fn);
+  const subset = (xs: number[] | undefined, n: number, name: string, what: string): number[] | null => {
+    if (xs === undefined) return null;
+    if (!Array.isArray(xs) || xs.length === 0 || !xs.every((x) => Number.isInteger(x) && x >= 0 && x < n)) {
+      throw new Error(`${fn}: ${name} must be a non-empty array of ${what} from 0 to ${n - 1}; got ${JSON.stringify(xs)}`);
+    }
+    return [...new Set(xs)].sort((a, b) => a - b);
+  };
+  const positions = subset(opts.positions, P, "positions", "token positions");
+  const layers = subset(opts.layers, model.config.nLayers, "layers", "layers");
   const d = model.config.dModel;
   const n = samples * (subject[1] - subject[0]) * d;
   let draws: Float32Array;
@@ -136,7 +154,7 @@ export function traceSetup(model: TransformerModel, prompt: string | number[], o
     noise = (opts.noiseScale ?? 3) * embeddingStd;
   }
   const scaled = draws.map((v) => v * noise);
-  return { ids, tokens, subject, samples, window, kinds, noise, embeddingStd, draws, scaled };
+  return { ids, tokens, subject, samples, window, kinds, noise, embeddingStd, draws, scaled, positions, layers };
 }
 
 function resolveSubject(model: TransformerModel, prompt: string | number[], ids: number[], subject: CausalTraceOptions["subject"], fn: string): [number, number] {
@@ -182,8 +200,11 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   const { nLayers: L, dModel: d, dMlp, nHeads: H, dVocab: V } = model.config;
   const P = su.ids.length;
   const cells: TraceCell[] = [];
-  for (const kind of su.kinds) for (let l = 0; l < L; l++) cells.push({ kind, layer: l });
-  const positions = Array.from({ length: P - su.subject[0] }, (_, i) => su.subject[0] + i);
+  const layers = su.layers ?? Array.from({ length: L }, (_, l) => l);
+  for (const kind of su.kinds) for (const l of layers) cells.push({ kind, layer: l });
+  const traced = (p: number) => !su.positions || su.positions.includes(p);
+  const positions = Array.from({ length: P - su.subject[0] }, (_, i) => su.subject[0] + i).filter(traced);
+  const before = Array.from({ length: su.subject[0] }, (_, p) => p).filter(traced);
   // Rows in one sweep: cells × samples × positions × (activations + MLP hidden + attention).
   const bytesPerCell = 4 * su.samples * P * (8 * d + dMlp + 2 * H * P);
   const cellsPerSweep = rowsInBudget(bytesPerCell, opts, cells.length);
@@ -191,9 +212,10 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   const flops = su.samples * cells.length * positions.reduce((a, p) => a + (P - p), 0) * L * 12 * d * d + positions.length * cells.length * su.samples * d * V * 2;
   const workers = opts.workers ?? (flops > 4e9 ? 1 : 0);
   checkInt(workers, 0, 64, "workers", fn);
-  const progress = new WorkProgress(cells.length * P, opts, "causalTrace");
+  const nCells = cells.length * (before.length + positions.length);
+  const progress = new WorkProgress(nCells, opts, "causalTrace");
   const passes = 1 + positions.length * sweepsPerPos;
-  progress.plan(passes, `1 clean + ${su.samples} corrupted base run, then ${positions.length * sweepsPerPos} batched restoration sweeps (${cells.length * P} cells) on ${workers + 1} thread(s)`);
+  progress.plan(passes, `1 clean + ${su.samples} corrupted base run, then ${positions.length * sweepsPerPos} batched restoration sweeps (${nCells} cells) on ${workers + 1} thread(s)`);
 
   const engine = new TraceEngine(model);
   const grid = new Map<TraceKind, Float32Array>(su.kinds.map((k) => [k, new Float32Array(P * L).fill(NaN)]));
@@ -206,7 +228,7 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
   try {
     const base = engine.prepare({ ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window }, opts.answer);
     releaseHostBuffers(); // the base runs used every weight: free the loaded weights' host copy (see patch_engine.ts)
-    for (let p = 0; p < su.subject[0]; p++) store(p, new Float32Array(cells.length).fill(base.pCorrupted));
+    for (const p of before) store(p, new Float32Array(cells.length).fill(base.pCorrupted));
     // A shared queue, most expensive (earliest) positions first: whichever thread is free takes the next.
     const queue = [...positions].sort((x, y) => x - y);
     const job: WorkerJob = {
@@ -263,8 +285,8 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
         samples: su.samples, noise: su.noise, noiseScale: opts.noise !== undefined ? null : opts.noiseScale ?? 3,
         noiseStdOver: opts.noise !== undefined ? "given" : opts.noiseStdOver === "vocabulary" ? "all token embeddings (W_E)" : "token embeddings of this prompt's subject tokens",
         embeddingStd: su.embeddingStd, seed: opts.noiseDraws ? null : opts.seed ?? 1, noiseDrawsGiven: !!opts.noiseDraws,
-        window: su.window, kinds: su.kinds, workers, forwardPasses: passes, naiveForwardPasses: 1 + cells.length * P,
-        shortcutPositions: su.subject[0],
+        window: su.window, kinds: su.kinds, workers, forwardPasses: passes, naiveForwardPasses: 1 + nCells,
+        shortcutPositions: before.length,
       },
     };
   } finally {

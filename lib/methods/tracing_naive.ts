@@ -42,7 +42,8 @@ export async function causalTraceNaive(
     return out;
   };
   const wanted = opts.cells ? new Set(opts.cells.map((c) => `${c.kind}:${c.pos}:${c.layer}`)) : null;
-  const total = wanted ? wanted.size : su.kinds.length * P * L;
+  const traced = (p: number, l: number) => (!su.positions || su.positions.includes(p)) && (!su.layers || su.layers.includes(l));
+  const total = wanted ? wanted.size : su.kinds.length * (su.positions?.length ?? P) * (su.layers?.length ?? L);
   const progress = new WorkProgress(total, opts, "causalTraceNaive");
   progress.plan(1 + total, `one hooked forward pass of ${1 + S} rows per restoration`);
   try {
@@ -53,7 +54,7 @@ export async function causalTraceNaive(
       const scores = new Float32Array(P * L).fill(NaN);
       for (let p = 0; p < P && !stopped; p++) {
         for (let l = 0; l < L; l++) {
-          if (wanted && !wanted.has(`${kind}:${p}:${l}`)) continue;
+          if (wanted ? !wanted.has(`${kind}:${p}:${l}`) : !traced(p, l)) continue;
           if (progress.aborted) {
             stopped = true;
             break;

@@ -34,3 +34,15 @@ test("class means over prompts with a 1.96·std/√n interval", () => {
   expect(() => summariseTraces([])).toThrow(/non-empty/);
   expect(() => summariseTraces([a, fake(6, [2, 3], 3, () => 0, 0)])).toThrow(/2 layers/);
 });
+
+test("summariseTraces leaves out cells a trace did not restore (NaN)", () => {
+  const a = fake(8, [1, 4], 2, (t, l) => t + 10 * l, 0.5);
+  const b = fake(6, [2, 3], 2, (t, l) => (t === 3 || l === 1 ? NaN : 2 * t), 0.3);
+  const h = summariseTraces([a, b]).effects.hidden!;
+  // first subject token, layer 0: a -> 1, b -> 4 (restored); layer 1: only a (11)
+  expect(h.mean[0]).toBeCloseTo(2.5, 6);
+  expect(h.mean[1]).toBeCloseTo(11, 6);
+  expect(h.n[0]).toBe(2);
+  // first subsequent token (a: 4, b: 3 not restored): only a counts
+  expect(h.mean[3 * 2]).toBeCloseTo(4, 6);
+});

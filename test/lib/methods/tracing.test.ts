@@ -48,6 +48,25 @@ describe("causal tracing", () => {
     for (const k of ["hidden", "mlp", "attn"] as const) expect(maxAbsDiff(a.grids[k]!.scores, c.grids[k]!.scores)).toBeLessThan(1e-6);
   });
 
+  test("causalTrace positions and layers: the restored cells equal the full grid's, the others are NaN", async () => {
+    const full = await causalTrace(model, ids, { ...opts, workers: 0 });
+    let passes = 0;
+    const part = await causalTrace(model, ids, { ...opts, workers: 0, positions: [7, 3, 1], layers: [4, 0], onPlan: (p) => (passes = p.forwardPasses) });
+    expect(passes).toBe(1 + 2); // positions 3 and 7 are restored; position 1 is before the subject (p_corrupted)
+    for (const k of ["hidden", "mlp", "attn"] as const) {
+      for (let p = 0; p < 8; p++) for (let l = 0; l < 6; l++) {
+        const v = part.grids[k]!.scores[p * 6 + l];
+        if ([1, 3, 7].includes(p) && [0, 4].includes(l)) expect(Math.abs(v - full.grids[k]!.scores[p * 6 + l])).toBeLessThan(1e-6);
+        else expect(v).toBeNaN();
+      }
+    }
+    const naive = await causalTraceNaive(model, ids, { ...opts, positions: [7], layers: [4] });
+    expect(naive.grids.mlp!.scores[7 * 6 + 4]).toBeCloseTo(full.grids.mlp!.scores[7 * 6 + 4], 5);
+    expect(naive.grids.mlp!.scores[7 * 6 + 3]).toBeNaN();
+    await expect(causalTrace(model, ids, { ...opts, positions: [8] })).rejects.toThrow(/positions must be a non-empty array of token positions from 0 to 7/);
+    await expect(causalTrace(model, ids, { ...opts, layers: [] })).rejects.toThrow(/layers must be a non-empty array/);
+  });
+
   test("fast path: when only the last token is noised, restoring it at any layer gives back p_clean", async () => {
     // Every position that differs from the clean run is restored, so each cell must equal p_clean.
     const r = await causalTrace(model, ids, { subject: [7, 8], samples: 3, workers: 0, kinds: ["hidden"], seed: 9 });
