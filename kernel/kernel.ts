@@ -3,8 +3,6 @@
  * layer, execution through CellExecutor, IOPub status/outputs, comms and widgets.
  */
 import { randomUUID } from "crypto";
-import { attachWidgetControl } from "../lib/widget/widget";
-import { registerCommTransport } from "../lib/widget/transport";
 import { toMimeBundle } from "../lib/widget/display";
 import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
 import { CommManager } from "./comms";
@@ -18,6 +16,7 @@ import { kernelInfo } from "./info";
 import { installTensorBudget, isBackendMemoryError, memoryReport, recoverBackend, resetEngine, tensorBudgetBytes } from "./engine";
 import { setCellSignal } from "../lib/methods/progress";
 import { CRASH_ENV, type CrashReport, type ToNanny } from "./nanny";
+import { scheduleWarmUp } from "./warmup";
 
 /** Tells the watcher process (nanny.ts) what runs, so a crash can be reported to that cell. */
 const requestRecord = (msg: Message, count: number) => ({
@@ -94,8 +93,6 @@ export class Kernel {
     await this.channels.bind();
     this.publish("status", { execution_state: "starting" }, undefined);
     this.streams.install();
-    registerCommTransport(this.comms);
-    attachWidgetControl(this.comms);
     this.connectTslabDisplay();
     try {
       installTensorBudget(tensorBudgetBytes());
@@ -111,7 +108,7 @@ export class Kernel {
     void this.channels.listen("control", (m) => this.onMessage("control", m));
     void this.channels.listen("stdin", (m) => log(`unexpected ${m.header.msg_type} on stdin ignored`));
     this.publish("status", { execution_state: "idle" }, undefined);
-    setTimeout(() => this.executor.warmUp(), 500);
+    scheduleWarmUp({ executor: this.executor, busy: () => this.running !== undefined && !this.running.done, timer: kernelTimeout }, 500);
     // The watcher's IPC channel closes when it goes (killed by the server): go with it.
     if (process.send) process.on("disconnect", () => realExit(1));
     toNanny({ kind: "ready" });

@@ -29,6 +29,11 @@ async function main(): Promise<void> {
   // Library frames in tracebacks show lib/*.ts lines rather than dist/ JavaScript.
   process.setSourceMapsEnabled(true);
   const kernel = new Kernel(readConnectionFile(file));
+  // Widgets: the kernel's comms carry them (lib/widget/transport), and a reloaded page gets
+  // every live widget through jupyter.widget.control.
+  const { registerCommTransport, attachWidgetControl } = await import("../lib/widget");
+  registerCommTransport(kernel.comms);
+  attachWidgetControl(kernel.comms);
   await kernel.start();
   log(`started (pid ${process.pid})`);
 }

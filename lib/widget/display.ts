@@ -63,19 +63,17 @@ export function toMimeBundle(value: unknown, depth = 0): MimeBundle | undefined 
 /** Turns a value nothing else knows how to show into a displayable (e.g. a method result into its figure). */
 export type DisplayResolver = (value: unknown) => Displayable | undefined;
 
-// On globalThis, like the transport: lib/figures may be loaded through another copy of this module.
-const RESOLVERS = Symbol.for("attnlab.displayResolvers");
-type ResolverHolder = { [RESOLVERS]?: DisplayResolver[] };
+// A module variable like the transport's: the kernel's entry point and the cells share this file.
+const RESOLVER_LIST: DisplayResolver[] = [];
 
 function resolvers(): DisplayResolver[] {
-  const g = globalThis as unknown as ResolverHolder;
-  return (g[RESOLVERS] ??= []);
+  return RESOLVER_LIST;
 }
 
 /**
  * Registers `fn`, asked (newest first) for every plain object shown as a cell result or with
- * display(). lib/figures registers one at import time that maps method results to figures;
- * lib/widget never imports lib/figures. Returns a function that unregisters `fn`.
+ * display(). The kernel's entry point registers lib/figures' resolver, which maps method
+ * results to figures; lib/widget never imports lib/figures. Returns a function that unregisters `fn`.
  */
 export function registerDisplayResolver(fn: DisplayResolver): () => void {
   if (typeof fn !== "function") throw new Error(`registerDisplayResolver: fn must be a function (value) => Displayable | undefined, got ${typeof fn}`);

@@ -1,6 +1,7 @@
 /**
  * The seam between the widget API and whatever carries comm messages. The attnlab
- * kernel registers a transport at start-up; lib/ itself never imports Jupyter or zeromq.
+ * kernel's entry point registers a transport at start-up; lib/ itself never imports
+ * Jupyter, zeromq or anything from kernel/.
  */
 
 /** JSON values as they travel in comm messages. */
@@ -51,19 +52,19 @@ export interface CommTransport {
   clearOutput?(wait: boolean): void;
 }
 
-// Kept on globalThis so that two copies of this module (e.g. loaded through a symlink
-// and through a relative path) still share the kernel's transport.
-const KEY = Symbol.for("attnlab.commTransport");
-type Holder = { [KEY]?: CommTransport; [key: symbol]: unknown };
+// The kernel's entry point (kernel/main.ts) registers its CommManager here; a cell's
+// `import "attnlab"` resolves to this same file (kernel/resolve.ts), so one module variable
+// is shared by the kernel and every cell.
+let current: CommTransport | undefined;
 
-/** Called by the kernel once at start-up. Re-registering replaces the transport. */
+/** Called by the kernel's entry point once at start-up (and by tests). Re-registering replaces the transport. */
 export function registerCommTransport(transport: CommTransport | undefined): void {
-  (globalThis as unknown as Holder)[KEY] = transport;
+  current = transport;
 }
 
 /** The registered transport, or undefined outside the attnlab kernel (plain node, jest). */
 export function getCommTransport(): CommTransport | undefined {
-  return (globalThis as unknown as Holder)[KEY];
+  return current;
 }
 
 /** True inside the attnlab kernel. */
