@@ -13,7 +13,7 @@ import { brownDataDir } from "../data/lm";
 import { loadHFParams, saveHF } from "./checkpoint";
 import { parseArgs, writeTrainingRecord } from "./cli";
 import type { Batch } from "./forward";
-import { countParams, initParams, type ParamTable } from "./params";
+import { countParams, initParams, sinusoidalPositions, type ParamTable } from "./params";
 import { Rng } from "./rng";
 import { train } from "./trainer";
 
@@ -70,27 +70,6 @@ export function mlmBatch(docs: number[][], seed: number, step: number, B: number
     }
   }
   return batch;
-}
-
-/**
- * Sinusoidal values (Vaswani et al. 2017) for the learned position embeddings, with root-mean-square
- * `rms`. Only the starting point changes (the weights stay trainable and the checkpoint is still a
- * standard BERT). Why: the tied word embeddings grow to sharpen the output (to ~0.19 RMS after 3,900
- * steps) while randomly initialised positions barely move from 0.02, so after the embedding
- * LayerNorm the position is drowned out, no head can look at a neighbour, and masked-LM training
- * sits on a bag-of-words plateau. Sinusoids at the words' scale give every relative offset a fixed
- * linear map from the start.
- */
-export function sinusoidalPositions(T: number, d: number, rms: number): Float32Array {
-  const out = new Float32Array(T * d);
-  const scale = rms * Math.SQRT2; // sin/cos over many angles have mean square 1/2
-  for (let t = 0; t < T; t++)
-    for (let i = 0; i < d / 2; i++) {
-      const angle = t / Math.pow(10000, (2 * i) / d);
-      out[t * d + 2 * i] = scale * Math.sin(angle);
-      out[t * d + 2 * i + 1] = scale * Math.cos(angle);
-    }
-  return out;
 }
 
 async function main(): Promise<void> {

@@ -12,9 +12,8 @@ import { loadPretrained } from "../../lib/pretrained";
 import { saveHF, loadHFParams } from "../../scripts/train/checkpoint";
 import { gatherRows, gptLogits, mm, tokenLosses, type Batch } from "../../scripts/train/forward";
 import { repeatedRow } from "../../scripts/data/lm";
-import { sinusoidalPositions } from "../../scripts/train/brown-bert";
 import { computeLoss, useBackend } from "../../scripts/train/grads";
-import { initParams, paramSpecs } from "../../scripts/train/params";
+import { initParams, paramSpecs, sinusoidalPositions } from "../../scripts/train/params";
 import { Rng } from "../../scripts/train/rng";
 import { learningRate, train } from "../../scripts/train/trainer";
 
