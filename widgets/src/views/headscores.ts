@@ -3,7 +3,7 @@
 // kernel holds them), the click also opens that head's heatmap under the grid, as a click
 // on a head does in CircuitsVis' attention heads and BertViz' head view.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, hitLayer, paintMatrix, range, styleAxis } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, hitLayer, matrixPlot, range, styleAxis } from "./common";
 import { render as renderHeatmap } from "./heatmap";
 
 /** What each score measures, shown under the title (see docs: head scores). */
@@ -148,23 +148,9 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
     const lo = Math.min(0, d3.min(t.data) ?? 0);
     const hi = Math.max(lo + 1e-6, d3.max(t.data) ?? 1);
     const color = d3.scaleSequential(d3.interpolateViridis).domain([lo, hi]);
-    const svg = d3
-      .select(frame.body)
-      .append("svg")
-      .attr("xmlns", "http://www.w3.org/2000/svg")
-      .attr("width", m.left + pw + m.right)
-      .attr("height", m.top + ph + m.bottom)
-      .attr("role", "img")
-      .attr("aria-label", `${kind} scores for ${nLayers} layers × ${nHeads} heads`);
-    const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
-    paintMatrix("svg", g, frame.body, { left: 0, top: 0 }, {
-      rows: nLayers,
-      cols: nHeads,
-      width: pw,
-      height: ph,
-      value: (l, h) => t.data[l * nHeads + h],
-      color,
-    });
+    // Always SVG rects (a grid of heads is small); no canvas under it, so the SVG is not positioned.
+    const { g, paint } = matrixPlot(frame.body, { width: m.left + pw + m.right, height: m.top + ph + m.bottom, margin: m, label: `${kind} scores for ${nLayers} layers × ${nHeads} heads`, positioned: false });
+    paint({ rows: nLayers, cols: nHeads, width: pw, height: ph, value: (l, h) => t.data[l * nHeads + h], color }, "svg");
     const x = d3.scaleBand<number>().domain(range(nHeads)).range([0, pw]);
     const y = d3.scaleBand<number>().domain(range(nLayers)).range([0, ph]);
     styleAxis(g.append("g").attr("transform", `translate(0,${ph})`).call(d3.axisBottom(x)));

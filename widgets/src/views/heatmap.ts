@@ -4,7 +4,7 @@
 // moves two rectangles. Whatever the length, the plot keeps its size and a pixel shows the
 // largest weight of its block of tokens (../tiles.ts); a long context held by the kernel
 // arrives as that overview only, and the view fetches the exact weights of the window it
-// zooms to (`requestTile`), one head at a time.
+// zooms to (`requestTile`, tilesource.ts), one head at a time. Zoom and pan: zoom.ts.
 import * as d3 from "d3";
 import {
   Cleanup,
@@ -14,22 +14,23 @@ import {
   addCheckbox,
   addSelect,
   axisLabel,
-  hitLayer,
   checkTensor,
   checkTokens,
   colorLegend,
   createFrame,
-  fmt,
-  paintMatrix,
+  hitLayer,
+  matrixLabels,
+  matrixPlot,
   range,
   showToken,
   subMatrix,
   MIN_TEXT,
-  fitText,
   textWidth,
   tokenLabels,
 } from "./common";
-import { PLOT_SIZE, maxOf, plotSize, poolMax, resample, rowMaxima, tileKey, tileShape, type Shown, type Tile, type Window } from "../tiles";
+import { PLOT_SIZE, plotSize } from "../tiles";
+import { tileSource, type Painted, type TileRequester } from "./tilesource";
+import { smallestWindow, windowZoom } from "./zoom";
 
 export interface HeatmapData {
   /** [query, key] for the head named by layer/head, or [layer, head, query, key] for all heads. */
@@ -69,7 +70,7 @@ export interface HeatmapOptions {
   /** Fetches a head that `pattern` does not hold (the live view asks the kernel). */
   requestHead?: (layer: number, head: number) => Promise<Tensor>;
   /** Fetches one window of a head pooled to h × w (the live view asks the kernel); used with `overview`. */
-  requestTile?: (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => Promise<Tile>;
+  requestTile?: TileRequester;
   onSelect?: (layer: number, head: number) => void;
   onHighlight?: (token: number | null) => void;
   /**
@@ -188,32 +189,23 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const opts = (ns: number[]) => ns.map((i) => ({ value: String(i), label: String(i) }));
   const layerSel = nLayers > 1 ? addSelect(frame.controls, "Layer", opts(layerNames), String(st.layer), (v) => select(+v, st.head)) : null;
   const headSel = nHeads > 1 ? addSelect(frame.controls, "Head", opts(range(nHeads)), String(st.head), (v) => select(st.layer, +v)) : null;
-  addCheckbox(frame.controls, "mask key > query", st.maskUpper, (v) => {
-    st.maskUpper = v;
+  const user = (fn: () => void) => () => {
+    fn();
     changed();
     draw();
-  });
-  addSelect(
-    frame.controls,
-    "Colour",
-    [
-      { value: "raw", label: "raw weight" },
-      { value: "row", label: "row-normalised (÷ row max)" },
-    ],
-    st.normalise,
-    (v) => {
-      st.normalise = v as "raw" | "row";
-      changed();
-      draw();
-    },
-  );
+  };
+  addCheckbox(frame.controls, "mask key > query", st.maskUpper, (v) => user(() => (st.maskUpper = v))());
+  const colours = [
+    { value: "raw", label: "raw weight" },
+    { value: "row", label: "row-normalised (÷ row max)" },
+  ];
+  addSelect(frame.controls, "Colour", colours, st.normalise, (v) => user(() => (st.normalise = v as "raw" | "row"))());
 
   // The plot keeps its size; a long context (over `size` tokens) is seen whole with each
   // pixel showing the largest weight of its block, and zoom/pan (live canvas only) show a
   // window of tokens down to cells big enough to label every token.
   const longest = Math.max(rows, cols);
   const { width: pw, height: ph } = plotSize(rows, cols, options.size ?? PLOT_SIZE);
-  const size = Math.max(pw, ph);
   const fs = MIN_TEXT;
   const doc = frame.root.ownerDocument;
   const keyLabels = tokenLabels(keys, options.rawTokens);
@@ -221,37 +213,29 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const widest = d3.max([...new Set([...keyLabels, ...queryLabels])], (t) => textWidth(t, fs, doc)) ?? 10;
   const labelW = Math.ceil(Math.min(140, 6 + widest));
   const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
-  // Smallest window: cells of MAX_CELL px.
-  const MAX_CELL = 32;
-  const minR = Math.min(rows, Math.max(1, Math.ceil(ph / MAX_CELL)));
-  const minC = Math.min(cols, Math.max(1, Math.ceil(pw / MAX_CELL)));
-  const zoomable = mode === "canvas" && (minR < rows || minC < cols) && longest > size / 8;
+  const canZoom = mode === "canvas" && longest > Math.max(pw, ph) / 8;
   const win = { r0: 0, c0: 0, nr: rows, nc: cols };
+  const { minR, minC } = smallestWindow(rows, cols, pw, ph);
   const kz = keep.zoom;
-  if (zoomable && kz && kz.nr >= minR && kz.nc >= minC && kz.r0 >= 0 && kz.c0 >= 0 && kz.r0 + kz.nr <= rows && kz.c0 + kz.nc <= cols) Object.assign(win, kz);
-  if (zoomable) st.zoom = zoomed() ? { ...win } : null;
-  function zoomed(): boolean {
-    return win.nr < rows || win.nc < cols;
-  }
+  if (canZoom && kz && kz.nr >= minR && kz.nc >= minC && kz.r0 >= 0 && kz.c0 >= 0 && kz.r0 + kz.nr <= rows && kz.c0 + kz.nc <= cols) Object.assign(win, kz);
+  const zoomed = (): boolean => win.nr < rows || win.nc < cols;
 
   let color = d3.scaleSequential(d3.interpolateViridis);
-  const tiles = tileSource();
-  /** What the plot shows now: the current head's window pooled to its pixels (exact, or a stand-in while the exact tile loads). */
-  let painted: { tile: Tile; exact: boolean } | null = null;
+  const tiles = tileSource({
+    rows,
+    cols,
+    pw,
+    ph,
+    view: () => ({ layer: st.layer, head: st.head, win, shown: { mask: st.maskUpper, normalise: st.normalise }, matrix }),
+    overview: overview ? { tensor: overview, mask: data.overviewMask === true, layer: first, head: data.head ?? 0 } : undefined,
+    request: options.requestTile,
+    arrived: () => disposed || draw(),
+  });
+  /** What the plot shows now: the current head's window pooled to its pixels. */
+  let painted: Painted | null = null;
 
-  const host = doc.createElement("div");
-  host.style.position = "relative";
-  frame.body.appendChild(host);
-  const svg = d3
-    .select(host)
-    .append("svg")
-    .attr("xmlns", "http://www.w3.org/2000/svg")
-    .attr("width", m.left + pw + m.right)
-    .attr("height", m.top + ph + m.bottom)
-    .attr("role", "img")
-    .attr("aria-label", "attention heatmap")
-    .style("position", "relative");
-  const g = svg.append("g").attr("class", "plot").attr("transform", `translate(${m.left},${m.top})`);
+  const plot = matrixPlot(frame.body, { width: m.left + pw + m.right, height: m.top + ph + m.bottom, margin: m, label: "attention heatmap", className: "plot" });
+  const { svg, g } = plot;
   g.append("rect").attr("class", "frame").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
   let canvas: HTMLCanvasElement | null = null;
 
@@ -266,72 +250,31 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     svg.attr("aria-label", `attention heatmap, layer ${t.layer}, head ${t.head}, ${rows} × ${cols} tokens`);
     color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : t.max || 1]);
     g.selectAll(".cells, .cells-raster, .row-labels, .col-labels").remove();
-    const { r0, c0, nr, nc } = win;
     const { h, w, values } = t;
-    canvas = paintMatrix(
-      mode,
-      g,
-      host,
-      { left: m.left, top: m.top },
-      {
-        rows: h,
-        cols: w,
-        width: pw,
-        height: ph,
-        value: (i, j) => values[i * w + j],
-        color,
-        row: (i, out) => (out.set(values.subarray(i * w, (i + 1) * w)), w),
-      },
-      options.raster,
-      canvas,
-    );
+    const cells = { rows: h, cols: w, width: pw, height: ph, value: (i: number, j: number) => values[i * w + j], color, row: (i: number, out: Float32Array) => (out.set(values.subarray(i * w, (i + 1) * w)), w) };
+    canvas = plot.paint(cells, mode, { raster: options.raster, reuse: canvas });
+    const { r0, c0, nr, nc } = win;
     const ch = ph / nr;
     const cw = pw / nc;
     // Label every k-th token (by its index, so labels stay put while panning): MIN_TEXT px, 1 px apart.
-    const rowStep = Math.max(1, Math.ceil((MIN_TEXT + 1) / ch));
-    const colStep = Math.max(1, Math.ceil((MIN_TEXT + 1) / cw));
     const within = (from: number, n: number, step: number) => range(n).map((k) => from + k).filter((i) => i % step === 0);
-    g.append("g")
-      .attr("class", "row-labels")
-      .selectAll("text")
-      .data(within(r0, nr, rowStep))
-      .join("text")
-      .attr("class", "token-label row-label")
-      .attr("data-index", (i) => i)
-      .attr("x", -4)
-      .attr("y", (i) => (i - r0 + 0.5) * ch)
-      .attr("dy", "0.35em")
-      .attr("text-anchor", "end")
-      .attr("font-size", fs)
-      .each(function (i) {
-        fitText(d3.select(this as SVGTextElement) as never, queryLabels[i], labelW - 4, fs);
-      })
-      .on("click", (_e, i) => toggle(i, i));
-    g.append("g")
-      .attr("class", "col-labels")
-      .selectAll("text")
-      .data(within(c0, nc, colStep))
-      .join("text")
-      .attr("class", "token-label col-label")
-      .attr("data-index", (j) => j)
-      .attr("transform", (j) => `translate(${(j - c0 + 0.5) * cw},-4) rotate(-90)`)
-      .attr("dy", "0.35em")
-      .attr("text-anchor", "start")
-      .attr("font-size", fs)
-      .each(function (j) {
-        fitText(d3.select(this as SVGTextElement) as never, keyLabels[j], labelW - 4, fs);
-      })
-      .on("click", (_e, j) => toggle(j, j));
+    const labels = (axis: "row" | "col", from: number, n: number, cell: number, text: string[]) =>
+      matrixLabels(g, axis, within(from, n, Math.max(1, Math.ceil((MIN_TEXT + 1) / cell))), {
+        group: `${axis}-labels`,
+        cls: `token-label ${axis}-label`,
+        index: true,
+        pos: (i) => (i - from + 0.5) * cell,
+        text: (i) => text[i],
+        rotate: true,
+        fit: labelW - 4,
+      }).on("click", (_e, i) => toggle(i, i));
+    labels("row", r0, nr, ch, queryLabels);
+    labels("col", c0, nc, cw, keyLabels);
   }
 
   function paintLegend(): void {
     g.selectAll(":scope > defs, .legend").remove();
-    colorLegend(g, color, {
-      x: pw + 40,
-      y: 0,
-      height: Math.min(ph, 200),
-      title: st.normalise === "row" ? "weight ÷ row max" : "attention weight",
-    });
+    colorLegend(g, color, { x: pw + 40, y: 0, height: Math.min(ph, 200), title: st.normalise === "row" ? "weight ÷ row max" : "attention weight" });
   }
 
   paintCells();
@@ -346,9 +289,24 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const hover = band("hover-cell").attr("stroke-width", 1.5);
   const hitter = hitLayer(g, pw, ph, () => ({ rows: win.nr, cols: win.nc, cw: pw / win.nc, ch: ph / win.nr }), "crosshair");
   const hit = hitter.sel;
-  const hitNode = hitter.node;
+  const zoom = windowZoom({
+    rows,
+    cols,
+    pw,
+    ph,
+    win,
+    enabled: canZoom,
+    controls: frame.controls,
+    hit,
+    onChange: () => {
+      st.zoom = zoomed() ? { ...win } : null;
+      draw();
+      changed();
+    },
+  });
+  if (zoom.zoomable) st.zoom = zoomed() ? { ...win } : null;
 
-  /** New head, mask or colour mode: cells, labels and legend again, in the same SVG (layout passes kept). */
+  /** New head, mask, colour mode or window: cells, labels and legend again, in the same SVG (layout passes kept). */
   function draw(): void {
     frame.tip.hide();
     hover.attr("display", "none");
@@ -357,7 +315,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     over.raise();
     hit.raise();
     paintHighlight();
-    zoomInfo?.();
+    zoom.info();
   }
 
   function paintHighlight(): void {
@@ -385,101 +343,27 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     const c = hitter.at(event);
     return c && [c[0] + win.r0, c[1] + win.c0];
   };
-  let drag: { x: number; y: number; r0: number; c0: number; moved: boolean } | null = null;
   hit
     .on("mousemove", (event: MouseEvent) => {
-      if (drag) {
-        if (!(event.buttons & 1)) drag = null;
-        else return pan(event);
-      }
+      if (zoom.move(event)) return;
       const c = at(event);
       if (!c) return;
       const [i, j] = c;
       const ch = ph / win.nr;
       const cw = pw / win.nc;
       hover.attr("display", null).attr("x", (j - win.c0) * cw).attr("y", (i - win.r0) * ch).attr("width", cw).attr("height", ch);
-      frame.tip.show([`query ${i}: ${showToken(queries[i])}`, `key ${j}: ${showToken(keys[j])}`, ...tiles.describe(i, j)], event);
+      frame.tip.show([`query ${i}: ${showToken(queries[i])}`, `key ${j}: ${showToken(keys[j])}`, ...tiles.describe(i, j, painted)], event);
     })
     .on("mouseleave", () => {
-      drag = null;
+      zoom.leave();
       hover.attr("display", "none");
       frame.tip.hide();
     })
     .on("click", (event: MouseEvent) => {
-      if (drag?.moved) return void (drag = null);
-      drag = null;
+      if (zoom.swallowClick()) return;
       const c = at(event);
       if (c) toggle(c[0], c[1]);
     });
-
-  // Zoom (wheel, buttons) and pan (drag) for long contexts, so every token label can be read.
-  let zoomInfo: (() => void) | null = null;
-  function setWindow(nr: number, nc: number, r0: number, c0: number): void {
-    win.nr = Math.max(minR, Math.min(rows, Math.round(nr)));
-    win.nc = Math.max(minC, Math.min(cols, Math.round(nc)));
-    win.r0 = Math.max(0, Math.min(rows - win.nr, Math.round(r0)));
-    win.c0 = Math.max(0, Math.min(cols - win.nc, Math.round(c0)));
-    st.zoom = zoomed() ? { ...win } : null;
-    draw();
-    changed();
-  }
-  /** Zooms by `k` (> 1: in) keeping the token at (fy, fx), fractions of the plot, in place. */
-  function zoomBy(k: number, fy = 0.5, fx = 0.5): void {
-    const fi = win.r0 + fy * win.nr;
-    const fj = win.c0 + fx * win.nc;
-    const nr = win.nr / k;
-    const nc = win.nc / k;
-    setWindow(nr, nc, fi - fy * Math.max(minR, Math.min(rows, nr)), fj - fx * Math.max(minC, Math.min(cols, nc)));
-  }
-  function pan(event: MouseEvent): void {
-    if (!drag) return;
-    const dx = event.clientX - drag.x;
-    const dy = event.clientY - drag.y;
-    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
-    drag.moved = true;
-    const scale = hitNode.getBoundingClientRect();
-    const kx = scale.width > 0 ? pw / scale.width : 1;
-    const ky = scale.height > 0 ? ph / scale.height : 1;
-    setWindow(win.nr, win.nc, drag.r0 - (dy * ky) / (ph / win.nr), drag.c0 - (dx * kx) / (pw / win.nc));
-  }
-  if (zoomable) {
-    const info = doc.createElement("span");
-    info.className = "attnlab-zoom-info";
-    const button = (label: string, title: string, onClick: () => void) => {
-      const b = doc.createElement("button");
-      b.type = "button";
-      b.className = "attnlab-zoom";
-      b.textContent = label;
-      b.title = title;
-      b.setAttribute("aria-label", title);
-      b.addEventListener("click", onClick);
-      frame.controls.insertBefore(b, frame.controls.lastChild);
-      return b;
-    };
-    button("+", "zoom in", () => zoomBy(2));
-    button("−", "zoom out", () => zoomBy(0.5));
-    button("whole", "show every token (reset zoom)", () => setWindow(rows, cols, 0, 0));
-    frame.controls.insertBefore(info, frame.controls.lastChild);
-    zoomInfo = () => {
-      const per = Math.max(win.nr / ph, win.nc / pw);
-      info.textContent =
-        `queries ${win.r0}–${win.r0 + win.nr - 1}, keys ${win.c0}–${win.c0 + win.nc - 1} of ${rows}` +
-        (per > 1 ? ` (a pixel shows the largest of ${Math.ceil(per)} × ${Math.ceil(per)} weights: zoom in, or drag to pan)` : " (drag to pan)");
-    };
-    zoomInfo();
-    hit.on("wheel", (event: WheelEvent) => {
-      event.preventDefault();
-      const [x, y] = d3.pointer(event, hitNode);
-      zoomBy(event.deltaY < 0 ? 1.25 : 0.8, Math.max(0, Math.min(1, y / ph)), Math.max(0, Math.min(1, x / pw)));
-    });
-    hit.on("mousedown", (event: MouseEvent) => {
-      if (event.button === 0) drag = { x: event.clientX, y: event.clientY, r0: win.r0, c0: win.c0, moved: false };
-    });
-    hit.on("mouseup", (event: MouseEvent) => {
-      if (drag?.moved) pan(event);
-      if (drag && !drag.moved) drag = null;
-    });
-  }
   paintHighlight();
 
   if (keptHead && rank === 2 && !overview && options.requestHead) select(keptHead.layer, keptHead.head, false);
@@ -488,99 +372,6 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     disposed = true;
     frame.dispose();
   };
-
-  /**
-   * Where the cells come from. A head the view holds is pooled here (tiles.ts poolMax, the
-   * pooling the kernel uses). A long context the kernel keeps starts from its overview and
-   * asks the kernel for the exact tile of each window: one request in flight, each reply
-   * redraws, and that redraw asks for whatever the window is by then; meanwhile the plot
-   * shows a stand-in cut from the head's whole view. Without a kernel (a saved notebook) the
-   * overview is all there is: zooming enlarges its blocks, and the status line says so.
-   */
-  function tileSource() {
-    let maxima: { matrix: Float32Array; mask: boolean; rowMax: Float32Array; max: number } | null = null;
-    const cache = new Map<string, Tile>();
-    const failed = new Map<string, string>();
-    let inflight = false;
-    const whole: Window = { r0: 0, c0: 0, nr: rows, nc: cols };
-    const put = (k: string, t: Tile): void => {
-      cache.delete(k);
-      cache.set(k, t);
-      if (cache.size > 12) cache.delete(cache.keys().next().value as string);
-    };
-    if (overview) {
-      const shown: Shown = { mask: data.overviewMask === true, normalise: "raw" };
-      const [h, w] = overview.shape;
-      const head = data.head ?? 0;
-      put(tileKey(first, head, whole, h, w, shown), { layer: first, head, win: whole, h, w, shown, values: overview.data, max: maxOf(overview.data) });
-    }
-    const want = () => {
-      const [h, w] = tileShape(win, pw, ph);
-      const shown: Shown = { mask: st.maskUpper, normalise: st.normalise };
-      return { layer: st.layer, head: st.head, win: { ...win }, h, w, shown, key: tileKey(st.layer, st.head, win, h, w, shown) };
-    };
-    const fetch = (q: ReturnType<typeof want>): void => {
-      if (!options.requestTile || inflight || failed.has(q.key)) return;
-      inflight = true;
-      options
-        .requestTile(q)
-        .then(
-          (t) => put(q.key, t),
-          (e: Error) => void failed.set(q.key, e.message),
-        )
-        .then(() => {
-          inflight = false;
-          if (!disposed) draw();
-        });
-    };
-    return {
-      current(): { tile: Tile; exact: boolean } | null {
-        const q = want();
-        if (matrix) {
-          if (!maxima || maxima.matrix !== matrix || maxima.mask !== st.maskUpper) maxima = { matrix, mask: st.maskUpper, ...rowMaxima(matrix, rows, cols, st.maskUpper) };
-          const values = poolMax(matrix, cols, q.win, q.h, q.w, q.shown, maxima.rowMax);
-          return { tile: { ...q, values, max: q.shown.normalise === "row" ? 1 : maxima.max }, exact: true };
-        }
-        const hit = cache.get(q.key);
-        if (hit) return { tile: hit, exact: true };
-        fetch(q);
-        let base: Tile | undefined; // this head seen whole, shown as asked if the kernel sent that, else the overview
-        for (const t of cache.values()) {
-          const same = t.shown.mask === q.shown.mask && t.shown.normalise === q.shown.normalise;
-          if (t.layer === q.layer && t.head === q.head && t.win.nr === rows && t.win.nc === cols && (!base || same)) base = t;
-        }
-        return base ? { tile: { ...base, win: q.win, h: q.h, w: q.w, values: resample(base, q.win, q.h, q.w) }, exact: false } : null;
-      },
-      status(now: { exact: boolean } | null): string {
-        if (now?.exact) return "";
-        const err = failed.get(want().key);
-        if (err) return `could not load: ${err}`;
-        if (!options.requestTile) return "no kernel: the overview saved with the figure (zooming enlarges its blocks; exact weights, the mask and row colours need the kernel)";
-        return now ? "loading the exact weights…" : `loading layer ${st.layer}, head ${st.head}…`;
-      },
-      /** The tooltip's lines for (query i, key j): the weight, or its block's largest when a pixel holds many. */
-      describe(i: number, j: number): string[] {
-        if (st.maskUpper && j > i) return ["masked (key after query)"];
-        if (matrix) {
-          const v = matrix[i * cols + j];
-          const lines = [`weight ${fmt(v)}`];
-          if (st.normalise === "row" && maxima) lines.push(`÷ row max ${fmt(maxima.rowMax[i] > 0 ? v / maxima.rowMax[i] : 0)}`);
-          return lines;
-        }
-        if (!painted) return [];
-        const { tile: t, exact } = painted;
-        const y = Math.floor(((i - win.r0) * t.h) / win.nr);
-        const x = Math.floor(((j - win.c0) * t.w) / win.nc);
-        const v = t.values[y * t.w + x];
-        const what = t.shown.normalise === "row" ? "weight ÷ row max" : "weight";
-        if (v !== v) return ["masked (key after query)"];
-        if (exact && t.h === win.nr && t.w === win.nc) return [`${what} ${fmt(v)}`];
-        if (!exact) return [`${what} ≈ ${fmt(v)} (its block's largest; exact weights ${options.requestTile ? "loading" : "need the kernel"})`];
-        const span = (p: number, n: number, px: number, o: number) => `${o + Math.ceil((p * n) / px)}–${o + Math.ceil(((p + 1) * n) / px) - 1}`;
-        return [`largest ${what} of queries ${span(y, win.nr, t.h, win.r0)} × keys ${span(x, win.nc, t.w, win.c0)}: ${fmt(v)}`, "zoom in for each weight"];
-      },
-    };
-  }
 }
 
 function upperIsZero(m: Float32Array, n: number): boolean {

@@ -4,7 +4,7 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, hitLayer, paintMatrix, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
+import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, hitLayer, matrixLabels, matrixPlot, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
 
 export interface PatchingData {
   /** [layer, position], [layer, head] or [layer, module] */
@@ -90,47 +90,22 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const a = fixed ?? Math.max(1e-6, data.noise ?? 0, ...maps.map((x) => d3.max(x.data, (v) => Math.abs(v)) ?? 1));
   // RdBu runs red → blue; negative (hurts) red, positive (helps) blue; zero is the background's lightness.
   const color = d3.scaleDiverging(divergingRdBu(isDark(el, options.theme))).domain([-a, 0, a]).clamp(true);
-  const host = el.ownerDocument.createElement("div");
-  host.style.position = "relative";
-  frame.body.appendChild(host);
-  const svg = d3
-    .select(host)
-    .append("svg")
-    .attr("xmlns", "http://www.w3.org/2000/svg")
-    .attr("width", m.left + mapsW + m.right + (bv ? barLabelW + barW + 20 : 0))
-    .attr("height", m.top + Math.max(ph, barsH, Math.min(Math.max(ph, 80), 200) + 24 - bottom) + bottom)
-    .attr("role", "img")
-    .attr("aria-label", `patching map, ${nLayers} layers × ${nCols} ${data.kind}s`)
-    .style("position", "relative");
-  const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
+  const { g, paint } = matrixPlot(frame.body, {
+    width: m.left + mapsW + m.right + (bv ? barLabelW + barW + 20 : 0),
+    height: m.top + Math.max(ph, barsH, Math.min(Math.max(ph, 80), 200) + 24 - bottom) + bottom,
+    margin: m,
+    label: `patching map, ${nLayers} layers × ${nCols} ${data.kind}s`,
+  });
   const mode = nLayers * nCols > 128 * 128 ? (options.raster ? "raster" : "canvas") : "svg";
   const step = Math.max(1, Math.ceil(10 / cell));
   const panels = maps.map((x, i) => {
     const pg = i === 0 ? g : g.append("g").attr("class", "panel-exact").attr("transform", `translate(${i * (pw + gap)},0)`);
-    paintMatrix(mode, pg, host, { left: m.left + i * (pw + gap), top: m.top }, { rows: nLayers, cols: nCols, width: pw, height: ph, value: (l, c) => x.data[l * nCols + c], color }, options.raster);
+    paint({ rows: nLayers, cols: nCols, width: pw, height: ph, value: (l, c) => x.data[l * nCols + c], color }, mode, { into: pg, x: i * (pw + gap), raster: options.raster });
     pg.append("rect").attr("width", pw).attr("height", ph).attr("fill", "none").style("stroke", THEME.border);
-    pg.append("g")
-      .selectAll("text")
-      .data(range(nCols).filter((c) => c % step === 0))
-      .join("text")
-      .attr("class", "col-label")
-      .attr("transform", (c) => (data.kind === "position" ? `translate(${(c + 0.5) * cell},-4) rotate(-90)` : `translate(${(c + 0.5) * cell},-4)`))
-      .attr("dy", data.kind === "position" ? "0.35em" : 0)
-      .attr("text-anchor", data.kind === "position" ? "start" : "middle")
-      .attr("font-size", MIN_TEXT)
-      .text((c) => colLabels[c]);
+    const position = data.kind === "position";
+    matrixLabels(pg, "col", range(nCols).filter((c) => c % step === 0), { cls: "col-label", pos: (c) => (c + 0.5) * cell, text: (c) => colLabels[c], rotate: position });
     if (i === 0) {
-      pg.append("g")
-        .selectAll("text")
-        .data(range(nLayers).filter((l) => l % step === 0))
-        .join("text")
-        .attr("class", "row-label")
-        .attr("x", -4)
-        .attr("y", (l) => (l + 0.5) * cell)
-        .attr("dy", "0.35em")
-        .attr("text-anchor", "end")
-        .attr("font-size", MIN_TEXT)
-        .text((l) => l);
+      matrixLabels(pg, "row", range(nLayers).filter((l) => l % step === 0), { cls: "row-label", pos: (l) => (l + 0.5) * cell, text: String });
       axisLabel(g, "Layer", -36, ph / 2, true);
     }
     axisLabel(pg, colName, pw / 2, ph + 24);

@@ -2,6 +2,23 @@
 // diverging scale's zero) is near black, so no map glares as a white box.
 import * as d3 from "d3";
 
+// JupyterLab's theme variables with light-theme fallbacks, so a figure follows the light
+// and dark themes inside Lab and still reads on a bare page.
+export const THEME = {
+  fg: "var(--jp-ui-font-color1, #1f1f1f)",
+  fg2: "var(--jp-ui-font-color2, #555)",
+  bg: "var(--jp-layout-color1, #fff)",
+  bg2: "var(--jp-layout-color2, #eee)",
+  border: "var(--jp-border-color1, #bbb)",
+  accent: "var(--jp-brand-color1, #1976d2)",
+  warn: "var(--jp-warn-color0, #e65100)",
+  font: "var(--jp-ui-font-family, system-ui, sans-serif)",
+  mono: "var(--jp-code-font-family, monospace)",
+};
+
+// Okabe & Ito's palette: distinguishable under the common colour-vision deficiencies.
+export const CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+
 /**
  * True when the view sits in JupyterLab's dark theme (body[data-jp-theme-light="false"]) or
  * the caller asks for it (options.theme "dark"): colour scales then use their dark variants.

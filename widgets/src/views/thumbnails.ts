@@ -11,7 +11,7 @@ import {
   checkTensor,
   createFrame,
   hitLayer,
-  paintMatrix,
+  matrixPlot,
   range,
   showToken,
   subMatrix,
@@ -57,19 +57,12 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
   const gridH = nLayers * (t + gap);
   const mode: PaintMode = rows * cols <= 24 * 24 ? "svg" : options.raster ? "raster" : "canvas";
   const color = d3.scaleSequential(d3.interpolateViridis).domain([0, 1]);
-  const host = el.ownerDocument.createElement("div");
-  host.style.position = "relative";
-  frame.body.appendChild(host);
-  const svg = d3
-    .select(host)
-    .append("svg")
-    .attr("xmlns", "http://www.w3.org/2000/svg")
-    .attr("width", m.left + gridW + (withPreview ? pv + 40 : 0) + m.right)
-    .attr("height", m.top + Math.max(gridH, withPreview ? pv + 30 : 0) + m.bottom)
-    .attr("role", "img")
-    .attr("aria-label", `attention thumbnails for ${nLayers * nHeads} heads`)
-    .style("position", "relative");
-  const g = svg.append("g").attr("transform", `translate(${m.left},${m.top})`);
+  const { g, paint } = matrixPlot(frame.body, {
+    width: m.left + gridW + (withPreview ? pv + 40 : 0) + m.right,
+    height: m.top + Math.max(gridH, withPreview ? pv + 30 : 0) + m.bottom,
+    margin: m,
+    label: `attention thumbnails for ${nLayers * nHeads} heads`,
+  });
   axisLabel(g, "Head", gridW / 2, -28);
   axisLabel(g, "Layer", -40, gridH / 2, true);
   g.append("g")
@@ -100,14 +93,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
       const y = l * (t + gap);
       const cell = g.append("g").attr("class", "thumb").attr("data-layer", l).attr("data-head", h).attr("transform", `translate(${x},${y})`);
       const mat = subMatrix(pattern, [l, h]);
-      paintMatrix(mode, cell, host, { left: m.left + x, top: m.top + y }, {
-        rows,
-        cols,
-        width: t,
-        height: t,
-        value: (i, j) => blankCausal(mat, i, j, cols),
-        color,
-      }, options.raster);
+      paint({ rows, cols, width: t, height: t, value: (i, j) => blankCausal(mat, i, j, cols), color }, mode, { into: cell, x, y, raster: options.raster });
       cell.append("rect").attr("class", "thumb-frame").attr("width", t).attr("height", t).attr("fill", "none").style("stroke", THEME.border);
     }
   }
@@ -121,14 +107,7 @@ export function render(el: HTMLElement, data: ThumbnailsData, options: Thumbnail
     preview.selectAll(".cells, .cells-raster").remove();
     previewCanvas?.remove();
     const mat = subMatrix(pattern, [l, h]);
-    previewCanvas = paintMatrix(mode === "svg" ? "svg" : mode, preview, host, { left: m.left + px, top: m.top }, {
-      rows,
-      cols,
-      width: pv,
-      height: pv,
-      value: (i, j) => blankCausal(mat, i, j, cols),
-      color,
-    }, options.raster);
+    previewCanvas = paint({ rows, cols, width: pv, height: pv, value: (i, j) => blankCausal(mat, i, j, cols), color }, mode, { into: preview, x: px, raster: options.raster });
     preview.select(".cells").lower();
     previewTitle.text(`Layer ${l}, head ${h} (query ↓, key →)`);
   };
