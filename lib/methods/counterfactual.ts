@@ -9,7 +9,7 @@ import { architecture } from "../model/architectures";
 import { HookState } from "../model/hooked";
 import { actName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
-import { baseRun, resolveHead, type HeadChoice } from "./attribution";
+import { baseRun, resolveHead, valuesOf, type HeadChoice } from "./attribution";
 import { jsd, tvd } from "./metrics";
 import { WorkProgress, effectiveSignal, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
@@ -139,7 +139,7 @@ export async function permutationTest(model: TransformerModel, input: string | n
   for (let s = 0; s < n; s += per) {
     if (progress.aborted) break;
     const chunk = perms.slice(s, s + per);
-    const out = tf.tidy(() => runner.probsOf(tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])))).dataSync() as Float32Array);
+    const out = valuesOf(() => runner.probsOf(tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])))));
     chunk.forEach((_, r) => {
       const q = out.subarray(r * V, (r + 1) * V);
       tv[s + r] = tvd(q, probs);
@@ -227,7 +227,7 @@ export async function adversarialAttention(
       if (s % 10 === 9) await yieldToEventLoop();
     }
     const cand = tf.tidy(() => tf.softmax(theta).dataSync() as Float32Array).slice();
-    const outs = tf.tidy(() => outputOf(tf.tensor2d(cand, [k, P])).dataSync() as Float32Array).slice();
+    const outs = valuesOf(() => outputOf(tf.tensor2d(cand, [k, P])));
     const V = probs.length;
     const js = new Float32Array(k);
     const ot = new Float32Array(k);
