@@ -26,7 +26,7 @@ CELLS = [
     ("…, Mary gave a drink to"), which should turn the answer into " John". The metric of the
     causal methods is the logit difference logit(" Mary") − logit(" John") at the last position.
 
-    The questions, and the method that answers each (the last section fills this table with what
+    The questions, and the method that answers each (section 7 fills this table in with what
     each method found on this prompt, and what it cost):
 
     | Method | The question it answers | Causal? |
@@ -40,7 +40,7 @@ CELLS = [
     """),
     code(f"""
     import {{ loadModel, actName, wilsonInterval, Rng, patchResidByPos, patchHeadOut, causalTrace, logitDiff,
-             logitAttribution, attributionPatching, pearson, figure, progressBar, quiz, checklistQuestion, tokenInfluenceCheck }} from "attnlab";
+             logitAttribution, attributionPatching, pearson, figure, progressBar, DISPLAY, quiz, checklistQuestion, tokenInfluenceCheck }} from "attnlab";
 
     const model = await loadModel("smollm2-135m");
     const {{ nLayers, nHeads }} = model.config;
@@ -338,7 +338,7 @@ CELLS = [
     """),
     code("""
     const ms = (k: string) => `${cost[k].ms} ms: ${cost[k].runs}`;
-    console.table([
+    const TABLE = [
       { method: "attention", question: "where does each head read from?", "cost in this run": ms("attention"),
         "its answer here": `head ${headName(byAttn[0])} reads " Mary" most (${fmt(attn.toIO[byAttn[0]])})`, "can't show": "whether that read changes the output" },
       { method: "probe", question: "is the answer decodable from a layer?", "cost in this run": ms("probe"),
@@ -351,7 +351,12 @@ CELLS = [
         "its answer here": `head ${headName(byDla[0])} (${fmt(dla.heads[byDla[0]])}); r = ${fmt(pearson(dla.heads, heads.data))} with head patching`, "can't show": "indirect effects through later layers" },
       { method: "attribution patching", question: "roughly, what would every patch do?", "cost in this run": ms("attribution patching"),
         "its answer here": `r = ${fmt(pearson(ap.grids.heads!.data, heads.data))} (heads), ${fmt(pearson(ap.grids.resid!.data, patch.data))} (residual) with exact patching`, "can't show": "large, non-linear effects exactly" },
-    ]);
+    ];
+    // Shown as a rendered Markdown table (any object with a [DISPLAY]() method shows its mime bundle).
+    const cellText = (x: string) => x.replace(/\\|/g, "\\\\|");
+    const cols = Object.keys(TABLE[0]) as (keyof (typeof TABLE)[number])[];
+    const mdTable = [`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`, ...TABLE.map((r) => `| ${cols.map((c) => cellText(r[c])).join(" | ")} |`)].join("\\n");
+    ({ [DISPLAY]: () => ({ "text/markdown": mdTable, "text/plain": mdTable }) })
     """),
     md("""
     ## 8. Check yourself
