@@ -231,12 +231,14 @@ export async function causalTrace(model: TransformerModel, prompt: string | numb
     for (const p of before) store(p, new Float32Array(cells.length).fill(base.pCorrupted));
     // A shared queue, most expensive (earliest) positions first: whichever thread is free takes the next.
     const queue = [...positions].sort((x, y) => x - y);
-    const job: WorkerJob = {
+    const nWorkers = Math.min(workers, Math.max(0, positions.length - 1));
+    // Packing copies every weight to the host (~0.5 GB for SmolLM2): only when a worker will use it.
+    const job: WorkerJob | null = nWorkers === 0 ? null : {
       kind: "attnlab-trace", weights: packWeights(model), answer: base.answer, cells, cellsPerSweep, backend: activeBackend() ?? "wasm",
       input: { ids: su.ids, subject: su.subject, samples: su.samples, noise: su.scaled, window: su.window },
     };
-    const done: Promise<void>[] = Array.from({ length: Math.min(workers, Math.max(0, positions.length - 1)) }, () => new Promise<void>((resolve, reject) => {
-      const w = spawnWorker(job);
+    const done: Promise<void>[] = Array.from({ length: nWorkers }, () => new Promise<void>((resolve, reject) => {
+      const w = spawnWorker(job!);
       running.push(w);
       const feed = () => {
         const p = progress.aborted ? undefined : queue.shift();
