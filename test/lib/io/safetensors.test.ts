@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  f16BitsToFloat, floatToBf16Bits, floatToF16Bits, parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors,
+  f16BitsToFloat, floatToBf16Bits, floatToF16Bits, openSafetensors, parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors,
 } from "../../../lib/io";
 
 const FIX = path.join(__dirname, "../../fixtures/io");
@@ -34,6 +34,47 @@ describe("reading files written by Python safetensors", () => {
     expect(st.tensors.get("w.i64")!.data).toBeInstanceOf(Int32Array);
     expect(st.tensors.get("w.bf16")!.dtype).toBe("BF16");
     expect(Object.is(st.tensors.get("w.f16")!.data[expected.tensors["w.f16"].negzero_index], -0)).toBe(true);
+  });
+});
+
+describe("openSafetensors", () => {
+  const file = path.join(FIX, "mixed.safetensors");
+
+  test("the same tensors and metadata as readSafetensors, each in a buffer of its own", () => {
+    const lazy = openSafetensors(file);
+    const eager = readSafetensors(file);
+    expect(lazy.metadata).toEqual(eager.metadata);
+    expect([...lazy.tensors.keys()]).toEqual([...eager.tensors.keys()]);
+    for (const [name, t] of eager.tensors) {
+      const l = lazy.tensors.get(name)!;
+      expect([l.dtype, l.shape]).toEqual([t.dtype, t.shape]);
+      expect(l.data.constructor).toBe(t.data.constructor);
+      expect(Array.from(l.data)).toEqual(Array.from(t.data));
+      // No view into a file-sized buffer: dropping the tensor frees its bytes.
+      expect(t.data.byteOffset).toBe(0);
+      expect(t.data.buffer.byteLength).toBe(t.data.byteLength);
+    }
+  });
+
+  test("reads a tensor's data when it is accessed, afresh each time (nothing cached)", () => {
+    const copy = path.join(tmp, "lazy.safetensors");
+    writeSafetensors(copy, { a: { shape: [2], data: new Float32Array([1, 2]) } });
+    const st = openSafetensors(copy);
+    const first = st.tensors.get("a")!.data;
+    first[0] = 99;
+    expect(Array.from(st.tensors.get("a")!.data)).toEqual([1, 2]);
+    writeSafetensors(copy, { a: { shape: [2], data: new Float32Array([3, 4]) } });
+    expect(Array.from(st.tensors.get("a")!.data)).toEqual([3, 4]);
+    fs.rmSync(copy);
+    expect(() => st.tensors.get("a")!.data).toThrow(/lazy\.safetensors: the file was removed after it was opened \(reading tensor "a"\)/);
+  });
+
+  test("checks the header when opened: a truncated file is refused before any tensor is read", () => {
+    const bytes = serializeSafetensors({ a: { shape: [2], data: new Float32Array([1, 2]) } });
+    const cut = path.join(tmp, "cut-open.safetensors");
+    fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 4));
+    expect(() => openSafetensors(cut)).toThrow(/cut-open\.safetensors.*run past the end of the data/);
+    expect(() => openSafetensors(path.join(tmp, "nope.safetensors"))).toThrow(/nope\.safetensors: no such file/);
   });
 });
 

@@ -4,7 +4,14 @@ import { ready } from "../../../lib/backend";
 import { actName } from "../../../lib/hooks/names";
 import { configFromHF, modelFromHF, type HFTensor } from "../../../lib/model/hf";
 import { fixtureIndex, loadCheckpoint, loadReference, maskedMaxDiff } from "./fixtures";
-import { onBackend, PARITY_BACKENDS } from "../helpers/backends";
+import { DEFAULT_BACKEND, onBackend, PARITY_BACKENDS } from "../helpers/backends";
+import * as fs from "fs";
+import * as path from "path";
+import { openGguf } from "../../../lib/io/gguf";
+import { modelFromGguf } from "../../../lib/model/llama_load";
+import type { TransformerModel } from "../../../lib/model/types";
+import { loadPretrained } from "../../../lib/pretrained";
+import { FIX } from "./fixtures";
 
 beforeAll(async () => {
   await ready();
@@ -120,5 +127,37 @@ describe("HF config and loading errors", () => {
     expect(maskedMaxDiff(a.run(ids), b.run(ids), new Int32Array(4).fill(1))).toBe(0);
     a.dispose();
     b.dispose();
+  });
+});
+
+// tfjs-node keeps the array given to tf.tensor() until an op first reads the tensor; the loaders
+// hand every weight to TensorFlow at once, so no host copy of the checkpoint outlives the load.
+(DEFAULT_BACKEND === "tensorflow" ? describe : describe.skip)("loaders on tfjs-node: weights live in TensorFlow only", () => {
+  onBackend("tensorflow");
+  const hostHeld = (model: TransformerModel): string[] => {
+    const backend = tf.backend() as unknown as { tensorMap: { get(id: object): { values: unknown } | undefined } };
+    const held: string[] = [];
+    const visit = (v: unknown, at: string): void => {
+      if (v instanceof tf.Tensor) {
+        if (backend.tensorMap.get(v.dataId)?.values != null) held.push(at);
+      } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x, `${at}.${k}`);
+    };
+    visit(model.weights, "weights");
+    return held;
+  };
+
+  test.each(["gpt2-tied", "gpt2-untied", "bert-mlm"])("loadPretrained (%s): no weight holds its host array after loading", async (name) => {
+    const model = await loadPretrained(path.join(FIX, name), { tokenizer: false });
+    expect(hostHeld(model)).toEqual([]);
+    model.dispose();
+  });
+
+  test("modelFromGguf (a Llama fixture GGUF): no weight holds its host array after loading", () => {
+    const dir = path.join(FIX, "..", "llama");
+    const file = fs.readdirSync(dir, { recursive: true }).map(String).find((f) => f.endsWith(".gguf"));
+    expect(file).toBeDefined();
+    const model = modelFromGguf(openGguf(path.join(dir, file!)));
+    expect(hostHeld(model)).toEqual([]);
+    model.dispose();
   });
 });
