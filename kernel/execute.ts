@@ -199,6 +199,13 @@ export class CellExecutor {
   private label = "cell";
   /** Runs the TypeScript compile where an interrupt must not cut it (the kernel hands in the supervisor's). */
   critical: <T>(fn: () => T) => T = (fn) => fn();
+  /** tslab's own convert, for warm-up compiles that must leave no trace in the cells' state. */
+  private rawConvert: Converter["convert"] | undefined;
+  /**
+   * Side-effect imports (`import "attnlab";`) put before the declarations every compile starts
+   * from: they keep a module's types in the TypeScript program from cell to cell (see keepTypes).
+   */
+  private typeRoots = "";
 
   constructor(rootDir: string = process.cwd()) {
     installTypeScriptResolution(ts.sys);
@@ -240,6 +247,26 @@ export class CellExecutor {
   }
 
   /**
+   * Compiles `import * as m from "<spec>"` once, outside any cell (no name, no declaration, no
+   * counter is touched), and from then on keeps the module's types in the program: every compile
+   * starts from `import "<spec>";` before the cells' declarations. Without that, a cell that does
+   * not import the module drops its files from the program and the next one that does parses them
+   * again (attnlab's types with TensorFlow.js' are most of a first import's compile time). The import
+   * declares no name, so cells see nothing new, except global types the module's own typings
+   * declare (TensorFlow.js' reference to @webgpu/types), which an attnlab import brings anyway.
+   * Returns whether the module's types compiled; if not, nothing is kept.
+   */
+  keepTypes(spec: string): boolean {
+    this.warmUp();
+    const line = `import ${JSON.stringify(spec)};\n`;
+    if (this.typeRoots.includes(line)) return true;
+    const r = this.critical(() => this.rawConvert!(this.typeRoots + this.decl, `import * as attnlab_warm_up from ${JSON.stringify(spec)};\nattnlab_warm_up;\n`));
+    if (r.diagnostics.length > 0) return false;
+    this.typeRoots += line;
+    return true;
+  }
+
+  /**
    * Every conversion starts from our declarations, whatever tslab's executor passes; the output
    * loses its `exports.x = void 0` header, records what it assigns, and is named and mapped.
    */
@@ -247,10 +274,11 @@ export class CellExecutor {
     const convert = conv.convert.bind(conv);
     const complete = conv.complete.bind(conv);
     const inspectAt = conv.inspect.bind(conv);
-    conv.complete = (_prev, src, pos) => this.critical(() => complete(this.decl, src, pos));
-    conv.inspect = (_prev, src, pos) => this.critical(() => inspectAt(this.decl, src, pos));
+    this.rawConvert = convert;
+    conv.complete = (_prev, src, pos) => this.critical(() => complete(this.typeRoots + this.decl, src, pos));
+    conv.inspect = (_prev, src, pos) => this.critical(() => inspectAt(this.typeRoots + this.decl, src, pos));
     conv.convert = (_prev: string, src: string) => {
-      const r = this.critical(() => convert(this.decl, src));
+      const r = this.critical(() => convert(this.typeRoots + this.decl, src));
       if (r.diagnostics.length > 0) return r;
       this.pending = { declOutput: r.declOutput ?? "", names: [] };
       if (!r.output) return r;
