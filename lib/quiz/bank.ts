@@ -97,7 +97,7 @@ export const CHECKLIST: ChoiceQuestion[] = [
     prompt: "Which describes causal tracing (Meng et al. 2022) and its main finding?",
     choices: [
       "Train a probe on each layer to find the fact, and report the layer with the best accuracy.",
-      "Run the clean prompt; corrupt the subject tokens' embeddings with Gaussian noise and run again; then, in the corrupted run, restore one clean hidden state (token, layer) at a time and measure how much of the correct answer's probability returns. Restoring MLP outputs at the last subject token in middle layers brings back much of it.",
+      "Run the clean prompt; corrupt the subject tokens' embeddings with Gaussian noise and run again; then, in the corrupted run, restore one clean hidden state (token, layer) at a time and measure how much of the correct answer's probability returns. In GPT-2 XL, restoring MLP outputs at the last subject token in middle layers brings back much of it.",
       "Look at which tokens the last position attends to; the most attended subject token stores the fact.",
       "Delete each layer in turn and report the layer whose removal lowers accuracy the most.",
     ],
@@ -109,7 +109,7 @@ export const CHECKLIST: ChoiceQuestion[] = [
       "deleting a whole layer damages everything after it; tracing restores one state into a corrupted run to locate where the information flows.",
     ],
     explanation:
-      "Clean run, corrupted run (noise 3σ on the subject embeddings), restoration runs: the indirect effect of a state is p(restored) − p(corrupted). Hidden-state, MLP and attention restoration give three maps; averaged over token classes, the last subject token's MLPs in middle layers stand out, attention matters at the last token late. The result depends on the corruption (noise level, which tokens) and on the restoration window.",
+      "Clean run, corrupted run (noise 3σ on the subject embeddings), restoration runs: the indirect effect of a state is p(restored) − p(corrupted). Hidden-state, MLP and attention restoration give three maps; in ROME's GPT-2 XL, averaged over token classes, the last subject token's MLPs in middle layers stand out and attention matters at the last token late. In SmolLM2-135M (notebook 5) the late site is the same, but the early site is the layer-0 MLP, not the middle layers. The result depends on the corruption (noise level, which tokens) and on the restoration window.",
   },
   {
     kind: "choice",
