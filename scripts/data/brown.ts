@@ -8,6 +8,7 @@
  * Writes train.txt / valid.txt (one document per line, sentences joined by spaces) and
  * sentences.jsonl (every sentence with its split, words, universal tags and offsets).
  * The split is by document: every 10th file (in file-name order) is validation.
+ * Notebook 04 (probing) reads its part-of-speech data with readBrown(dir, { split: "valid" }).
  */
 import * as fs from "fs";
 import * as path from "path";
