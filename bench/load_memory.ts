@@ -3,7 +3,7 @@
  * so the synchronous load cannot hide a transient from a sampling timer), its RSS right after the
  * load, after one short forward pass (which makes tfjs-node upload any tensor still held on the
  * host) and after a full V8 collection. One model per process, so the figures do not mix.
- *   node dist/bench/load_memory.js smollm2-135m|brown-gpt|FOLDER   # prints one JSON line
+ *   node dist/bench/load_memory.js smollm2-135m|all-MiniLM-L6-v2|FOLDER   # prints one JSON line
  * bench/load_memory.sh runs it for GPT-2 small (random weights, safetensors) and SmolLM2-135M.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -24,7 +24,7 @@ function fullGc(): void {
 
 async function main(): Promise<void> {
   const what = process.argv[2];
-  if (!what) throw new Error("usage: node dist/bench/load_memory.js smollm2-135m|brown-gpt|FOLDER");
+  if (!what) throw new Error("usage: node dist/bench/load_memory.js smollm2-135m|all-MiniLM-L6-v2|FOLDER");
   const backend = await ready();
   const rssReady = process.memoryUsage().rss;
   const t0 = performance.now();

@@ -1,7 +1,9 @@
 /**
- * The teaching models attnlab trains itself and ships in models/NAME (HF layout: config.json,
- * model.safetensors, tokenizer files, README.md model card). `loadModel(name)` reads them from the
- * package's own folder, so it never touches the network.
+ * The models `loadModel(name)` knows: pretrained models whose weights a Python package in the
+ * project venv carries, read in place with no network (SmolLM2-135M from its GGUF file,
+ * all-MiniLM-L6-v2 from its Hugging Face folder). Any other checkpoint loads with loadPretrained
+ * (a local folder, or a hub name). The small teaching models attnlab once trained and shipped in
+ * models/ were retired when the tutorials moved to these two (scripts/train/README.md).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,41 +14,6 @@ import { modelFromGguf } from "./model/llama_load";
 import type { TransformerModel } from "./model/types";
 import { loadPretrained } from "./pretrained";
 import { tokenizerFromGguf } from "./tokenizers/gguf";
-
-export interface ShippedModel {
-  name: string;
-  arch: "gpt2" | "bert";
-  description: string;
-  /** The script that trains it, relative to the package root. */
-  trainScript: string;
-}
-
-export const SHIPPED_MODELS: readonly ShippedModel[] = [
-  {
-    name: "attn-only-2l",
-    arch: "gpt2",
-    description: "2-layer attention-only GPT-2 with a previous-token head (layer 0) and an induction head (layer 1)",
-    trainScript: "scripts/train/attn-only-2l.ts",
-  },
-  {
-    name: "brown-gpt",
-    arch: "gpt2",
-    description: "4-layer GPT-2 language model of the Brown corpus (4096-token byte-level BPE)",
-    trainScript: "scripts/train/brown-gpt.ts",
-  },
-  {
-    name: "facts-gpt",
-    arch: "gpt2",
-    description: "brown-gpt further trained on Brown text mixed with real-world fact sentences (for causal tracing)",
-    trainScript: "scripts/train/facts-gpt.ts",
-  },
-  {
-    name: "brown-bert",
-    arch: "bert",
-    description: "4-layer BERT masked-language model of the Brown corpus (4096-token WordPiece)",
-    trainScript: "scripts/train/brown-bert.ts",
-  },
-];
 
 /** Pretrained models whose weights a Python package in the project venv carries (read in place, offline). */
 export interface PackagedModel {
@@ -113,7 +80,7 @@ export function packagedModelFile(name: string): string | null {
   return findPackageFile(m.pkg, m.file);
 }
 
-/** The package root: the nearest folder above this file holding attnlab's package.json and models/. */
+/** The package root: the nearest folder above this file holding attnlab's package.json. */
 export function packageRoot(start: string = __dirname): string {
   let dir = start;
   for (let i = 0; i < 6; i++) {
@@ -130,33 +97,14 @@ export function packageRoot(start: string = __dirname): string {
   throw new Error(`attnlab: cannot find the package root (package.json named "attnlab") above ${start}`);
 }
 
-export function modelsDir(): string {
-  return path.join(packageRoot(), "models");
-}
-
-function isComplete(dir: string): boolean {
-  return fs.existsSync(path.join(dir, "config.json")) && fs.existsSync(path.join(dir, "model.safetensors"));
-}
-
-/** Shipped models whose weights are present in this checkout. */
-export function listModels(): (ShippedModel & { path: string })[] {
-  return SHIPPED_MODELS.map((m) => ({ ...m, path: path.join(modelsDir(), m.name) })).filter((m) => isComplete(m.path));
-}
-
-/** The folder of a shipped model; throws naming the models loadModel knows when `name` is not one. */
-export function modelPath(name: string): string {
-  const known = [...listModels().map((m) => m.name), ...PACKAGED_MODELS.map((m) => m.name)];
-  if (typeof name !== "string" || !known.includes(name)) {
-    const planned = SHIPPED_MODELS.find((m) => m.name === name);
-    const why = planned ? `its weights are missing from ${modelsDir()} (train it with ${planned.trainScript})` : "it is not a model attnlab ships (loadPretrained reads a local folder or a hub name)";
-    throw new Error(`loadModel: name must be one of ${known.map((k) => `"${k}"`).join(", ") || "(none present)"}; got ${JSON.stringify(name)}: ${why}`);
-  }
-  return path.join(modelsDir(), name);
+/** Packaged models whose package is installed in the project venv, with where their weights are. */
+export function listModels(): (PackagedModel & { path: string })[] {
+  return PACKAGED_MODELS.map((m) => ({ ...m, path: packagedModelFile(m.name) })).filter((m): m is PackagedModel & { path: string } => m.path !== null);
 }
 
 /**
- * Loads a shipped teaching model (weights + tokenizer) from the package, or a packaged pretrained
- * model ("smollm2-135m", "all-MiniLM-L6-v2") from its Python package in the venv, with no network.
+ * Loads a packaged pretrained model ("smollm2-135m", "all-MiniLM-L6-v2") with its tokenizer from its
+ * Python package in the venv, with no network; any other name is refused with the known names.
  */
 export async function loadModel(name: string): Promise<TransformerModel> {
   const packaged = PACKAGED_MODELS.find((m) => m.name === name);
@@ -171,5 +119,6 @@ export async function loadModel(name: string): Promise<TransformerModel> {
     const gguf = openGguf(file);
     return modelFromGguf(gguf, tokenizerFromGguf(gguf, { bos: packaged.bos }), { name, where: "loadModel" });
   }
-  return loadPretrained(modelPath(name), { bundled: false });
+  const known = PACKAGED_MODELS.map((m) => `"${m.name}"`).join(", ");
+  throw new Error(`loadModel: name must be one of ${known}; got ${JSON.stringify(name)}: it is not a model attnlab ships (loadPretrained reads a local folder or a hub name)`);
 }

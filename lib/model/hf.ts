@@ -79,7 +79,7 @@ export function configFromHF(configJson: unknown): ModelConfig {
       nLayers: num(c, "n_layer"),
       dModel: d,
       nHeads: num(c, "n_head"),
-      // attnlab extension (its trained attn-only-2l): attention-only blocks, no ln_2/MLP tensors.
+      // attnlab extension (attention-only GPT-2s saved by scripts/train/checkpoint.ts): no ln_2/MLP tensors.
       ...(c.attn_only === true ? { attnOnly: true, dMlp: 0 } : { dMlp: c.n_inner == null ? 4 * d : num(c, "n_inner") }),
       nCtx: num(c, "n_positions"),
       dVocab: num(c, "vocab_size"),
