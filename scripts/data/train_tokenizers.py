@@ -1,4 +1,4 @@
-"""Train the teaching models' tokenizers on the Brown training split with Hugging Face `tokenizers`.
+"""Train Brown-corpus tokenizers (the data of the training harness, scripts/train/README.md) with Hugging Face `tokenizers`.
 
     .venv/bin/python scripts/data/train_tokenizers.py [dataDir=.cache/data/brown]
 
