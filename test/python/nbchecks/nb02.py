@@ -20,8 +20,11 @@ def check(nb):
     assert all(abs(t["median"]) < 0.3 and t["above05"] < 0.15 for t in f["tau"].values()), f["tau"]
     # Adversarial search: what it reports is consistent (the largest JSD among candidates within epsilon).
     adv = f["adversarial"]
-    within = [j for j, t in zip(adv["jsd"], adv["outputTvd"]) if t <= 0.01]
-    assert adv["maxJsdWithinEpsilon"] == (max(within) if within else None), adv
+    # (outputTvd is rounded to 4 decimals, so candidates at the boundary count either way)
+    surely_in = [j for j, t in zip(adv["jsd"], adv["outputTvd"]) if t < 0.0099]
+    maybe_in = [j for j, t in zip(adv["jsd"], adv["outputTvd"]) if t <= 0.0101]
+    m = adv["maxJsdWithinEpsilon"]
+    assert (m is None and not surely_in) or (m is not None and m in maybe_in and m >= max(surely_in, default=0)), adv
     # At the sink, attention overstates what the heads move from there.
     assert f["sinkHeads"]["heads"] > 50 and f["sinkHeads"]["smaller"] >= 0.9 * f["sinkHeads"]["heads"], f["sinkHeads"]
     assert f["sinkAttention"] - f["sinkNormShare"] > 0.3, (f["sinkAttention"], f["sinkNormShare"])
