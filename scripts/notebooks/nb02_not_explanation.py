@@ -39,7 +39,7 @@ RESULTS = {
     that keeps the output, which is not what the paper found for its classifiers. Wiegreffe & Pinter
     (2019, "Attention is not not explanation") argue exactly this: whether such adversaries exist, and
     how hard they are to find, depends on the model and the task, so the test has to be run, not
-    assumed. The search is short here to keep Run All under a minute; raise `ADV_STEPS` in the cell
+    assumed. The search is short here to keep Run All short; raise `ADV_STEPS` in the cell
     (each step is one backward pass of the last token through the layers from the head's on) to
     search longer.
     """,
