@@ -14,7 +14,8 @@ CELLS = [
     method cannot tell you (the noise level, the restoration window), and how SmolLM2's picture
     compares with the one ROME found in GPT-2 XL.
 
-    **Time:** about 30 minutes to work through; Run All takes about a minute.
+    **Time:** about 30 minutes to work through. Run All used 75 s of kernel CPU time in a
+    measured run (the three traces take most of it); on a busy shared machine it takes minutes.
 
     **Model:** SmolLM2-135M-Instruct (`loadModel("smollm2-135m")`, card in
     `models/smollm2-135m/README.md`), 30 layers. The facts come from the card's `facts.json`
@@ -111,7 +112,7 @@ CELLS = [
     too, reusing the corrupted run's keys and values so that each restoration recomputes only
     what it changes. Given the same noise draws (seed 1), its grid must contain exactly the
     number we just computed. 30 layers × 3 kinds × 3 tokens are 270 restorations of 10 rows
-    each: the progress bar shows them (about 20 s on an idle laptop).
+    each: the progress bar shows them (about 25 s of CPU time when we measured it).
     """),
     code("""
     // workers: 0 keeps it in the kernel's thread (a worker would need its own copy of the weights).
