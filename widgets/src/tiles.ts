@@ -82,23 +82,23 @@ export function poolMax(m: Float32Array, cols: number, win: Window, h: number, w
   if (!(h >= 1 && h <= nr && w >= 1 && w <= nc)) throw new Error(`poolMax: expected 1 ≤ h ≤ ${nr} and 1 ≤ w ≤ ${nc}, got ${h} × ${w}`);
   if (shown.normalise === "row" && !rowMax) throw new Error("poolMax: row normalisation needs the row maxima");
   const out = new Float32Array(h * w).fill(NaN);
-  const colPx = new Int32Array(nc);
-  for (let j = 0; j < nc; j++) colPx[j] = Math.floor((j * w) / nc);
+  // Pixel column x holds the window's columns from[x] … from[x + 1] - 1: the j with floor(j·w/nc) = x.
+  const from = new Int32Array(w + 1);
+  for (let x = 0; x <= w; x++) from[x] = Math.ceil((x * nc) / w);
   for (let i = 0; i < nr; i++) {
     const q = r0 + i;
     const p = Math.floor((i * h) / nr) * w;
     const end = shown.mask ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
     const div = shown.normalise === "row" ? rowMax![q] : 1;
     const o = q * cols + c0;
-    for (let j = 0; j < end; ) {
-      const px = colPx[j];
+    for (let x = 0; x < w && from[x] < end; x++) {
+      const stop = Math.min(from[x + 1], end) + o;
       let best = -Infinity;
-      for (; j < end && colPx[j] === px; j++) if (m[o + j] > best) best = m[o + j];
+      for (let k = from[x] + o; k < stop; k++) if (m[k] > best) best = m[k];
       if (best === -Infinity) continue;
       // One divisor per row, so the block's largest weight ÷ it is the largest of the divided weights.
       const v = div === 1 ? best : div > 0 ? best / div : 0;
-      const k = p + px;
-      if (!(out[k] >= v)) out[k] = v; // the first value replaces the NaN fill
+      if (!(out[p + x] >= v)) out[p + x] = v; // the first value replaces the NaN fill
     }
   }
   return out;
