@@ -14,8 +14,8 @@ CELLS = [
     method cannot tell you (the noise level, the restoration window), and how SmolLM2's picture
     compares with the one ROME found in GPT-2 XL.
 
-    **Time:** about 30 minutes to work through. Run All used 75 s of kernel CPU time in a
-    measured run (the three traces take most of it); on a busy shared machine it takes minutes.
+    **Time:** about 30 minutes to work through. Run All used about 75 s of kernel CPU time in
+    measured runs (the traces take most of it); on a busy shared machine it takes minutes.
 
     **Model:** SmolLM2-135M-Instruct (`loadModel("smollm2-135m")`, card in
     `models/smollm2-135m/README.md`), 30 layers. The facts come from the card's `facts.json`
@@ -228,7 +228,7 @@ CELLS = [
     code("""
     const LATE = lateLayer;
     const weak = await causalTrace(model, F.text, { subject: F.subject, answer: answer, noise: nu / 3, samples: S, seed: 1, kinds: ["hidden"], positions: [t, P - 1], layers: [L, LATE], workers: 0 });
-    const narrow = await causalTrace(model, F.text, { subject: F.subject, answer: answer, noise: nu, samples: S, seed: 1, kinds: ["mlp"], window: 1, positions: [t], workers: 0 });
+    const narrow = await causalTrace(model, F.text, { subject: F.subject, answer: answer, noise: nu, samples: S, seed: 1, kinds: ["mlp"], window: 1, workers: 0 });
     const cell = (r: typeof trace, k: "hidden" | "mlp", p: number, l: number) => r.grids[k]!.indirect[p * nLayers + l];
     console.table({
       "noise 3σ (ROME)": { "p corrupted": fmt(trace.pCorrupted), "total effect": fmt(trace.totalEffect), [`hidden ${JSON.stringify(toks[t])} L${L}`]: fmt(cell(trace, "hidden", t, L)), [`hidden ${JSON.stringify(toks[P - 1])} L${LATE}`]: fmt(cell(trace, "hidden", P - 1, LATE)) },
@@ -237,6 +237,7 @@ CELLS = [
     const one = Array.from({ length: nLayers }, (_, l) => cell(narrow, "mlp", t, l));
     console.log(`MLP restored at ${JSON.stringify(toks[t])}, one layer at a time (window 1):`);
     one.forEach((x, l) => console.log(`  layer ${String(l).padStart(2)} ${x.toFixed(3).replace("-0.000", "0.000").padStart(6)} ${"█".repeat(Math.max(0, Math.round(x * 40)))}`));
+    figure(narrow, { title: "MLP restoration with a window of 1 layer" })
     """),
     md("""
     - **Noise level.** With ν / 3 the corrupted run keeps p = 0.21<!--=weak["pCorrupted"]--> of the
@@ -262,14 +263,10 @@ CELLS = [
         keywords: [["noise", "gaussian"], ["subject", "embedding", "embeddings"]],
         misconceptions: [{ match: /mask|delete|remove/i, message: "the tokens stay; their embeddings are blurred with noise, so the corrupted run has the same length and positions." }],
         explanation: "Gaussian noise (3 × the standard deviation of the subjects' embedding values) is added to the subject tokens' embeddings only." },
-      { kind: "choice", id: "tracing-early-site", prompt: "Where is the early site (MLP outputs at the last subject token) in SmolLM2-135M, according to this notebook's maps?",
+      { kind: "choice", id: "tracing-early-site", prompt: "Where is the early site (MLP outputs at the last subject token) in SmolLM2-135M, according to this notebook's maps and its window-1 restoration?",
         choices: ["In the middle layers, as in ROME's GPT-2 XL.", "In the layer-0 MLP: windows that contain layer 0 restore the fact, and so does layer 0 alone.", "There is no effect at the subject at all."],
         answer: 1, why: ["look at the MLP windows centred at layer 10 or later in the map and the averages: near zero.", undefined, "restoring the subject's hidden state in early layers brings back most of the answer."],
-        explanation: `Windows containing layer 0 restore most of p(answer) at the last subject token; layer 0 alone restores ${fmt(one[0])}. The late site (attention at the last token) matches ROME; the early site does not sit in the middle layers.` },
-      { kind: "choice", id: "tracing-window", prompt: "In ROME's GPT-2 XL, restoring single MLP layers (window 1) shows much smaller effects than a window of 10. What does that suggest?",
-        choices: ["MLPs play no part in recalling the fact.", "The effect is spread over several MLP layers, so restoring any single one recovers little.", "The window-10 map is a bug."],
-        answer: 1, why: ["the window-10 map shows MLPs matter together; one alone is not enough.", undefined, "ROME uses the window on purpose, because single layers have small effects."],
-        explanation: "Restoring a window lets several consecutive MLPs work together; single-layer effects are small when the computation is distributed. The map depends on that choice (in SmolLM2 one layer, layer 0, carries it)." },
+        explanation: `Windows containing layer 0 restore most of p(answer) at the last subject token; layer 0 alone restores ${fmt(one[0])}. The late site (attention at the last token) matches ROME; the early site does not sit in the middle layers. (In ROME's GPT-2 XL single MLP layers restore much less than a window of 10: the effect is spread over several middle layers.)` },
     ] });
     q
     """),
@@ -278,7 +275,6 @@ CELLS = [
     await q.answer("causal-tracing", 1);
     await q.answer("tracing-corruption", "Gaussian noise added to the subject token embeddings");
     await q.answer("tracing-early-site", 1);
-    await q.answer("tracing-window", 1);
     q.progress
     """, tags=["solution"]),
     md("""
