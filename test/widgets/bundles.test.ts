@@ -1,6 +1,6 @@
 // Display bundles of figures and quizzes: attnlab's own view type (widgets/src/protocol.ts,
 // FIGURE_MIME) in place of ipywidgets' widget-view type, beside the static figure.
-import "../../kernel/render"; // the static renderer, as the kernel's entry point loads it
+// The static renderer is registered by test/setup/static_renderer.ts, as kernel/main.ts does.
 import { figure } from "../../lib/figures";
 import { quiz, checklistQuestion } from "../../lib/quiz";
 import { DISPLAY } from "../../lib/widget";

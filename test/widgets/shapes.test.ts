@@ -14,7 +14,6 @@ import { attentionPattern } from "../../lib/methods/patterns";
 import { decodeData } from "../../widgets/src/protocol";
 import { ViewHost, type Renderer } from "../../widgets/src/views/host";
 import * as views from "../../widgets/src/views";
-import "../../kernel/render";
 import { tinyTokenizer } from "../lib/methods/helpers";
 
 type Kind = "hidden" | "mlp" | "attn";
