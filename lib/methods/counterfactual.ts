@@ -179,7 +179,7 @@ export interface AdversarialResult {
 export async function adversarialAttention(
   model: TransformerModel,
   input: string | number[],
-  opts: HeadChoice & { k?: number; lambda?: number; epsilon?: number; steps?: number; learningRate?: number; seed?: number; signal?: AbortSignal } = {},
+  opts: HeadChoice & RunOptions & { k?: number; lambda?: number; epsilon?: number; steps?: number; learningRate?: number; seed?: number } = {},
 ): Promise<AdversarialResult> {
   const fn = "adversarialAttention";
   const { layer, head } = resolveHead(model, opts, fn);
@@ -209,9 +209,12 @@ export async function adversarialAttention(
   const outputOf = (cand: tf.Tensor2D) => runner.probsOf(cand);
   const opt = tf.train.adam(lr);
   const signal = effectiveSignal(opts);
+  // One tick per Adam step (a step is a forward and backward pass of k rows), so a bar moves.
+  const progress = new WorkProgress(steps, opts, "adversarialAttention");
+  progress.plan(2 + 2 * steps, `${steps} Adam steps on ${k} candidates`);
   try {
     for (let s = 0; s < steps; s++) {
-      if (signal?.aborted) break;
+      if (signal?.aborted || progress.aborted) break;
       opt.minimize(() => {
         const cand = tf.softmax(theta) as tf.Tensor2D;
         const out = outputOf(cand);
@@ -224,7 +227,8 @@ export async function adversarialAttention(
         }
         return loss as tf.Scalar;
       }, false, [theta]);
-      if (s % 10 === 9) await yieldToEventLoop();
+      progress.tick();
+      await yieldToEventLoop();
     }
     const cand = tf.tidy(() => tf.softmax(theta).dataSync() as Float32Array).slice();
     const outs = valuesOf(() => outputOf(tf.tensor2d(cand, [k, P])));

@@ -226,12 +226,8 @@ CELLS = [
     ln 2 ≈ 0.693<!--given-->) whose output stays within TVD ε = 0.01<!--given--> of the real output.
     """),
     code("""
-    const abar = progressBar(`adversarial search on head ${studied}`);
-    abar({ done: 0, total: 1, etaSeconds: null });
-    await tick();
-    const ADV_STEPS = @ADV_STEPS@;
+    const ADV_STEPS = @ADV_STEPS@; // the progress bar below moves once per step
     const adv = await adversarialAttention(model, FACTS[0].prompt, { layer: LAYER, head: HEAD, k: 3, steps: ADV_STEPS, learningRate: 0.2, seed: 0 });
-    abar({ done: 1, total: 1, etaSeconds: null });
     console.log(`head ${studied}: largest JSD from the real attention with output TVD ≤ ${adv.settings.epsilon}: ${adv.maxJsdWithinEpsilon === null ? "none found" : fmt(adv.maxJsdWithinEpsilon)} (max possible ${fmt(Math.log(2))})`);
     const P0 = adv.tokens.length;
     console.table(Object.fromEntries([["real", Array.from(adv.attention)], ...Array.from({ length: 3 }, (_, i) => [`candidate ${i} (JSD ${fmt(adv.jsd[i])}, TVD ${fmt(adv.outputTvd[i])})`, Array.from(adv.candidates.subarray(i * P0, (i + 1) * P0))])]

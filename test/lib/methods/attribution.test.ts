@@ -140,3 +140,17 @@ describe("counterfactual attention: the KV-cached last-row path equals the whole
     }
   });
 });
+
+test("adversarialAttention reports one progress tick per Adam step", async () => {
+  const model = randomGpt2(5);
+  try {
+    const events: number[] = [];
+    const plans: number[] = [];
+    const r = await adversarialAttention(model, [4, 19, 33, 2, 41], { layer: 1, head: 0, k: 2, steps: 3, seed: 0, onProgress: (e) => events.push(e.done), onPlan: (p) => plans.push(p.units) });
+    expect(events).toEqual([1, 2, 3]);
+    expect(plans).toEqual([3]);
+    expect(r.settings.steps).toBe(3);
+  } finally {
+    model.dispose();
+  }
+});
