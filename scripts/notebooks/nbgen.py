@@ -65,8 +65,8 @@ def build(name, cells, requires=(), claims=False):
         out.append(cell)
     return {
         "cells": out,
-        # attnlab.requires: the teaching models the notebook loads (test/python skips a
-        # notebook whose model is not in models/ yet, and says so).
+        # attnlab.requires: the packaged models the notebook loads (test/python fails, naming
+        # the model, when the set-up did not install one).
         # attnlab.claims: the markdown's results are bound to the finding (scripts/notebooks/claims.py).
         "metadata": {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO, "attnlab": {"requires": list(requires), **({"claims": True} if claims else {})}},
         "nbformat": 4,
