@@ -2,7 +2,11 @@
  * Kernel start-up: time from launch to the first kernel_info_reply, to the first trivial
  * cell, and (attnlab only) to a first cell that imports attnlab and loads the tutorials' model
  * (SmolLM2-135M, from its Python package in the venv) with loadModel. Peer: tslab's own kernel (`tslab kernel`), launched the same way in the
- * same run. Prints JSON. Usage: node dist/bench/kernel_startup.js [--reps N]
+ * same run. Prints JSON. Usage: node dist/bench/kernel_startup.js [--reps N] [--think MS]
+ *   --think MS  waits MS after the first kernel_info_reply before the first cell (a user reading the
+ *               notebook); attnlab is then also launched with ATTNLAB_KERNEL_WARMUP=0 in the same run,
+ *               so the background warm-up (kernel/warmup.ts) is compared with none. Times still count
+ *               from launch; the think time is part of them.
  */
 import { spawn, type ChildProcess } from "child_process";
 import { randomUUID } from "crypto";
@@ -33,7 +37,10 @@ interface Run {
   model_cell_ms?: number;
 }
 
-async function measure(kind: "attnlab" | "tslab", withModel: boolean): Promise<Run> {
+const THINK_AT = process.argv.indexOf("--think");
+const THINK_MS = THINK_AT >= 0 ? Number(process.argv[THINK_AT + 1]) : 0;
+
+async function measure(kind: "attnlab" | "tslab", withModel: boolean, env: Record<string, string> = {}): Promise<Run> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "attnlab-bench-"));
   const ports = await Promise.all([0, 1, 2, 3, 4].map(freePort));
   const key = randomUUID();
@@ -56,7 +63,7 @@ async function measure(kind: "attnlab" | "tslab", withModel: boolean): Promise<R
   // Both run with the notebook directory outside the project (attnlab) / at its root (tslab, which has no attnlab resolution).
   const child: ChildProcess =
     kind === "attnlab"
-      ? spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "main.js"), file], { cwd: dir, stdio: process.env.BENCH_DEBUG ? "inherit" : "ignore" })
+      ? spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "main.js"), file], { cwd: dir, stdio: process.env.BENCH_DEBUG ? "inherit" : "ignore", env: { ...process.env, ...env } })
       : spawn(process.execPath, [path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", file], { cwd: ROOT, stdio: "ignore" });
   child.on("exit", (code, sig) => {
     if (process.env.BENCH_DEBUG) console.error(kind, "kernel exited", code, sig);
@@ -65,6 +72,7 @@ async function measure(kind: "attnlab" | "tslab", withModel: boolean): Promise<R
     await request("kernel_info_request", {});
     if (process.env.BENCH_DEBUG) console.error(kind, "kernel_info ok");
     const kernelInfo = performance.now() - t0;
+    if (THINK_MS > 0) await new Promise((r) => setTimeout(r, THINK_MS));
     const exec = async (code: string) => {
       const r = await request("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
       if (r.content.status !== "ok") throw new Error(`${kind}: cell failed: ${r.content.ename}: ${r.content.evalue}`);
@@ -90,17 +98,25 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const i = process.argv.indexOf("--reps");
   const reps = i >= 0 ? Number(process.argv[i + 1]) : 3;
-  const runs: Record<string, Run[]> = { attnlab: [], tslab: [] };
+  const runs: Record<string, Run[]> = { attnlab: [], tslab: [], attnlab_no_warmup: [] };
   for (let r = 0; r < reps; r++) {
     runs.attnlab.push(await measure("attnlab", true));
+    if (THINK_MS > 0) runs.attnlab_no_warmup.push(await measure("attnlab", true, { ATTNLAB_KERNEL_WARMUP: "0" }));
     runs.tslab.push(await measure("tslab", false));
   }
-  const summary = (rs: Run[]) => ({
-    kernel_info_ms: median(rs.map((r) => r.kernel_info_ms)),
-    first_cell_ms: median(rs.map((r) => r.first_cell_ms)),
-    model_cell_ms: rs[0].model_cell_ms === undefined ? undefined : median(rs.map((r) => r.model_cell_ms!)),
-  });
-  console.log(JSON.stringify({ reps, model_cell: MODEL_CELL, attnlab: summary(runs.attnlab), tslab: summary(runs.tslab), all: runs }));
+  const opt = (rs: Run[], k: keyof Run) => (rs[0][k] === undefined ? undefined : median(rs.map((r) => r[k]!)));
+  const summary = (rs: Run[]) =>
+    rs.length === 0
+      ? undefined
+      : {
+          kernel_info_ms: median(rs.map((r) => r.kernel_info_ms)),
+          first_cell_ms: median(rs.map((r) => r.first_cell_ms)),
+          model_cell_ms: opt(rs, "model_cell_ms"),
+        };
+  console.log(JSON.stringify({
+    reps, think_ms: THINK_MS, model_cell: MODEL_CELL,
+    attnlab: summary(runs.attnlab), attnlab_no_warmup: summary(runs.attnlab_no_warmup), tslab: summary(runs.tslab), all: runs,
+  }));
 }
 
 main().then(
