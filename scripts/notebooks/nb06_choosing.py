@@ -15,8 +15,9 @@ CELLS = [
     the output?" needs an intervention (activation patching, ablation, causal tracing) rather than
     a picture of attention or a probe.
 
-    **Time:** about 25 minutes to work through. Run All took 2.5<!--given--> to 4 minutes on a busy
-    2-core machine (measured: `notebooks/README.md`); the causal tracing and patching cells take longest.
+    **Time:** about 25 minutes to work through. Run All took 64 s on the 2-core development machine
+    at load average 5, and 2.5<!--given--> to 4 minutes when it was far busier (`notebooks/README.md`); the causal
+    tracing and patching cells take longest.
 
     **Model:** SmolLM2-135M-Instruct (`loadModel("smollm2-135m")`, card in
     `models/smollm2-135m/README.md`): 30 layers of 9 query heads. Heads are named "layer.head".
