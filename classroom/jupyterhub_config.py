@@ -15,8 +15,9 @@ set-up. Every choice is made here, once, with the reason:
                    switch to each user; the student's server and kernels run as the student.
   hand-out         student versions (scripts/make_student.py, regenerated at every start) into
                    ~/tutorials, never overwriting; lecturers also get ~/tutorials-teacher.
-  models           read from the checkout's models/ by every kernel: one copy on disk, read-only
-                   to students (root owns it).
+  models           the packaged models' weights in the project venv (lib/zoo.ts) and their cards
+                   in models/, read by every kernel: one copy on disk, read-only to students
+                   (root owns them).
   servers at once  ATTNLAB_CLASSROOM_MAX_SERVERS (default: the machine's memory less 2 GiB over the
                    memory limit): past it a student waits for a place (a page that retries by
                    itself) rather than the machine running out; logging out or idle culling
