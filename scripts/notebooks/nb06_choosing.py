@@ -15,8 +15,8 @@ CELLS = [
     the output?" needs an intervention (activation patching, ablation, causal tracing) rather than
     a picture of attention or a probe.
 
-    **Time:** about 25 minutes to work through. Run All took 64 s on the 2-core development machine
-    at load average 5, and 2.5<!--given--> to 4 minutes when it was far busier (`notebooks/README.md`); the causal
+    **Time:** about 25 minutes to work through. Run All took 59 to 76 s on the 2-core development machine
+    at load average 5 to 9, and 2.5<!--given--> to 4 minutes when it was far busier (`notebooks/README.md`); the causal
     tracing and patching cells take longest.
 
     **Model:** SmolLM2-135M-Instruct (`loadModel("smollm2-135m")`, card in
@@ -256,11 +256,11 @@ CELLS = [
     ## 4. Causal tracing: where does the information flow?
 
     Tracing needs no corrupted prompt: it blurs the second " John" of the clean prompt with
-    Gaussian noise (3 samples), then restores one clean hidden state (token × layer, the output of
+    Gaussian noise (2 samples), then restores one clean hidden state (token × layer, the output of
     layer *L*) at a time and measures p(" Mary"). Notebook 5 does this in depth on facts.
     """),
     code("""
-    const trace = await timed("causal tracing", "", () => causalTrace(model, CLEAN, { subject: [S2, S2 + 1], answer: MARY, samples: 3, kinds: ["hidden"], seed: 0, workers: 0 }));
+    const trace = await timed("causal tracing", "", () => causalTrace(model, CLEAN, { subject: [S2, S2 + 1], answer: MARY, samples: 2, kinds: ["hidden"], seed: 0, workers: 0 }));
     cost["causal tracing"].runs = `${trace.settings.samples} noised runs × ${(P - S2) * nLayers} restorations (cached)`;
     const hid = trace.grids.hidden!.scores; // [pos, layer]
     const tr = (p: number, l: number) => hid[p * nLayers + l];
@@ -270,7 +270,7 @@ CELLS = [
     figure(trace)
     """),
     md("""
-    Noising one token drops p(" Mary") from 0.80<!--=pClean--> to 0.14<!--=pCorrupted-->. Restoring
+    Noising one token drops p(" Mary") from 0.80<!--=pClean--> to 0.15<!--=pCorrupted-->. Restoring
     the second " John" right after layer 0 brings back 0.80<!--=traceS2L0-->; the last position
     takes over after layer 20<!--=traceCross--> (the output of layer 20 is the input of layer 21).
     Patching put the hand-over a few layers later, at layer 24<!--=patchCross--><!--claim: traceCross + 1 <= patchCross <= traceCross + 4-->:
