@@ -15,9 +15,9 @@ CELLS = [
     the output?" needs an intervention (activation patching, ablation, causal tracing) rather than
     a picture of attention or a probe.
 
-    **Time:** about 25 minutes to work through. Run All took 59 to 76 s on the 2-core development machine
-    at load average 5 to 9, and 2.5<!--given--> to 4 minutes when it was far busier (`notebooks/README.md`); the causal
-    tracing and patching cells take longest.
+    **Time:** about 25 minutes to work through; Run All takes under a minute (38 s in a fresh
+    clone's test run on the 2-core development machine, kernel start and model load included, more
+    on a busy machine); the causal tracing and patching cells take longest.
 
     **Model:** SmolLM2-135M-Instruct (`loadModel("smollm2-135m")`, card in
     `models/smollm2-135m/README.md`): 30 layers of 9 query heads. Heads are named "layer.head".
