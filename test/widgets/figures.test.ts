@@ -7,20 +7,7 @@ import { registerCommTransport } from "../../lib/widget";
 import { figure, linkHeads, HeatmapFigure, FigureWidget } from "../../lib/figures";
 import { decodeData } from "../../widgets/src/protocol";
 import { render as renderHeatmap } from "../../widgets/src/views/heatmap";
-import { TOKENS, causalPatterns, change, mockTransport, mouse, type Sent } from "./fixtures";
-
-/** What the widget manager does with a comm_open: buffers become DataViews at their paths. */
-function frontEndState(open: Sent): Record<string, unknown> {
-  const state = JSON.parse(JSON.stringify((open.data as { state: object }).state));
-  const paths = (open.data as { buffer_paths: (string | number)[][] }).buffer_paths;
-  paths.forEach((p, i) => {
-    let o = state;
-    for (const k of p.slice(0, -1)) o = o[k];
-    const b = open.buffers[i];
-    o[p[p.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  });
-  return state;
-}
+import { TOKENS, causalPatterns, change, frontEndState, mockTransport, mouse } from "./fixtures";
 
 describe("lib/figures over a mock comm", () => {
   let mock: ReturnType<typeof mockTransport>;

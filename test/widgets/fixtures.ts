@@ -74,3 +74,15 @@ export function mockTransport() {
   return { transport, sent, fromFrontEnd: (id: string, data: JSONObject, buffers: Uint8Array[] = []) => handlers.get(id)!(data, buffers) };
 }
 
+/** What the widget manager does with a comm_open: buffers become DataViews at their paths. */
+export function frontEndState(open: Sent): Record<string, unknown> {
+  const state = JSON.parse(JSON.stringify((open.data as { state: object }).state));
+  const paths = (open.data as { buffer_paths: (string | number)[][] }).buffer_paths;
+  paths.forEach((p, i) => {
+    let o = state;
+    for (const k of p.slice(0, -1)) o = o[k];
+    const b = open.buffers[i];
+    o[p[p.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  });
+  return state;
+}

@@ -8,22 +8,16 @@ import { HeatmapFigure } from "../../lib/figures";
 import { decodeData, toFloat32 } from "../../widgets/src/protocol";
 import { poolMax, type Tile } from "../../widgets/src/tiles";
 import { render } from "../../widgets/src/views/heatmap";
-import { causalPatterns, change, mockTransport, mouse, type Sent } from "./fixtures";
+import { causalPatterns, change, frontEndState, mockTransport, mouse, type Sent } from "./fixtures";
 
 const N = 700; // more tokens than the plot's 560 px: the kernel keeps the pattern
 const tokens = Array.from({ length: N }, (_, i) => ` w${i}`);
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
-function frontEndState(open: Sent): { data: Record<string, unknown>; options: Record<string, unknown> } {
-  const state = JSON.parse(JSON.stringify((open.data as { state: object }).state));
-  const paths = (open.data as { buffer_paths: (string | number)[][] }).buffer_paths;
-  paths.forEach((p, i) => {
-    let o = state;
-    for (const k of p.slice(0, -1)) o = o[k];
-    const b = open.buffers[i];
-    o[p[p.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  });
-  return { data: decodeData(state.data), options: state.options };
+/** The view's data and options as the front end decodes them from a comm_open. */
+function viewState(open: Sent): { data: Record<string, unknown>; options: Record<string, unknown> } {
+  const state = frontEndState(open) as { data: unknown; options: Record<string, unknown> };
+  return { data: decodeData<Record<string, unknown>>(state.data), options: state.options };
 }
 
 describe("HeatmapFigure with a long context: overview and tiles", () => {
@@ -58,7 +52,7 @@ describe("HeatmapFigure with a long context: overview and tiles", () => {
     const open = mock.sent[0];
     expect((open.data as { buffer_paths: unknown }).buffer_paths).toEqual([["data", "overview", "data"]]);
     expect(open.buffers[0].byteLength).toBe(560 * 560 * 4);
-    const { data } = frontEndState(open);
+    const { data } = viewState(open);
     expect(data.pattern).toBeUndefined();
     expect(data.overviewMask).toBe(true);
     const want = poolMax(head(0), N, { r0: 0, c0: 0, nr: N, nc: N }, 560, 560, { mask: true, normalise: "raw" });
@@ -81,7 +75,7 @@ describe("HeatmapFigure with a long context: overview and tiles", () => {
 
   it("the view paints the overview at once, zooms with a stand-in, then draws the exact tile; a head comes as its overview", async () => {
     const w = new HeatmapFigure(pattern, tokens, { maxBytes: 1000 });
-    const { data, options } = frontEndState(mock.sent[0]);
+    const { data, options } = viewState(mock.sent[0]);
     const asked: string[] = [];
     render(el, data as never, { ...options, requestTile: requester(w, asked) });
     expect(asked).toEqual([]); // the overview is the whole view: nothing to fetch
@@ -125,7 +119,7 @@ describe("HeatmapFigure with a long context: overview and tiles", () => {
 
   it("without a kernel (saved notebook): the overview is drawn, zoom enlarges its blocks, and the view says so", () => {
     const w = new HeatmapFigure(pattern, tokens, { maxBytes: 1000 });
-    const { data, options } = frontEndState(mock.sent[0]);
+    const { data, options } = viewState(mock.sent[0]);
     w.close();
     render(el, data as never, options);
     expect(el.querySelector(".attnlab-status")!.textContent).toBe("");
