@@ -14,12 +14,11 @@
  * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
  * attribution, lens) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
  */
-import type { Tensorish, ViewKind } from "./check";
-import { FIGURE_VIEWS, isFloat32 } from "../../widgets/src/protocol";
+import { FIGURE_VIEWS, isFloat32, type FigureView, type Tensor } from "../../widgets/src/contract";
 import { FigureWidget, HeadScoresFigure, HeatmapFigure, type HeadPatterns, type HeatmapFigureOptions } from "./widgets";
 import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
-const VIEWS: ViewKind[] = FIGURE_VIEWS;
+const VIEWS: FigureView[] = FIGURE_VIEWS;
 
 /** Result kinds of lib/methods that no view shows, and what to do instead. */
 const NO_VIEW: Record<string, string> = {
@@ -28,8 +27,8 @@ const NO_VIEW: Record<string, string> = {
   "k-composition": "it is a [layer, head, layer, head] tensor; slice one later head's row and pass {view: \"headscores\", scores: {...}}",
 };
 
-function isTensor(x: unknown): x is Tensorish {
-  return !!x && typeof x === "object" && isFloat32((x as Tensorish).data) && Array.isArray((x as Tensorish).shape);
+function isTensor(x: unknown): x is Tensor {
+  return !!x && typeof x === "object" && isFloat32((x as Tensor).data) && Array.isArray((x as Tensor).shape);
 }
 
 /** The activation cache of runWithCache (duck-typed: lib/figures does not import the model). */
@@ -47,7 +46,7 @@ function isCache(x: unknown): x is CacheLike {
  * Every layer's attention pattern held in a cache, as [layer, head, query, key] with the layer
  * numbers; `batch` picks the sequence. Throws when the cache holds no hook_pattern.
  */
-function cachePatterns(cache: CacheLike, batch: number): { pattern: Tensorish; layers: number[] } {
+function cachePatterns(cache: CacheLike, batch: number): { pattern: Tensor; layers: number[] } {
   const found = cache
     .names()
     .map((n) => ({ n, m: /^blocks\.(\d+)\.attn\.hook_pattern$/.exec(n) }))
@@ -73,12 +72,12 @@ function cachePatterns(cache: CacheLike, batch: number): { pattern: Tensorish; l
  * [layer, head, q, k] tensor; the tokens come from the second argument or the result (one prompt).
  */
 function headPatterns(r: Record<string, unknown>, patterns: unknown, tokens: string[] | undefined, batch: number): HeadPatterns {
-  let pattern: Tensorish;
+  let pattern: Tensor;
   let layers: number[] | undefined;
   let toks = tokens;
   if (isCache(patterns)) ({ pattern, layers } = cachePatterns(patterns, batch));
   else if (isTensor(patterns)) {
-    const p = patterns as Tensorish & { kind?: string; tokens?: string[]; settings?: { layers?: number[]; layer?: number } };
+    const p = patterns as Tensor & { kind?: string; tokens?: string[]; settings?: { layers?: number[]; layer?: number } };
     // [head, q, k] is one layer's (attentionPattern without a head): right for a one-layer grid.
     if (p.shape.length !== 4 && p.shape.length !== 3) throw new Error(`figure(scores, {patterns}): patterns must be [layer, head, query, key] for every layer of the grid, got shape [${p.shape.join(", ")}]`);
     pattern = p.shape.length === 4 ? { data: p.data, shape: p.shape } : { data: p.data, shape: [1, ...p.shape] };
@@ -119,12 +118,12 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
   const opts = (Array.isArray(tokensOrOptions) ? options : tokensOrOptions) ?? {};
   const tokensArg = Array.isArray(tokensOrOptions) ? tokensOrOptions : undefined;
   // A head-score grid with the patterns at hand: a click opens the head's heatmap.
-  const grid = (data: { scores: Record<string, Tensorish>; title?: string }): FigureWidget =>
+  const grid = (data: { scores: Record<string, Tensor>; title?: string }): FigureWidget =>
     opts.patterns === undefined ? new FigureWidget("headscores", data) : new HeadScoresFigure(data, headPatterns(r, opts.patterns, tokensArg, opts.batch ?? 0), { maxBytes: opts.maxBytes });
   if (typeof r.view === "string") {
-    if (!VIEWS.includes(r.view as ViewKind)) throw new Error(`figure: view must be one of ${VIEWS.join(", ")}, got ${JSON.stringify(r.view)}`);
+    if (!VIEWS.includes(r.view as FigureView)) throw new Error(`figure: view must be one of ${VIEWS.join(", ")}, got ${JSON.stringify(r.view)}`);
     const { view, options: viewOptions, ...data } = r;
-    return new FigureWidget(view as ViewKind, data, viewOptions ?? {});
+    return new FigureWidget(view as FigureView, data, viewOptions ?? {});
   }
   switch (r.kind) {
     case "attention-pattern": {
@@ -140,7 +139,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
     }
     case "head-scores": {
       const [L, H] = r.shape as [number, number];
-      const scores: Record<string, Tensorish> = {};
+      const scores: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(r.scores as Record<string, Float32Array>)) scores[k] = { data: v, shape: [L, H] };
       return grid({ scores, title: opts.title ?? "Head scores" });
     }
@@ -198,7 +197,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
     case "ablation":
       return new FigureWidget("patching", ablationData(r, opts.title));
     case "head-detection":
-      return grid(detectionData(r, opts.title) as { scores: Record<string, Tensorish> });
+      return grid(detectionData(r, opts.title) as { scores: Record<string, Tensor> });
     case "logit-lens":
       return new FigureWidget("lens", lensData(r, opts.title));
     case "logit-attribution":

@@ -4,4 +4,4 @@ export * from "./widgets";
 export * from "./figure";
 export { registerStaticRenderer, staticSVG, type StaticRenderer } from "./static";
 export { describeFigure } from "./text";
-export type { ViewKind } from "./check";
+export type { FigureView as ViewKind } from "../../widgets/src/contract";

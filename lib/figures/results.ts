@@ -1,7 +1,7 @@
 /**
  * View data for the lib/methods results that figure() maps besides patterns, head scores,
  * patching and causal tracing. Each function takes the result as the method returned it and
- * gives the renderer's data; the kernel checks it again (checkFigureData) before sending.
+ * gives the renderer's data; the kernel checks it (the view's check, widgets/src/contract) before sending.
  *
  *   "probe-results"          → probe: one line per site, Wilson band, control task dashed,
  *                              selectivity panel, the shared majority baseline dotted
@@ -20,13 +20,13 @@
  * output changes), "icl-score" (one number and a loss curve), "k-composition" (a
  * [layer, head, layer, head] tensor).
  */
-import type { Tensorish } from "./check";
+import type { Tensor } from "../../widgets/src/contract";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Result = Record<string, any>;
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
-const vec = (a: Float32Array): Tensorish => ({ data: a, shape: [a.length] });
+const vec = (a: Float32Array): Tensor => ({ data: a, shape: [a.length] });
 
 function need(r: Result, kind: string, keys: string[]): void {
   for (const k of keys) {

@@ -2,7 +2,7 @@
  * Plain-text summaries of figures: the text/plain entry of a display bundle, for consoles,
  * logs and screen readers.
  */
-import type { Tensorish, ViewKind } from "./check";
+import type { FigureView, Tensor } from "../../widgets/src/contract";
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
@@ -16,24 +16,24 @@ function argmax(a: ArrayLike<number | null>): number {
   return Math.max(best, 0);
 }
 
-export function describeFigure(view: ViewKind, data: object): string {
+export function describeFigure(view: FigureView, data: object): string {
   const d = data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   switch (view) {
     case "heatmap": {
-      const p = d.pattern as Tensorish | undefined;
+      const p = d.pattern as Tensor | undefined;
       const k = (d.tokens as string[]).length;
       const q = p ? p.shape[p.shape.length - 2] : ((d.queryTokens as string[] | undefined)?.length ?? k);
       const head = p?.shape.length === 4 ? "all heads" : `layer ${d.layer ?? 0}, head ${d.head ?? 0}`;
       return `Attention heatmap (${head}): ${q} query × ${k} key tokens`;
     }
     case "thumbnails": {
-      const [L, H, q] = (d.pattern as Tensorish).shape;
+      const [L, H, q] = (d.pattern as Tensor).shape;
       return `Attention thumbnails: ${L} layers × ${H} heads, ${q} tokens`;
     }
     case "lines":
       return `Attention lines: ${(d.tokens as string[]).length} tokens`;
     case "headscores": {
-      const lines = Object.entries(d.scores as Record<string, Tensorish>).map(([k, t]) => {
+      const lines = Object.entries(d.scores as Record<string, Tensor>).map(([k, t]) => {
         const i = argmax(t.data);
         return `  ${k}: top head L${Math.floor(i / t.shape[1])}H${i % t.shape[1]} (${f3(t.data[i])})`;
       });
@@ -53,7 +53,7 @@ export function describeFigure(view: ViewKind, data: object): string {
       const lines = ["hidden", "mlp", "attn"]
         .filter((k) => d[k])
         .map((k) => {
-          const h = d[k] as Tensorish;
+          const h = d[k] as Tensor;
           const i = argmax(h.data);
           const tok = (d.tokens as string[])[Math.floor(i / h.shape[1])];
           return `  ${k}: best restoration ${f3(h.data[i])} at token ${JSON.stringify(tok)}, layer ${i % h.shape[1]}`;
@@ -61,7 +61,7 @@ export function describeFigure(view: ViewKind, data: object): string {
       return [`Causal tracing of p(${JSON.stringify(d.answer)}): clean ${f3(d.pClean)}, corrupted ${f3(d.pCorrupted)}`, ...lines].join("\n");
     }
     case "patching": {
-      const v = d.values as Tensorish;
+      const v = d.values as Tensor;
       const i = argmax(v.data);
       const c = i % v.shape[1];
       const col = d.kind === "position" ? `position ${c}` : d.kind === "module" ? (d.columns as string[])[c] : `head ${c}`;
@@ -76,7 +76,7 @@ export function describeFigure(view: ViewKind, data: object): string {
       // The playground (lib/widget/explore.ts) describes itself; this is its plain fallback.
       return `Playground: ${JSON.stringify(d.prompt)}, layer ${d.layer}, head ${d.head}`;
     case "lens": {
-      const t = d.top as Tensorish;
+      const t = d.top as Tensor;
       const [n, P, k] = t.shape;
       const out = (d.topTokens as string[][][])[n - 1];
       return `Logit lens: ${n} layers × ${P} positions; output top-1 at the last position ${JSON.stringify(out[P - 1][0])} (${f3(t.data[((n - 1) * P + P - 1) * k])})`;

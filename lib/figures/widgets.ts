@@ -6,7 +6,8 @@
  * a page without the extension (nbconvert HTML, GitHub) still shows the figure.
  */
 import { Widget, DISPLAY, type MimeBundle, type WidgetSpec } from "../widget";
-import { checkFigureData, type Tensorish, type ViewKind } from "./check";
+// The one contract with the views: their names, data types and checks (widgets/src/contract).
+import { checkViewData, type Tensor as Tensorish, type FigureView as ViewKind } from "../../widgets/src/contract";
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
 import { FIGURE_MIME, FIGURE_VIEWS, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
@@ -66,7 +67,7 @@ export class FigureWidget extends Widget<FigureState> {
   constructor(view: ViewKind, data: object, options: object = {}) {
     // quiz is a view of its own widget (lib/quiz), not a figure.
     if (!FIGURE_VIEWS.includes(view)) throw new Error(`view: expected one of ${FIGURE_VIEWS.join(", ")}, got ${JSON.stringify(view)}`);
-    checkFigureData(view, data);
+    checkViewData(view, data);
     super(specFor(view), { data, options: { ...DEFAULTS, ...options }, selected: null });
     this.view = view;
   }

@@ -10,7 +10,7 @@
 // area → notebook panel), so the extension needs no JupyterLab packages beyond Lumino.
 // Registered as a mime extension (package.json jupyterlab.mimeExtension).
 import { Panel, Widget } from "@lumino/widgets";
-import * as views from "./views";
+import { RENDERERS } from "./views";
 import { ViewHost, type Renderer } from "./views/host";
 import { FIGURE_MIME, WIDGET_VIEW_MIME, savedView, type FigureRef, type ViewKind } from "./protocol";
 
@@ -33,7 +33,7 @@ interface ManagerLike {
 }
 
 function rendererOf(kind: ViewKind): Renderer {
-  return (views as unknown as Record<string, { render: Renderer }>)[kind].render;
+  return RENDERERS[kind] as Renderer;
 }
 
 /** Where a figure's fallback came from: what the e2e tests and a curious user can read in the DOM. */

@@ -3,10 +3,11 @@
 // the user's choices). Views whose model lacks a head's pattern fetch it from the kernel with
 // a custom message.
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from "@jupyter-widgets/base";
-import * as views from "./views";
-import type { Tensor } from "./views/common";
+import { RENDERERS } from "./views";
+import type { Tensor } from "./contract";
 import { ViewHost, type Renderer } from "./views/host";
-import { HeadReply, MODULE_NAME, MODULE_VERSION, ViewKind, VIEW_NAMES, decodeData, encodeData, toFloat32 } from "./protocol";
+import { HeadReply, MODULE_NAME, MODULE_VERSION, decodeData, encodeData, toFloat32 } from "./protocol";
+import { VIEW_KINDS, VIEW_NAMES, type ViewKind } from "./contract";
 import type { Shown, Tile, Window } from "./tiles";
 
 // serialize matters when the widget manager saves state into the notebook (saveState).
@@ -37,7 +38,7 @@ function modelClass(kind: ViewKind): typeof DOMWidgetModel {
 }
 
 function viewClass(kind: ViewKind): typeof DOMWidgetView {
-  const renderer = (views as unknown as Record<ViewKind, { render: Renderer }>)[kind].render;
+  const renderer = RENDERERS[kind] as Renderer;
   return class extends DOMWidgetView {
     private host: ViewHost | null = null;
     /** Replies the view waits for, by request id: the reply's content and its first buffer as float32. */
@@ -139,10 +140,10 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
 
 /**
  * Every view's Model and View class, named "<Name>Model"/"<Name>View" from the one table of
- * views (protocol.ts VIEW_NAMES): the exports the widget registry gets (plugin.ts).
+ * views (contract VIEWS): the exports the widget registry gets (plugin.ts).
  */
 export const widgetClasses: Record<string, typeof DOMWidgetModel | typeof DOMWidgetView> = {};
-for (const kind of Object.keys(VIEW_NAMES) as ViewKind[]) {
+for (const kind of VIEW_KINDS) {
   widgetClasses[`${VIEW_NAMES[kind]}Model`] = modelClass(kind);
   widgetClasses[`${VIEW_NAMES[kind]}View`] = viewClass(kind);
 }

@@ -1,6 +1,6 @@
 // JupyterLab 4 plugin: registers the attnlab widget models and views with the widget
 // manager. The exports hold only Model and View classes, as the registry expects, one pair
-// per entry of the table of views (protocol.ts VIEW_NAMES).
+// per entry of the table of views (contract VIEWS).
 import { IJupyterWidgetRegistry } from "@jupyter-widgets/base";
 import { widgetClasses } from "./models";
 import { MODULE_NAME, MODULE_VERSION } from "./protocol";

@@ -8,29 +8,12 @@
 // {event: "error", id, message}. A long heatmap's overview and window tiles
 // ({event: "request_tile", ...} / {event: "tile", ...}) are specified in tiles.ts.
 
+// The table of views (names, data types, checks) is contract/, imported by lib/ too.
+import { isFloat32, type ExploreResult, type Tensor, type ViewKind, VIEW_NAMES } from "./contract";
+export { VIEW_NAMES, FIGURE_VIEWS, isFloat32, type ViewKind, type FigureView, type ExploreResult } from "./contract";
+
 export const MODULE_NAME = "attnlab-widgets";
 export const MODULE_VERSION = "0.1.0";
-
-/** Views names per renderer; model "<Name>Model", view "<Name>View". */
-export const VIEW_NAMES = {
-  heatmap: "Heatmap",
-  thumbnails: "Thumbnails",
-  lines: "Lines",
-  headscores: "HeadScores",
-  probe: "Probe",
-  restoration: "Restoration",
-  patching: "Patching",
-  attribution: "Attribution",
-  explore: "Explore", // the playground (lib/widget/explore.ts); its channel: ExploreRequest/ExploreReply below
-  lens: "Lens",
-  quiz: "Quiz", // lib/quiz; custom message view → kernel: {event: "answer", id, value}
-} as const;
-
-export type ViewKind = keyof typeof VIEW_NAMES;
-
-/** The views that show figures (lib/figures); the quiz is lib/quiz's own widget. */
-export type FigureView = Exclude<ViewKind, "quiz">;
-export const FIGURE_VIEWS = (Object.keys(VIEW_NAMES) as ViewKind[]).filter((v): v is FigureView => v !== "quiz");
 
 /**
  * The mime type of an attnlab view in a display bundle, {model_id, version_major,
@@ -102,14 +85,6 @@ export function savedView(widgetsMetadata: unknown, modelId: string): { view: Vi
   }
   if (!state.data) return undefined;
   return { view, data: decodeData(state.data), options: (state.options as Record<string, unknown>) ?? {} };
-}
-
-/**
- * True for a Float32Array from any realm: tfjs-node's native backend makes its arrays in the
- * main realm, which `instanceof` does not recognise inside a vm context (jest, tslab cells).
- */
-export function isFloat32(x: unknown): x is Float32Array {
-  return x instanceof Float32Array || (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === "[object Float32Array]");
 }
 
 /** A buffer as the widget manager hands it over (DataView), or any binary view, as float32. */
@@ -190,29 +165,6 @@ export interface ExploreRequest {
   head: number;
 }
 
-export interface ExploreTensor {
-  data: Float32Array;
-  shape: number[];
-}
-
-/** One run of the playground: what the heatmap, the predictions and the head grid show. */
-export interface ExploreResult {
-  prompt: string;
-  /** Display strings of the prompt's tokens. */
-  tokens: string[];
-  layer: number;
-  head: number;
-  nLayers: number;
-  nHeads: number;
-  /** The weights of (layer, head): [query, key]. */
-  pattern: ExploreTensor;
-  /** Top-k tokens at `position` with their probabilities [k]; null when the model cannot predict there (`note` says why). */
-  predictions: { position: number; label: string; tokens: string[]; probs: ExploreTensor } | null;
-  note?: string;
-  /** Score name → [layer, head]. */
-  scores: Record<string, ExploreTensor>;
-}
-
 export interface ExploreReply {
   event: "explore-result" | "explore-error";
   id: number;
@@ -224,9 +176,9 @@ export interface ExploreReply {
 export function packExplore(id: number, result: ExploreResult): { content: ExploreReply; buffers: Float32Array[] } {
   const buffers: Float32Array[] = [];
   const walk = (v: unknown): unknown => {
-    if (v && typeof v === "object" && isFloat32((v as ExploreTensor).data) && Array.isArray((v as ExploreTensor).shape)) {
-      buffers.push((v as ExploreTensor).data);
-      return { buffer: buffers.length - 1, shape: (v as ExploreTensor).shape };
+    if (v && typeof v === "object" && isFloat32((v as Tensor).data) && Array.isArray((v as Tensor).shape)) {
+      buffers.push((v as Tensor).data);
+      return { buffer: buffers.length - 1, shape: (v as Tensor).shape };
     }
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));

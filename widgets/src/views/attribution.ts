@@ -2,22 +2,10 @@
 // measure, each token shaded by its importance (scaled to the row's largest magnitude),
 // with Kendall τ between that measure and attention beside the row.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, checkTensor, checkTokens, createFrame, fmt, showToken, MIN_TEXT, divergingRdBu, isDark, sequentialHue } from "./common";
+import { Cleanup, THEME, createFrame, fmt, showToken, MIN_TEXT, divergingRdBu, isDark, sequentialHue } from "./common";
+import { checkAttribution, type AttributionData } from "../contract";
 
-export interface AttributionData {
-  tokens: string[];
-  /** The attention each token receives, [token]. */
-  attention: Tensor;
-  /** Other importance measures, each [token] (gradient, leave-one-out, …). */
-  measures: { name: string; values: Tensor }[];
-  /** Kendall τ of each measure against attention; computed here when missing. */
-  tau?: Record<string, number>;
-  /** Which tokens τ leaves out, as the method computed it (Jain & Wallace drop the first and last). */
-  tauNote?: string;
-  /** What is being explained, e.g. "prediction: positive (0.93)". */
-  target?: string;
-  title?: string;
-}
+export type { AttributionData };
 
 /** Kendall's τ-b over paired values (ties handled; pairs with a NaN skipped), used when the method did not report τ. */
 export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -46,14 +34,10 @@ export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export function render(el: HTMLElement, data: AttributionData, _options: { theme?: "light" | "dark" } = {}): Cleanup {
   const dark = isDark(el, _options.theme);
-  const att = checkTensor("attention", data.attention, [1]);
+  checkAttribution(data);
+  const att = data.attention;
   const n = att.shape[0];
-  const tokens = checkTokens("tokens", data.tokens, n);
-  if (!Array.isArray(data.measures)) throw new Error("measures: expected an array of {name, values}");
-  for (const m of data.measures) {
-    checkTensor(`measures["${m.name}"].values`, m.values, [1]);
-    if (m.values.shape[0] !== n) throw new Error(`measures["${m.name}"].values: expected ${n} values, got ${m.values.shape[0]}`);
-  }
+  const tokens = data.tokens;
   const rows = [{ name: "attention", values: att.data, tau: NaN }].concat(
     data.measures.map((m) => ({ name: m.name, values: m.values.data, tau: data.tau?.[m.name] ?? kendallTau(att.data, m.values.data) })),
   );

@@ -9,9 +9,10 @@ import * as d3 from "d3";
 import { Cleanup, THEME, createFrame, fmt, showToken, MIN_TEXT, fitText, textWidth } from "./common";
 import { render as renderHeatmap, type HeatmapViewState } from "./heatmap";
 import { render as renderHeadScores } from "./headscores";
-import { unpackExplore, type ExploreReply, type ExploreRequest, type ExploreResult } from "../protocol";
+import { unpackExplore, type ExploreReply, type ExploreRequest } from "../protocol";
+import { checkExplore, type ExploreData, type ExploreResult } from "../contract";
 
-export type ExploreData = ExploreResult & { title?: string };
+export type { ExploreData };
 
 /** How the view talks to its kernel model (the live widget passes one; saved and static views have none). */
 export interface ExploreChannel {
@@ -42,15 +43,8 @@ interface Session {
 const sessions = new WeakMap<HTMLElement, Session>();
 let nextId = 1;
 
-function checkResult(r: ExploreResult): void {
-  if (!r || typeof r !== "object") throw new Error("explore: expected the playground's result {prompt, tokens, pattern, scores, ...}");
-  if (typeof r.prompt !== "string") throw new Error("prompt: expected a string");
-  if (!Array.isArray(r.tokens)) throw new Error("tokens: expected an array of token strings");
-  if (!r.scores || typeof r.scores !== "object") throw new Error("scores: expected {name: [layer, head] tensor}");
-}
-
 export function render(el: HTMLElement, data: ExploreData, options: ExploreOptions = {}): Cleanup {
-  checkResult(data);
+  checkExplore(data);
   const doc = el.ownerDocument;
   // The drawing this element last showed wins over the widget's first data (same prompt box, same run).
   const kept = sessions.get(el);
@@ -283,7 +277,7 @@ export function render(el: HTMLElement, data: ExploreData, options: ExploreOptio
     } else {
       try {
         const r = unpackExplore(c, buffers);
-        checkResult(r);
+        checkExplore(r);
         say("");
         draw(r);
       } catch (e) {

@@ -3,8 +3,9 @@
 // kernel holds them), the click also opens that head's heatmap under the grid, as a click
 // on a head does in CircuitsVis' attention heads and BertViz' head view.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, hitLayer, matrixPlot, range, styleAxis } from "./common";
+import { Cleanup, Tensor, THEME, addSelect, axisLabel, colorLegend, createFrame, fmt, hitLayer, matrixPlot, range, styleAxis } from "./common";
 import { render as renderHeatmap } from "./heatmap";
+import { checkHeadScores, type HeadScoresData } from "../contract";
 
 /** What each score measures, shown under the title (see docs: head scores). */
 export const SCORE_DESCRIPTIONS: Record<string, string> = {
@@ -22,18 +23,7 @@ export const SCORE_DESCRIPTIONS: Record<string, string> = {
   copying: "z-score of the attended token's direct logit through the head's OV circuit",
 };
 
-export interface HeadScoresData {
-  /** Pattern type → scores [layer, head]. */
-  scores: Record<string, Tensor>;
-  kind?: string;
-  title?: string;
-  /**
-   * The attention patterns the scores were computed from, so a click opens a head's heatmap:
-   * `pattern` [layer, head, query, key] in the figure, or absent when the kernel keeps the
-   * patterns and answers `requestHead`. Rows of the grid are the pattern's layers.
-   */
-  heads?: { tokens: string[]; queryTokens?: string[]; pattern?: Tensor; layers?: number[] };
-}
+export type { HeadScoresData };
 
 export interface HeadScoresOptions {
   onSelect?: (layer: number, head: number, kind: string) => void;
@@ -45,27 +35,9 @@ export interface HeadScoresOptions {
 }
 
 export function render(el: HTMLElement, data: HeadScoresData, options: HeadScoresOptions = {}): Cleanup {
-  const kinds = Object.keys(data.scores ?? {});
-  if (kinds.length === 0) throw new Error("scores: expected at least one pattern type with a [layer, head] tensor");
-  let shape: number[] | null = null;
-  for (const k of kinds) {
-    const t = checkTensor(`scores["${k}"]`, data.scores[k], [2]);
-    if (shape && (t.shape[0] !== shape[0] || t.shape[1] !== shape[1])) {
-      throw new Error(`scores["${k}"]: expected shape [${shape.join(", ")}] like the others, got [${t.shape.join(", ")}]`);
-    }
-    shape = t.shape;
-  }
-  const [nLayers, nHeads] = shape!;
+  const [nLayers, nHeads] = checkHeadScores(data);
+  const kinds = Object.keys(data.scores);
   const heads = data.heads ?? null;
-  if (heads) {
-    if (heads.pattern) {
-      const p = checkTensor("heads.pattern", heads.pattern, [4]);
-      if (p.shape[0] !== nLayers || p.shape[1] !== nHeads) {
-        throw new Error(`heads.pattern: expected [${nLayers}, ${nHeads}, query, key] like the scores, got [${p.shape.join(", ")}]`);
-      }
-      checkTokens("heads.tokens", heads.tokens, p.shape[3]);
-    } else if (!Array.isArray(heads.tokens)) throw new Error("heads.tokens: expected the token strings of the patterns");
-  }
   const layerNames = heads?.layers ?? range(nLayers);
   // A head's heatmap can open when its pattern is in the figure or can be fetched.
   const canOpen = !!heads && (!!heads.pattern || !!options.requestHead);

@@ -14,8 +14,6 @@ import {
   addCheckbox,
   addSelect,
   axisLabel,
-  checkTensor,
-  checkTokens,
   colorLegend,
   createFrame,
   hitLayer,
@@ -29,31 +27,11 @@ import {
   tokenLabels,
 } from "./common";
 import { PLOT_SIZE, plotSize } from "../tiles";
+import { checkHeatmap, checkShape, checkTensor, type HeatmapData } from "../contract";
 import { tileSource, type Painted, type TileRequester } from "./tilesource";
 import { smallestWindow, windowZoom } from "./zoom";
 
-export interface HeatmapData {
-  /** [query, key] for the head named by layer/head, or [layer, head, query, key] for all heads. */
-  pattern?: Tensor;
-  /**
-   * Instead of `pattern`, for a long context the kernel keeps: the shown head max-pooled to
-   * the plot's pixels ([h, w], tiles.ts poolMax of the whole head, raw weights).
-   */
-  overview?: Tensor;
-  /** Whether the overview hides key > query (NaN). */
-  overviewMask?: boolean;
-  /** Key tokens; also the query tokens unless `queryTokens` is given. */
-  tokens: string[];
-  queryTokens?: string[];
-  layer?: number;
-  head?: number;
-  /** The model's layer number of each entry of the layer axis (default 0, 1, …). */
-  layers?: number[];
-  /** Needed for the selectors when `pattern` holds one head. */
-  nLayers?: number;
-  nHeads?: number;
-  title?: string;
-}
+export type { HeatmapData };
 
 export interface HeatmapOptions {
   /** Raw tokens as labels instead of words (a word's sub-tokens merged). */
@@ -96,19 +74,10 @@ export interface HeatmapViewState {
 }
 
 export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptions = {}): Cleanup {
-  const overview = data.pattern == null && data.overview != null ? checkTensor("overview", data.overview, [2]) : null;
-  const pattern = overview ? null : checkTensor("pattern", data.pattern, [2, 4]);
-  const rank = pattern ? pattern.shape.length : 2;
-  const cols = pattern ? pattern.shape[rank - 1] : Array.isArray(data.tokens) ? data.tokens.length : 0;
-  const rows = pattern ? pattern.shape[rank - 2] : Array.isArray(data.queryTokens) ? data.queryTokens.length : cols;
-  const keys = checkTokens("tokens", data.tokens, cols);
-  const maybeQueries = data.queryTokens ? checkTokens("queryTokens", data.queryTokens, rows) : rows === cols ? keys : null;
-  if (!maybeQueries) throw new Error(`queryTokens: pattern has ${rows} query rows but ${cols} key tokens; pass queryTokens`);
-  const queries: string[] = maybeQueries;
-  const nLayers = rank === 4 ? pattern!.shape[0] : data.nLayers ?? 1;
-  const nHeads = rank === 4 ? pattern!.shape[1] : data.nHeads ?? 1;
-  const layerNames = data.layers ?? range(nLayers);
-  if (layerNames.length !== nLayers) throw new Error(`layers: expected ${nLayers} layer numbers, got ${layerNames.length}`);
+  const { rank, rows, cols, keys, queries, nLayers, nHeads, layerNames } = checkHeatmap(data);
+  // A long context held by the kernel comes as its overview only (pooled pixels), without the pattern.
+  const overview = data.pattern == null ? data.overview! : null;
+  const pattern = overview ? null : data.pattern!;
   const layerIndex = (layer: number): number => {
     const i = layerNames.indexOf(layer);
     if (i < 0) throw new Error(`layer: ${layer} is not among the layers shown (${layerNames.join(", ")})`);
@@ -173,10 +142,7 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     options.requestHead(layer, head).then(
       (t) => {
         if (disposed || mine !== request) return;
-        checkTensor("requested head", t, [2]);
-        if (t.shape[0] !== rows || t.shape[1] !== cols) {
-          throw new Error(`requested head: expected shape [${rows}, ${cols}], got [${t.shape.join(", ")}]`);
-        }
+        checkShape("requested head", checkTensor("requested head", t, [2]), [rows, cols]);
         matrix = t.data;
         frame.status.textContent = "";
         draw();

@@ -3,23 +3,10 @@
 // column per position; a cell shows the top prediction there, shaded by its probability
 // (or by the probability of a chosen target token).
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, range, showToken, MIN_TEXT } from "./common";
+import { Cleanup, THEME, addSelect, axisLabel, colorLegend, createFrame, fmt, range, showToken, MIN_TEXT } from "./common";
+import { checkLens, type LensData } from "../contract";
 
-export interface LensData {
-  /** Input tokens, one per column. */
-  tokens: string[];
-  /** Row labels, e.g. "resid_pre 0" … "resid_post 11 (output)". */
-  layers: string[];
-  /** Top-k probabilities, [layer, pos, k], best first. */
-  top: Tensor;
-  /** Top-k token strings, [layer][pos][k]. */
-  topTokens: string[][][];
-  /** Probability of the target token, [layer, pos]. */
-  targetProb?: Tensor;
-  /** The target token's string (shown in the colour menu). */
-  target?: string;
-  title?: string;
-}
+export type { LensData };
 
 export interface LensOptions {
   /** Start with cells shaded by the target's probability (when given). */
@@ -27,16 +14,10 @@ export interface LensOptions {
 }
 
 export function render(el: HTMLElement, data: LensData, options: LensOptions = {}): Cleanup {
-  const top = checkTensor("top", data.top, [3]);
+  checkLens(data);
+  const { top, tokens, layers, topTokens: tt } = data;
   const [nL, P, k] = top.shape;
-  const tokens = checkTokens("tokens", data.tokens, P);
-  const layers = checkTokens("layers", data.layers, nL);
-  const tt = data.topTokens;
-  if (!Array.isArray(tt) || tt.length !== nL || tt.some((r) => !Array.isArray(r) || r.length !== P || r.some((c) => !Array.isArray(c) || c.length !== k))) {
-    throw new Error(`topTokens: expected [${nL}][${P}][${k}] token strings (layer, position, rank)`);
-  }
-  const target = data.targetProb ? checkTensor("targetProb", data.targetProb, [2]) : null;
-  if (target && (target.shape[0] !== nL || target.shape[1] !== P)) throw new Error(`targetProb: expected shape [${nL}, ${P}], got [${target.shape.join(", ")}]`);
+  const target = data.targetProb ?? null;
   let mode: "top" | "target" = options.colour === "target" && target ? "target" : "top";
   const frame = createFrame(
     el,

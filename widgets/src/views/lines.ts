@@ -2,16 +2,10 @@
 // query token (left) to each key token (right) whose opacity is the attention weight.
 // Hovering a token keeps only its lines.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, addSelect, checkTensor, checkTokens, createFrame, fmt, range, showToken, subMatrix, MIN_TEXT } from "./common";
+import { Cleanup, THEME, addSelect, createFrame, fmt, range, showToken, subMatrix, MIN_TEXT } from "./common";
+import { checkLines, type LinesData } from "../contract";
 
-export interface LinesData {
-  /** [query, key] for one head, or [layer, head, query, key]. */
-  pattern: Tensor;
-  tokens: string[];
-  layer?: number;
-  head?: number;
-  title?: string;
-}
+export type { LinesData };
 
 export interface LinesOptions {
   /** Weights below this are not drawn (they would be invisible anyway). */
@@ -20,11 +14,10 @@ export interface LinesOptions {
 }
 
 export function render(el: HTMLElement, data: LinesData, options: LinesOptions = {}): Cleanup {
-  const pattern = checkTensor("pattern", data.pattern, [2, 4]);
+  checkLines(data);
+  const { pattern, tokens } = data;
   const rank = pattern.shape.length;
   const [rows, cols] = pattern.shape.slice(-2);
-  if (rows !== cols) throw new Error(`pattern: the lines view needs a square [query, key] pattern, got [${rows}, ${cols}]`);
-  const tokens = checkTokens("tokens", data.tokens, cols);
   const minWeight = options.minWeight ?? 0.01;
   let layer = data.layer ?? 0;
   let head = data.head ?? 0;

@@ -4,32 +4,10 @@
 // patching's estimate on the left, exact activation patching on the right), and a bar chart of
 // labelled values (`bars`: direct logit attribution per layer beside its head × layer grid).
 import * as d3 from "d3";
-import { Cleanup, RasterEncoder, Tensor, THEME, axisLabel, checkTensor, colorLegend, createFrame, fmt, hitLayer, matrixLabels, matrixPlot, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
+import { Cleanup, RasterEncoder, THEME, axisLabel, colorLegend, createFrame, fmt, hitLayer, matrixLabels, matrixPlot, range, showToken, styleAxis, MIN_TEXT, divergingRdBu, isDark, textWidth, tokenLabels } from "./common";
+import { checkPatching, type PatchingData } from "../contract";
 
-export interface PatchingData {
-  /** [layer, position], [layer, head] or [layer, module] */
-  values: Tensor;
-  kind: "position" | "head" | "module";
-  /** Tokens for kind "position" (one per column). */
-  tokens?: string[];
-  /** Column names for kind "module" (e.g. ["attn", "mlp"]). */
-  columns?: string[];
-  /** Replaces the default explanation under the title (e.g. for ablation effects). */
-  note?: string;
-  /** What the value is, e.g. "logit difference recovered". */
-  metric: string;
-  /** e.g. "resid_pre", "attn_out", "z". */
-  activation?: string;
-  title?: string;
-  /** A second map, same shape, drawn to the right on the same colour scale. */
-  exact?: Tensor;
-  /** Captions under the two maps when `exact` is given. */
-  panels?: [string, string];
-  /** Bars to the right: one per label, on their own diverging scale. */
-  bars?: { labels: string[]; values: Tensor; title: string };
-  /** The method's noise level in the metric's units: the automatic colour range is never narrower. */
-  noise?: number;
-}
+export type { PatchingData };
 
 export interface PatchingOptions {
   raster?: RasterEncoder;
@@ -42,16 +20,9 @@ export interface PatchingOptions {
 }
 
 export function render(el: HTMLElement, data: PatchingData, options: PatchingOptions = {}): Cleanup {
-  const t = checkTensor("values", data.values, [2]);
+  checkPatching(data);
+  const t = data.values;
   const [nLayers, nCols] = t.shape;
-  if (data.kind !== "position" && data.kind !== "head" && data.kind !== "module") throw new Error(`kind: expected "position", "head" or "module", got ${JSON.stringify(data.kind)}`);
-  if (data.kind === "position" && (!data.tokens || data.tokens.length !== nCols)) {
-    throw new Error(`tokens: kind "position" needs ${nCols} token strings, got ${data.tokens ? data.tokens.length : "none"}`);
-  }
-  if (data.kind === "module" && (!Array.isArray(data.columns) || data.columns.length !== nCols)) {
-    throw new Error(`columns: kind "module" needs ${nCols} column names, got ${Array.isArray(data.columns) ? data.columns.length : "none"}`);
-  }
-  if (typeof data.metric !== "string" || !data.metric) throw new Error("metric: expected the name of the patching metric");
   const colName = data.kind === "position" ? "Position (token)" : data.kind === "module" ? "Module" : "Head";
   const frame = createFrame(
     el,
@@ -65,14 +36,9 @@ export function render(el: HTMLElement, data: PatchingData, options: PatchingOpt
   const colLabels = data.kind === "position" ? tokenLabels(data.tokens!, options.rawTokens) : data.kind === "module" ? data.columns!.map(String) : range(nCols).map(String);
   const labelH = data.kind === "position" ? Math.min(110, 10 + 6.5 * (d3.max(colLabels, (l) => l.length) ?? 2)) : 16;
   const m = { left: 60, top: labelH + 8, right: 110, bottom: 40 };
-  const ex = data.exact == null ? null : checkTensor("exact", data.exact, [2]);
-  if (ex && (ex.shape[0] !== nLayers || ex.shape[1] !== nCols)) throw new Error(`exact: expected shape [${nLayers}, ${nCols}] like values, got [${ex.shape.join(", ")}]`);
-  const bars = data.bars == null ? null : data.bars;
-  let bv: Tensor | null = null;
-  if (bars) {
-    bv = checkTensor("bars.values", bars.values, [1]);
-    if (!Array.isArray(bars.labels) || bars.labels.length !== bv.shape[0]) throw new Error(`bars.labels: expected ${bv.shape[0]} labels, got ${Array.isArray(bars.labels) ? bars.labels.length : "none"}`);
-  }
+  const ex = data.exact ?? null;
+  const bars = data.bars ?? null;
+  const bv = bars ? bars.values : null;
   const maps = ex ? [t, ex] : [t];
   const captions = data.panels ?? ["attribution patching (estimate)", "activation patching (exact)"];
   // Captions are centred under their maps: narrow maps (a few heads) get a wider gap so they never meet.

@@ -3,42 +3,13 @@
 // selectivity (task − control) in a second panel underneath.
 import * as d3 from "d3";
 import { CATEGORICAL, Cleanup, THEME, axisLabel, createFrame, fmt, styleAxis, MIN_TEXT } from "./common";
+import { checkProbe, type ProbeData, type ProbeProperty } from "../contract";
 
-export interface ProbeProperty {
-  name: string;
-  /** Task accuracy per layer, aligned with `layers`. */
-  accuracy: number[];
-  /** Confidence band per layer (e.g. 95% over seeds or a binomial interval). */
-  lower?: number[];
-  upper?: number[];
-  /** Control-task accuracy per layer. */
-  control?: number[];
-  /** Accuracy of always predicting the most frequent label. */
-  majority?: number;
-}
-
-export interface ProbeData {
-  layers: number[];
-  properties: ProbeProperty[];
-  /** A majority-class baseline shared by every property (drawn once, in grey). */
-  majority?: number;
-  title?: string;
-  /** e.g. "linear probe, 5 seeds, 95% interval" */
-  note?: string;
-}
+export type { ProbeData, ProbeProperty };
 
 export function render(el: HTMLElement, data: ProbeData, _options: Record<string, never> = {}): () => void {
+  checkProbe(data);
   const layers = data.layers;
-  if (!Array.isArray(layers) || layers.length === 0) throw new Error("layers: expected a non-empty array of layer indices");
-  if (!Array.isArray(data.properties) || data.properties.length === 0) throw new Error("properties: expected at least one probed property");
-  for (const p of data.properties) {
-    for (const key of ["accuracy", "lower", "upper", "control"] as const) {
-      const v = p[key];
-      if (v != null && (!Array.isArray(v) || v.length !== layers.length)) {
-        throw new Error(`properties["${p.name}"].${key}: expected ${layers.length} values (one per layer), got ${Array.isArray(v) ? v.length : typeof v}`);
-      }
-    }
-  }
   const frame = createFrame(
     el,
     "probe",

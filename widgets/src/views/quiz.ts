@@ -3,36 +3,9 @@
 // answer goes to the kernel through options.onAnswer; feedback comes back in new data.
 // Text typed into unanswered fields survives a redraw (kept per host element).
 import { THEME, createFrame, type Cleanup } from "./common";
+import { checkQuiz, type QuizData, type QuizFeedback } from "../contract";
 
-export interface QuizQuestion {
-  id: string;
-  kind: "choice" | "short" | "showme";
-  prompt: string;
-  choices?: string[];
-  placeholder?: string;
-  source?: string;
-}
-
-export interface QuizFeedback {
-  correct: boolean;
-  message: string;
-  explanation: string;
-  answer: string | number;
-  attempts: number;
-  details?: { label: string; value: string | number }[];
-  invalid?: boolean;
-  scored?: boolean | null;
-  revealed?: boolean;
-}
-
-export interface QuizData {
-  title: string;
-  intro?: string;
-  questions: QuizQuestion[];
-  feedback: { [id: string]: QuizFeedback };
-  pending: string[];
-  progress: { answered: number; correct: number; total: number };
-}
+export type { QuizData, QuizFeedback };
 
 export interface QuizOptions {
   /** Sends an answer to the kernel: a choice index or the typed text. */
@@ -71,18 +44,8 @@ const STYLE = `
 // question's feedback keeps what the student had entered.
 const drafts = new WeakMap<HTMLElement, Map<string, string>>();
 
-function check(data: QuizData): void {
-  if (!data || typeof data !== "object") throw new Error("quiz: expected data {title, questions, feedback, pending, progress}");
-  if (!Array.isArray(data.questions) || data.questions.length === 0) throw new Error("quiz: questions must be a non-empty array");
-  data.questions.forEach((q, i) => {
-    if (!q || typeof q.id !== "string" || typeof q.prompt !== "string") throw new Error(`quiz: questions[${i}] needs a string id and prompt`);
-    if (q.kind === "choice" && (!Array.isArray(q.choices) || q.choices.length < 2)) throw new Error(`quiz: questions[${i}] ("${q.id}") is a choice question without choices`);
-    if (!["choice", "short", "showme"].includes(q.kind)) throw new Error(`quiz: questions[${i}].kind must be choice, short or showme; got ${JSON.stringify(q.kind)}`);
-  });
-}
-
 export function render(el: HTMLElement, data: QuizData, options: QuizOptions = {}): Cleanup {
-  check(data);
+  checkQuiz(data);
   const doc = el.ownerDocument;
   const feedback = data.feedback ?? {};
   const pending = new Set(data.pending ?? []);

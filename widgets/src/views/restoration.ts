@@ -3,25 +3,10 @@
 // Tokens are rows (subject tokens, the corrupted ones, marked *), layers are columns, and
 // each colour scale starts at p_corrupted, in ROME's hues: purple, green, red.
 import * as d3 from "d3";
-import { Cleanup, Tensor, THEME, axisLabel, checkTensor, checkTokens, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, fitText, isDark, sequentialHue, textWidth, tokenLabels } from "./common";
+import { Cleanup, THEME, axisLabel, colorLegend, createFrame, fmt, paintMatrix, range, showToken, styleAxis, MIN_TEXT, fitText, isDark, sequentialHue, textWidth, tokenLabels } from "./common";
+import { checkRestoration, type RestorationData, type RestorationKind } from "../contract";
 
-export type RestorationKind = "hidden" | "mlp" | "attn";
-
-export interface RestorationData {
-  tokens: string[];
-  /** [start, end) of the corrupted subject tokens. */
-  subject: [number, number];
-  /** p(answer) after restoring, each [token, layer]. */
-  hidden?: Tensor;
-  mlp?: Tensor;
-  attn?: Tensor;
-  pClean: number;
-  pCorrupted: number;
-  answer: string;
-  /** Shown under the title: samples, noise level, window, seed… */
-  settings?: Record<string, string | number>;
-  title?: string;
-}
+export type { RestorationData, RestorationKind };
 
 const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => string; hue: (t: number) => string }[] = [
   { kind: "hidden", title: "Restoring the hidden state", xlabel: () => "single restored layer", hue: d3.interpolatePurples },
@@ -30,24 +15,9 @@ const PANELS: { kind: RestorationKind; title: string; xlabel: (w: string) => str
 ];
 
 export function render(el: HTMLElement, data: RestorationData, _options: { theme?: "light" | "dark"; rawTokens?: boolean } = {}): Cleanup {
-  const firstKind = (["hidden", "mlp", "attn"] as const).find((k) => data[k] != null);
-  if (!firstKind) throw new Error("hidden/mlp/attn: expected at least one [token, layer] grid of p(answer)");
-  const [nTok, nLayers] = checkTensor(firstKind, data[firstKind], [2]).shape;
-  const tokens = checkTokens("tokens", data.tokens, nTok);
-  for (const k of ["hidden", "mlp", "attn"] as const) {
-    const t = data[k];
-    if (t) {
-      checkTensor(k, t, [2]);
-      if (t.shape[0] !== nTok || t.shape[1] !== nLayers) throw new Error(`${k}: expected shape [${nTok}, ${nLayers}] like ${firstKind}, got [${t.shape.join(", ")}]`);
-    }
-  }
-  const [s0, s1] = data.subject ?? [NaN, NaN];
-  if (!(Number.isInteger(s0) && Number.isInteger(s1) && 0 <= s0 && s0 < s1 && s1 <= nTok)) {
-    throw new Error(`subject: expected [start, end) with 0 ≤ start < end ≤ ${nTok}, got ${JSON.stringify(data.subject)}`);
-  }
-  for (const k of ["pClean", "pCorrupted"] as const) {
-    if (typeof data[k] !== "number" || !(data[k] >= 0 && data[k] <= 1)) throw new Error(`${k}: expected a probability in [0, 1], got ${data[k]}`);
-  }
+  const { nTok, nLayers } = checkRestoration(data);
+  const tokens = data.tokens;
+  const [s0, s1] = data.subject;
   const settings = Object.entries(data.settings ?? {}).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k} ${v}`);
   const frame = createFrame(
     el,

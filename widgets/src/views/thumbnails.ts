@@ -8,7 +8,6 @@ import {
   Tensor,
   THEME,
   axisLabel,
-  checkTensor,
   createFrame,
   hitLayer,
   matrixPlot,
@@ -18,13 +17,9 @@ import {
   MIN_TEXT,
 } from "./common";
 import { render as renderHeatmap } from "./heatmap";
+import { checkThumbnails, type ThumbnailsData } from "../contract";
 
-export interface ThumbnailsData {
-  /** [layer, head, query, key] */
-  pattern: Tensor;
-  tokens?: string[];
-  title?: string;
-}
+export type { ThumbnailsData };
 
 export interface ThumbnailsOptions {
   /** Side of one thumbnail in pixels. */
@@ -37,11 +32,9 @@ export interface ThumbnailsOptions {
 }
 
 export function render(el: HTMLElement, data: ThumbnailsData, options: ThumbnailsOptions = {}): Cleanup {
-  const pattern = checkTensor("pattern", data.pattern, [4]);
+  checkThumbnails(data);
+  const pattern = data.pattern;
   const [nLayers, nHeads, rows, cols] = pattern.shape;
-  if (data.tokens && data.tokens.length !== cols) {
-    throw new Error(`tokens: expected ${cols} token strings, got ${data.tokens.length}`);
-  }
   const frame = createFrame(
     el,
     "thumbnails",
