@@ -20,6 +20,7 @@
  *    usual d3 heatmap with one SVG <rect> per cell (the same renderer with canvasThreshold = ∞).
  *
  *   bash bench/heatmap.sh            (both parts; --lab or --page for one)
+ *   HEATMAP_PROFILE=dir              also writes the page's CPU profile of the last first draw
  *
  * Frames: a draw counts as done at the next requestAnimationFrame plus a task (layout and
  * paint included).
@@ -43,6 +44,8 @@ const LAB_N = Number(process.env.HEATMAP_LAB_N ?? 4096);
 const LAB_HEADS = 4;
 const LAB_SWITCHES = Number(process.env.HEATMAP_LAB_SWITCHES ?? 6);
 const LAB_FIRST = Number(process.env.HEATMAP_LAB_FIRST ?? 3);
+/** A directory: the page's CPU profile of the last first draw is written there (Chrome DevTools' .cpuprofile). */
+const LAB_PROFILE = process.env.HEATMAP_PROFILE;
 
 /** The compiled renderer modules, wrapped in a tiny CommonJS loader for the page. */
 function pageScript(): string {
@@ -229,7 +232,14 @@ async function inLab(): Promise<void> {
     const kernelMs: number[] = [];
     const beforeCell: number[] = [];
     const afterCell: number[] = [];
+    const cdp = LAB_PROFILE ? await page.context().newCDPSession(page) : null;
     for (let k = 0; k < LAB_FIRST; k++) {
+      const profiling = cdp && k === LAB_FIRST - 1;
+      if (profiling) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+        await cdp.send("Profiler.start");
+      }
       const ms = await page.evaluate(async (i) => {
         const w = window as unknown as LabWindow;
         const cell = () => document.querySelectorAll(".jp-Notebook .jp-Cell")[i];
@@ -246,6 +256,13 @@ async function inLab(): Promise<void> {
         return { ms: performance.now() - t0, wall, painted: Date.now() };
       }, k + 1);
       first.push(ms.ms);
+      if (profiling) {
+        const { profile } = await cdp.send("Profiler.stop");
+        fs.mkdirSync(LAB_PROFILE!, { recursive: true });
+        const file = path.join(LAB_PROFILE!, `first-draw-${Date.now()}.cpuprofile`);
+        fs.writeFileSync(file, JSON.stringify(profile));
+        console.log(`page profile of the last first draw: ${file}`);
+      }
       await page.waitForFunction((i) => /kernel ms \d+/.test((document.querySelectorAll(".jp-Notebook .jp-Cell")[i] as HTMLElement)?.innerText ?? ""), k + 1, { timeout: 60_000 });
       const printed = /kernel ms (\d+) start (\d+) end (\d+)/.exec(await page.evaluate((i) => (document.querySelectorAll(".jp-Notebook .jp-Cell")[i] as HTMLElement).innerText, k + 1))!;
       kernelMs.push(Number(printed[1]));

@@ -1,6 +1,6 @@
 // The overview/tile contract of long heatmaps (widgets/src/tiles.ts), on small arrays: the
 // pooling both the kernel and the view use, the stand-in resampling and the request checks.
-import { MAX_TILE, checkTileRequest, maxOf, plotSize, poolMax, resample, rowMaxima, tileKey, tileShape, type Tile } from "../../widgets/src/tiles";
+import { MAX_TILE, checkTileRequest, maxOf, plotSize, poolMax, poolOverview, resample, rowMaxima, tileKey, tileShape, type Shown, type Tile, type Window } from "../../widgets/src/tiles";
 
 // 4 × 4, row-major; upper triangle non-zero on purpose so the mask shows.
 const M = new Float32Array([
@@ -49,6 +49,79 @@ describe("poolMax", () => {
   it("the pooled overview keeps the largest weight of all (the colour scale's top)", () => {
     expect(maxOf(poolMax(M, 4, whole, 1, 1, raw))).toBe(9);
     expect(maxOf(new Float32Array([NaN, -1]))).toBe(0);
+  });
+});
+
+// The definition poolMax implements, cell by cell: pixel (y, x) is the largest shown value
+// (÷ its row's maximum in "row" mode) of the cells with floor(i·h/nr) = y and floor(j·w/nc) = x.
+function pooledByDefinition(m: Float32Array, cols: number, win: Window, h: number, w: number, shown: Shown, rowMax?: Float32Array): (number | null)[] {
+  const out: (number | null)[] = new Array(h * w).fill(null);
+  for (let i = 0; i < win.nr; i++)
+    for (let j = 0; j < win.nc; j++) {
+      const q = win.r0 + i;
+      const k = win.c0 + j;
+      if (shown.mask && k > q) continue;
+      let v = m[q * cols + k];
+      if (!(v > -Infinity)) continue; // NaN and -Infinity never win
+      if (shown.normalise === "row") v = rowMax![q] > 0 ? Math.fround(v / rowMax![q]) : 0;
+      const p = Math.floor((i * h) / win.nr) * w + Math.floor((j * w) / win.nc);
+      if (out[p] === null || v > out[p]!) out[p] = v;
+    }
+  return out;
+}
+
+// Seeded values with zeros, negatives, NaN and -Infinity among them.
+function randomMatrix(rows: number, cols: number, seed: number, causal: boolean): Float32Array {
+  let a = seed;
+  const r = () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const m = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      const u = r();
+      m[i * cols + j] = causal && j > i ? 0 : u < 0.03 ? NaN : u < 0.05 ? -Infinity : u < 0.2 ? 0 : u < 0.3 ? -u : u;
+    }
+  return m;
+}
+
+describe("poolMax against its definition", () => {
+  it("any window, pixel count, mask and colour mode (seeded 23 × 29 matrices with NaN, -Infinity, zeros)", () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const m = randomMatrix(23, 29, seed, false);
+      for (const mask of [false, true]) {
+        const { rowMax } = rowMaxima(m, 23, 29, mask);
+        for (const win of [{ r0: 0, c0: 0, nr: 23, nc: 29 }, { r0: 3, c0: 5, nr: 17, nc: 11 }, { r0: 20, c0: 0, nr: 3, nc: 29 }])
+          for (const [h, w] of [[win.nr, win.nc], [1, 1], [Math.min(5, win.nr), 7], [Math.ceil(win.nr / 2), 3]])
+            for (const normalise of ["raw", "row"] as const) {
+              const shown = { mask, normalise };
+              expect(arr(poolMax(m, 29, win, h, w, shown, rowMax))).toEqual(pooledByDefinition(m, 29, win, h, w, shown, rowMax));
+            }
+      }
+    }
+  });
+});
+
+describe("poolOverview", () => {
+  it("a causal head (upper triangle all zero) is pooled with the mask", () => {
+    const m = randomMatrix(37, 37, 5, true);
+    const o = poolOverview(m, 37, 9, 13);
+    expect(o.mask).toBe(true);
+    expect(arr(o.values)).toEqual(arr(poolMax(m, 37, { r0: 0, c0: 0, nr: 37, nc: 37 }, 9, 13, { mask: true, normalise: "raw" })));
+  });
+
+  it("a head with any non-zero (or NaN) weight above the diagonal is pooled whole", () => {
+    for (const poke of [0.5, NaN, -1]) {
+      const m = randomMatrix(37, 37, 6, true);
+      m[3 * 37 + 30] = poke;
+      const o = poolOverview(m, 37, 9, 13);
+      expect(o.mask).toBe(false);
+      expect(arr(o.values)).toEqual(arr(poolMax(m, 37, { r0: 0, c0: 0, nr: 37, nc: 37 }, 9, 13, raw)));
+    }
+    const full = randomMatrix(40, 40, 7, false);
+    expect(arr(poolOverview(full, 40, 40, 40).values)).toEqual(pooledByDefinition(full, 40, { r0: 0, c0: 0, nr: 40, nc: 40 }, 40, 40, raw));
+  });
+
+  it("one token is never masked (as the view decides)", () => {
+    expect(poolOverview(new Float32Array([0.25]), 1, 1, 1)).toEqual({ values: new Float32Array([0.25]), mask: false });
   });
 });
 

@@ -78,30 +78,108 @@ export function rowMaxima(m: Float32Array, rows: number, cols: number, mask: boo
  * a row whose maximum is 0 shows 0).
  */
 export function poolMax(m: Float32Array, cols: number, win: Window, h: number, w: number, shown: Shown, rowMax?: Float32Array): Float32Array {
-  const { r0, c0, nr, nc } = win;
+  const { nr, nc } = win;
   if (!(h >= 1 && h <= nr && w >= 1 && w <= nc)) throw new Error(`poolMax: expected 1 ≤ h ≤ ${nr} and 1 ≤ w ≤ ${nc}, got ${h} × ${w}`);
   if (shown.normalise === "row" && !rowMax) throw new Error("poolMax: row normalisation needs the row maxima");
   const out = new Float32Array(h * w).fill(NaN);
+  pool(m, cols, win, h, w, shown.mask, shown.normalise === "row" ? rowMax! : null, out, null);
+  return out;
+}
+
+/**
+ * A whole square head's overview at h × w, masked as a view decides by default: key > query
+ * hidden when the upper triangle is all zero (a causal model). One pass over the head
+ * decides the mask and pools both triangles (the same pixels as poolMax with that mask).
+ */
+export function poolOverview(m: Float32Array, n: number, h: number, w: number): { values: Float32Array; mask: boolean } {
+  const lower = new Float32Array(h * w).fill(NaN);
+  const upper = new Float32Array(h * w).fill(NaN);
+  const nonZero = pool(m, n, { r0: 0, c0: 0, nr: n, nc: n }, h, w, true, null, lower, upper);
+  if (!nonZero && n > 1) return { values: lower, mask: true };
+  // Unmasked: each pixel the larger of its two parts (NaN where a part has no cell).
+  for (let p = 0; p < lower.length; p++) if (!(lower[p] >= upper[p])) lower[p] = upper[p] === upper[p] ? upper[p] : lower[p];
+  return { values: lower, mask: false };
+}
+
+/**
+ * Max pooling in two passes: the rows of one pixel row are folded into a line of the
+ * window's width (a tight loop over contiguous weights), then the line is folded into the
+ * pixels; NaN and -Infinity weights never win. With `mask`, keys after the query go to
+ * `upper` (or are skipped when it is null). Returns whether a skipped-or-upper weight was
+ * non-zero (for the overview's mask decision).
+ */
+function pool(m: Float32Array, cols: number, win: Window, h: number, w: number, mask: boolean, rowMax: Float32Array | null, out: Float32Array, upper: Float32Array | null): boolean {
+  const { r0, c0, nr, nc } = win;
   // Pixel column x holds the window's columns from[x] … from[x + 1] - 1: the j with floor(j·w/nc) = x.
   const from = new Int32Array(w + 1);
   for (let x = 0; x <= w; x++) from[x] = Math.ceil((x * nc) / w);
+  const line = new Float64Array(nc).fill(-Infinity);
+  const lineU = upper ? new Float64Array(nc).fill(-Infinity) : null;
+  let lo = nc; // lineU holds values from column lo on
+  let used = 0; // line holds values before column `used`
+  let nonZero = false;
+  const flush = (y: number): void => {
+    fold(line, 0, used, from, w, out, y * w);
+    line.fill(-Infinity, 0, used);
+    used = 0;
+    if (lineU && lo < nc) {
+      fold(lineU, lo, nc, from, w, upper!, y * w);
+      lineU.fill(-Infinity, lo, nc);
+      lo = nc;
+    }
+  };
+  let y = 0;
   for (let i = 0; i < nr; i++) {
+    const py = Math.floor((i * h) / nr);
+    if (py !== y) {
+      flush(y);
+      y = py;
+    }
     const q = r0 + i;
-    const p = Math.floor((i * h) / nr) * w;
-    const end = shown.mask ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
-    const div = shown.normalise === "row" ? rowMax![q] : 1;
+    const end = mask ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
     const o = q * cols + c0;
-    for (let x = 0; x < w && from[x] < end; x++) {
-      const stop = Math.min(from[x + 1], end) + o;
-      let best = -Infinity;
-      for (let k = from[x] + o; k < stop; k++) if (m[k] > best) best = m[k];
-      if (best === -Infinity) continue;
-      // One divisor per row, so the block's largest weight ÷ it is the largest of the divided weights.
-      const v = div === 1 ? best : div > 0 ? best / div : 0;
-      if (!(out[p + x] >= v)) out[p + x] = v; // the first value replaces the NaN fill
+    if (rowMax) {
+      // One divisor per row: max(v ÷ d) = max(v) ÷ d, so dividing each weight pools the same.
+      const d = rowMax[q];
+      if (d > 0) {
+        for (let j = 0; j < end; j++) {
+          const v = m[o + j] / d;
+          if (v > line[j]) line[j] = v;
+        }
+      } else for (let j = 0; j < end; j++) if (m[o + j] > -Infinity && 0 > line[j]) line[j] = 0;
+    } else {
+      for (let j = 0; j < end; j++) {
+        const v = m[o + j];
+        if (v > line[j]) line[j] = v;
+      }
+    }
+    if (end > used) used = end;
+    if (lineU) {
+      for (let j = end; j < nc; j++) {
+        const v = m[o + j];
+        if (v !== 0) nonZero = true;
+        if (v > lineU[j]) lineU[j] = v;
+      }
+      if (end < lo) lo = end;
     }
   }
-  return out;
+  flush(y);
+  return nonZero;
+}
+
+/** Folds line[a … b) into the pixels of one pixel row (out[p …]): each pixel the largest of its columns, untouched when none is finite or above -Infinity. */
+function fold(line: Float64Array, a: number, b: number, from: Int32Array, w: number, out: Float32Array, p: number): void {
+  for (let x = 0; x < w; x++) {
+    const s = Math.max(a, from[x]);
+    const e = Math.min(b, from[x + 1]);
+    if (s >= e) {
+      if (from[x] >= b) break;
+      continue;
+    }
+    let best = -Infinity;
+    for (let j = s; j < e; j++) if (line[j] > best) best = line[j];
+    if (best !== -Infinity) out[p + x] = best;
+  }
 }
 
 /**

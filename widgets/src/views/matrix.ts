@@ -22,6 +22,24 @@ export interface MatrixPaint {
    * leading entries it wrote; the rest of the row is empty (a causal mask).
    */
   row?: (i: number, out: Float32Array) => number;
+  /**
+   * Optional fast path for the colours: `color` is d3.scaleSequential over this discrete
+   * ramp, so a pixel's colour is looked up by index instead of made as a CSS string.
+   */
+  ramp?: Ramp;
+}
+
+/** d3's viridis as its 256 colours: d3-scale-chromatic's viridis is a discrete ramp (colour floor(t·256)). */
+export const VIRIDIS: readonly string[] = Array.from({ length: 256 }, (_, i) => d3.interpolateViridis((i + 0.5) / 256));
+
+/**
+ * A sequential scale over a discrete ramp, as d3.scaleSequential(ramp).domain([lo, hi]) maps
+ * v: t = (v − lo) / (hi − lo) (0.5 when lo = hi), colour min(n − 1, max(0, floor(t·n))).
+ */
+export interface Ramp {
+  lo: number;
+  hi: number;
+  colors: readonly string[];
 }
 
 /**
@@ -135,6 +153,27 @@ function pixels(m: MatrixPaint): { rgba: Uint8ClampedArray; width: number; heigh
     at = (p) => pooled[p];
   }
   const rgba = new Uint8ClampedArray(W * H * 4);
+  if (m.ramp) {
+    // The same arithmetic as d3's sequential scale and ramp (so the same colour), by table.
+    const { lo, hi, colors } = m.ramp;
+    const n = colors.length;
+    const table = new Uint8Array(n * 3);
+    colors.forEach((css, i) => {
+      const c = d3.rgb(css);
+      table.set([c.r, c.g, c.b], i * 3);
+    });
+    const k = lo === hi ? 0 : 1 / (hi - lo);
+    for (let p = 0; p < W * H; p++) {
+      const v = at(p);
+      if (Number.isNaN(v)) continue;
+      const c = Math.max(0, Math.min(n - 1, Math.floor((k === 0 ? 0.5 : (v - lo) * k) * n))) * 3;
+      rgba[p * 4] = table[c];
+      rgba[p * 4 + 1] = table[c + 1];
+      rgba[p * 4 + 2] = table[c + 2];
+      rgba[p * 4 + 3] = 255;
+    }
+    return { rgba, width: W, height: H };
+  }
   const cache = new Map<string, d3.RGBColor>();
   for (let p = 0; p < W * H; p++) {
     const v = at(p);

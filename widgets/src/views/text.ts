@@ -108,7 +108,10 @@ export function tokenLabels(tokens: string[], raw = false): string[] {
 
 /** True when tokenLabels merges anything (the view then offers its "raw tokens" switch). */
 export function hasSubwords(tokens: unknown): boolean {
-  return Array.isArray(tokens) && tokens.every((t) => typeof t === "string") && tokens.some((_, i) => continuesWord(tokens as string[], i));
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === "string")) return false;
+  // The tokenizer's kind once, not per token (4,096 tokens made this 16 M string tests).
+  const wp = isWordPiece(tokens);
+  return tokens.some((_, i) => continuesWord(tokens, i, wp));
 }
 
 /** `text` in at most `maxLines` lines of `max` px (greedy by words); the last line ends in "…" if the rest does not fit. */
