@@ -12,6 +12,7 @@ import { decode, encode, Signer, WireError, type Message } from "./wire";
 import { log } from "./log";
 import { startHeartbeat } from "./heartbeat";
 import { Supervisor } from "./supervisor";
+import { bindAll } from "./bind";
 import type { Worker } from "worker_threads";
 
 export interface ConnectionInfo {
@@ -93,17 +94,30 @@ export class Channels {
     };
   }
 
+  /**
+   * Binds the five sockets. If one cannot be bound (kernel/bind.ts: a port another process holds),
+   * everything that was bound is closed and its thread ended before the BindError is thrown, so
+   * the kernel can exit at once, holding no port, and a restart on other ports succeeds.
+   */
   async bind(): Promise<void> {
     const c = this.conn;
-    await Promise.all([
-      this.shell.bind(address(c, c.shell_port)),
-      this.stdin.bind(address(c, c.stdin_port)),
+    const results = await Promise.allSettled([
+      bindAll([
+        { socket: this.shell, channel: "shell", address: address(c, c.shell_port) },
+        { socket: this.stdin, channel: "stdin", address: address(c, c.stdin_port) },
+      ]),
       Supervisor.start(
         { control: address(c, c.control_port), iopub: address(c, c.iopub_port), key: c.key, scheme: c.signature_scheme, session: this.session, heapLimit: getHeapStatistics().heap_size_limit },
         log,
       ).then((s) => (this.supervisor = s)),
       startHeartbeat(address(c, c.hb_port)).then((w) => (this.hbWorker = w)),
     ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (!failed) return;
+    this.closed = true;
+    for (const s of [this.shell, this.stdin]) if (!s.closed) s.close();
+    await Promise.all([this.supervisor?.close(), this.endHeartbeat()]);
+    throw failed.reason;
   }
 
   private handle(name: string, frames: Buffer[], onMessage: (msg: Message) => void): void {
@@ -164,6 +178,10 @@ export class Channels {
     this.closed = true;
     await this.supervisor.close();
     for (const s of [this.shell, this.stdin]) s.close();
+    await this.endHeartbeat();
+  }
+
+  private async endHeartbeat(): Promise<void> {
     const hb = this.hbWorker;
     if (!hb) return;
     await new Promise<void>((resolve) => {

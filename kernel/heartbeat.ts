@@ -5,11 +5,19 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "worker_threads";
 import * as zmq from "zeromq";
+import { bindAll, bindErrorOf, type BindFailure } from "./bind";
 
 async function serve(address: string): Promise<void> {
   const hb = new zmq.Reply();
   hb.linger = 0;
-  await hb.bind(address);
+  try {
+    await bindAll([{ socket: hb, channel: "heartbeat", address }]);
+  } catch (e) {
+    const b = e as BindFailure;
+    parentPort!.postMessage({ failure: { channel: "heartbeat", address, reason: b.reason ?? String((e as Error).message) } });
+    parentPort!.close();
+    return;
+  }
   parentPort!.postMessage("bound");
   parentPort!.on("message", (m) => {
     if (m !== "close") return;
@@ -29,7 +37,16 @@ async function serve(address: string): Promise<void> {
 export function startHeartbeat(address: string): Promise<Worker> {
   return new Promise((resolve, reject) => {
     const w = new Worker(__filename, { workerData: { address } });
-    w.once("message", (m) => (m === "bound" ? resolve(w) : reject(new Error(String(m)))));
+    w.once("message", (m: string | { failure: BindFailure }) => {
+      if (m === "bound") return resolve(w);
+      // The thread closed its socket and ends by itself: reject once it has (see supervisor.ts).
+      const err = typeof m === "object" ? bindErrorOf(m.failure) : new Error(String(m));
+      const late = setTimeout(() => void w.terminate(), 2000);
+      w.once("exit", () => {
+        clearTimeout(late);
+        reject(err);
+      });
+    });
     w.once("error", reject);
   });
 }

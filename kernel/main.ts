@@ -39,6 +39,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  log(`failed to start: ${(e as Error).stack ?? e}`);
+  // A port that cannot be bound is a fact about the machine, not a bug: one line, no stack.
+  if ((e as Error).name === "BindError") log(`failed to start: ${(e as Error).message}`);
+  else log(`failed to start: ${(e as Error).stack ?? e}`);
   process.exit(1);
 });

@@ -12,6 +12,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "worker_threads";
 import * as zmq from "zeromq";
+import { bindAll, bindErrorOf, type BindFailure } from "./bind";
 import { decode, encode, makeHeader, Signer, type Message } from "./wire";
 
 /** Shared flags: [interrupt requests, interrupt requests the main thread saw, critical section depth]. */
@@ -33,6 +34,7 @@ type ToWorker =
   | { kind: "close" };
 type ToMain =
   | { kind: "bound" }
+  | { kind: "failed"; failure: BindFailure }
   | { kind: "control"; frames: Uint8Array[] }
   | { kind: "interrupt"; seq: number; why: string }
   | { kind: "stopped" }
@@ -72,7 +74,17 @@ export class Supervisor {
     const shared = new SharedArrayBuffer(4 * 4);
     const worker = new Worker(__filename, { workerData: { supervisor: opts, shared } });
     return new Promise((resolve, reject) => {
-      worker.once("message", (m: ToMain) => (m.kind === "bound" ? resolve(new Supervisor(worker, shared, log)) : reject(new Error(String(m)))));
+      worker.once("message", (m: ToMain | string) => {
+        if (typeof m === "object" && m.kind === "bound") return resolve(new Supervisor(worker, shared, log));
+        // A socket it could not bind: the thread closed both and ends by itself; wait for that,
+        // so the process never exits with a zmq socket alive in this thread (that aborted it).
+        const err = typeof m === "object" && m.kind === "failed" ? bindErrorOf(m.failure) : new Error(String(m));
+        const late = setTimeout(() => void worker.terminate(), 2000);
+        worker.once("exit", () => {
+          clearTimeout(late);
+          reject(err);
+        });
+      });
       worker.once("error", reject);
     });
   }
@@ -132,7 +144,17 @@ async function serve(opts: SupervisorOptions, shared: SharedArrayBuffer): Promis
   const iopub = new zmq.Publisher();
   control.linger = 1000;
   iopub.linger = 1000;
-  await Promise.all([control.bind(opts.control), iopub.bind(opts.iopub)]);
+  try {
+    await bindAll([
+      { socket: control, channel: "control", address: opts.control },
+      { socket: iopub, channel: "iopub", address: opts.iopub },
+    ]);
+  } catch (e) {
+    const b = e as { channel?: BindFailure["channel"]; address?: string; reason?: string; message?: string };
+    port.postMessage({ kind: "failed", failure: { channel: b.channel ?? "control", address: b.address ?? opts.control, reason: b.reason ?? String(b.message) } } satisfies ToMain);
+    port.close(); // with both sockets closed, nothing keeps this thread: it ends
+    return;
+  }
 
   // FIFO sends (zeromq.js allows one pending send per socket).
   const tails = { iopub: Promise.resolve(), control: Promise.resolve() };
