@@ -11,7 +11,7 @@ import { checkViewData, type Tensor as Tensorish, type FigureView as ViewKind } 
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
 import { FIGURE_MIME, FIGURE_VIEWS, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
-import { PLOT_SIZE, checkTileRequest, plotSize, poolMax, rowMaxima, tileShape, type Shown, type TileRequest } from "../../widgets/src/tiles";
+import { PLOT_SIZE, checkTileRequest, plotSize, poolMax, poolOverview, rowMaxima, tileShape, type Shown, type TileRequest } from "../../widgets/src/tiles";
 
 // The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
 export const WIDGETS_MODULE = MODULE_NAME;
@@ -180,10 +180,13 @@ export class HeatmapFigure extends FigureWidget {
 
   /** Shows another head (e.g. the one clicked in a head-score grid); the view redraws. */
   show(layer: number, head: number): void {
-    const t = this.headPattern(layer, head);
+    const [, , Q, K] = this.full.shape;
+    const li = this.layerIndex(layer, "show");
+    this.checkHead(head, "show");
     const data = { ...(this.get("data") as { pattern?: Tensorish; layer: number; head: number }) } as Record<string, unknown>;
-    if (data.overview) Object.assign(data, overviewOf(t.data, t.shape[0], t.shape[1], this.maskDefault));
-    else if ((data.pattern as Tensorish).shape.length === 2) data.pattern = t;
+    // A long head's overview is pooled from the kernel's copy (no 64 MB slice at 4,096 tokens).
+    if (data.overview) Object.assign(data, overviewOf(headView(this.full, li, head), Q, K, this.maskDefault));
+    else if ((data.pattern as Tensorish).shape.length === 2) data.pattern = this.headPattern(layer, head);
     data.layer = layer;
     data.head = head;
     this.set("data", data);
@@ -239,16 +242,15 @@ export class HeatmapFigure extends FigureWidget {
  * when the upper triangle is all zero (a causal model), as the view would decide.
  */
 function overviewOf(m: Float32Array, rows: number, cols: number, maskUpper?: boolean): { overview: Tensorish; overviewMask: boolean } {
-  const mask = maskUpper ?? (rows === cols && upperIsZero(m, rows));
   const win = { r0: 0, c0: 0, nr: rows, nc: cols };
   const plot = plotSize(rows, cols);
   const [h, w] = tileShape(win, plot.width, plot.height);
-  return { overview: { data: poolMax(m, cols, win, h, w, { mask, normalise: "raw" }), shape: [h, w] }, overviewMask: mask };
-}
-
-function upperIsZero(m: Float32Array, n: number): boolean {
-  for (let i = 0; i < n; i++) for (let j = i + 1, o = i * n; j < n; j++) if (m[o + j] !== 0) return false;
-  return n > 1;
+  // No mask asked for: one pass over the head decides it and pools (the head is read once).
+  const o =
+    maskUpper === undefined && rows === cols
+      ? poolOverview(m, rows, h, w)
+      : { values: poolMax(m, cols, win, h, w, { mask: maskUpper === true, normalise: "raw" }), mask: maskUpper === true };
+  return { overview: { data: o.values, shape: [h, w] }, overviewMask: o.mask };
 }
 
 /** Answers a view's {event: "request_head", id, layer, head} with one head's float32 buffer, or an error. */

@@ -25,6 +25,7 @@ import {
   MIN_TEXT,
   textWidth,
   tokenLabels,
+  VIRIDIS,
 } from "./common";
 import { PLOT_SIZE, plotSize } from "../tiles";
 import { checkHeatmap, checkShape, checkTensor, type HeatmapData } from "../contract";
@@ -214,10 +215,11 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     const t = now.tile;
     heading.textContent = `${data.title ?? "Attention pattern"}: layer ${t.layer}, head ${t.head}`;
     svg.attr("aria-label", `attention heatmap, layer ${t.layer}, head ${t.head}, ${rows} × ${cols} tokens`);
-    color = d3.scaleSequential(d3.interpolateViridis).domain([0, st.normalise === "row" ? 1 : t.max || 1]);
+    const top = st.normalise === "row" ? 1 : t.max || 1;
+    color = d3.scaleSequential(d3.interpolateViridis).domain([0, top]);
     g.selectAll(".cells, .cells-raster, .row-labels, .col-labels").remove();
     const { h, w, values } = t;
-    const cells = { rows: h, cols: w, width: pw, height: ph, value: (i: number, j: number) => values[i * w + j], color, row: (i: number, out: Float32Array) => (out.set(values.subarray(i * w, (i + 1) * w)), w) };
+    const cells = { rows: h, cols: w, width: pw, height: ph, value: (i: number, j: number) => values[i * w + j], color, ramp: { lo: 0, hi: top, colors: VIRIDIS }, row: (i: number, out: Float32Array) => (out.set(values.subarray(i * w, (i + 1) * w)), w) };
     canvas = plot.paint(cells, mode, { raster: options.raster, reuse: canvas });
     const { r0, c0, nr, nc } = win;
     const ch = ph / nr;
