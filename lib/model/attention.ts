@@ -24,7 +24,9 @@ function fuseHeads(W: tf.Tensor3D): tf.Tensor2D {
  */
 interface FusedQKV {
   W: tf.Tensor2D;
-  from: [unknown, unknown, unknown];
+  /** b_Q | b_K | b_V flattened, [(H + 2G)·e]: one bias add before the split instead of three after it. */
+  b: tf.Tensor1D;
+  from: unknown[];
 }
 const fusedQKV = new WeakMap<LayerWeights, FusedQKV>();
 
@@ -32,7 +34,8 @@ export function prepareFusedQKV(blocks: readonly LayerWeights[]): void {
   for (const w of blocks) {
     if (fusedQKV.has(w)) continue;
     const W = tf.keep(tf.tidy(() => tf.concat([fuseHeads(w.W_Q), fuseHeads(w.W_K), fuseHeads(w.W_V)], 1) as tf.Tensor2D));
-    fusedQKV.set(w, { W, from: [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId] });
+    const b = tf.keep(tf.tidy(() => tf.concat([w.b_Q, w.b_K, w.b_V].map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D));
+    fusedQKV.set(w, { W, b, from: [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId, w.b_Q.dataId, w.b_K.dataId, w.b_V.dataId] });
   }
 }
 
@@ -41,15 +44,17 @@ export function releaseFusedQKV(blocks: readonly LayerWeights[]): void {
     const f = fusedQKV.get(w);
     if (!f) continue;
     if (!f.W.isDisposed) f.W.dispose();
+    if (!f.b.isDisposed) f.b.dispose();
     fusedQKV.delete(w);
   }
 }
 
-function currentFusedQKV(w: LayerWeights): tf.Tensor2D | null {
+function currentFusedQKV(w: LayerWeights): FusedQKV | null {
   const f = fusedQKV.get(w);
-  if (!f || f.W.isDisposed || tf.engine().isTapeOn()) return null;
-  if (f.from[0] !== w.W_Q.dataId || f.from[1] !== w.W_K.dataId || f.from[2] !== w.W_V.dataId) return null;
-  return f.W;
+  if (!f || f.W.isDisposed || f.b.isDisposed || tf.engine().isTapeOn()) return null;
+  const now = [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId, w.b_Q.dataId, w.b_K.dataId, w.b_V.dataId];
+  if (now.some((id, i) => f.from[i] !== id)) return null;
+  return f;
 }
 
 /**
@@ -114,10 +119,10 @@ export function attention(
   const fused = qf === 0 ? currentFusedQKV(w) : null;
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
   if (fused) {
-    const [pq, pk, pv] = tf.split(linear(x, fused), [H * e, G * e, G * e], 2);
-    q = hs.point(name("hook_q"), layer, tf.add(tf.reshape(pq, [b, T, H, e]), w.b_Q) as tf.Tensor4D);
-    k = hs.point(name("hook_k"), layer, tf.add(tf.reshape(pk, [b, T, G, e]), w.b_K) as tf.Tensor4D);
-    v = hs.point(name("hook_v"), layer, tf.add(tf.reshape(pv, [b, T, G, e]), w.b_V) as tf.Tensor4D);
+    const [pq, pk, pv] = tf.split(linear(x, fused.W, fused.b), [H * e, G * e, G * e], 2);
+    q = hs.point(name("hook_q"), layer, tf.reshape(pq, [b, T, H, e]) as tf.Tensor4D);
+    k = hs.point(name("hook_k"), layer, tf.reshape(pk, [b, T, G, e]) as tf.Tensor4D);
+    v = hs.point(name("hook_v"), layer, tf.reshape(pv, [b, T, G, e]) as tf.Tensor4D);
   } else {
     q = hs.point(name("hook_q"), layer, project(xq, w.W_Q, w.b_Q, Tq, H));
     k = hs.point(name("hook_k"), layer, project(x, w.W_K, w.b_K, T, G));
@@ -163,13 +168,24 @@ export function attention(
   const zh = tf.reshape(tf.matMul(tf.reshape(pattern, [b, Gm, r * Tq, Tk]), V), [b, H, Tq, e]);
   const z = hs.point(name("hook_z"), layer, tf.transpose(zh, [0, 2, 1, 3]) as tf.Tensor4D);
 
-  if (hs.wants(name("hook_result"))) {
-    // [h, batch*query, e] @ [h, e, d] -> [h, batch*query, d] -> [batch, query, h, d]
-    const perHead = tf.matMul(tf.reshape(tf.transpose(z, [2, 0, 1, 3]), [H, b * Tq, e]), w.W_O);
-    let result = tf.transpose(tf.reshape(perHead, [H, b, Tq, d]), [1, 2, 0, 3]) as tf.Tensor4D;
-    result = hs.point(name("hook_result"), layer, result);
+  // hook_result is materialised here only when a hook may read or replace it (the attention output
+  // is then the sum of the, possibly replaced, per-head results); a cache that wants it gets it
+  // computed from z when read (the same matmul), and the output is one fused matmul.
+  const resultName = name("hook_result");
+  if (hs.hooked(resultName)) {
+    const result = hs.point(resultName, layer, perHeadResult(z, w.W_O));
     return tf.add(tf.sum(result, 2), w.b_O);
   }
+  hs.deferredPoint(resultName, [b, Tq, H, d], [z, w.W_O], (zz, WO) => perHeadResult(zz as tf.Tensor4D, WO as tf.Tensor3D));
   const WO = tf.reshape(w.W_O, [H * e, d]) as tf.Tensor2D;
   return linear(tf.reshape(z, [b, Tq, H * e]) as tf.Tensor3D, WO, w.b_O);
+}
+
+/** z [batch, query, h, e], W_O [h, e, d] -> each head's output, [batch, query, h, d] (hook_result). */
+export function perHeadResult(z: tf.Tensor4D, W_O: tf.Tensor3D): tf.Tensor4D {
+  const [b, Tq, H, e] = z.shape;
+  const d = W_O.shape[2];
+  // [h, batch*query, e] @ [h, e, d] -> [h, batch*query, d] -> [batch, query, h, d]
+  const perHead = tf.matMul(tf.reshape(tf.transpose(z, [2, 0, 1, 3]), [H, b * Tq, e]), W_O);
+  return tf.transpose(tf.reshape(perHead, [H, b, Tq, d]), [1, 2, 0, 3]) as tf.Tensor4D;
 }

@@ -5,7 +5,7 @@ import type { Architecture, BlockContext, InitRandom, InitWeights, WeightsView }
 import { attention } from "./attention";
 import type { HookState } from "./hooked";
 import { layerNorm } from "./layernorm";
-import { unembedMatmul } from "./linear";
+import { isZeroBias, unembedMatmul } from "./linear";
 import { mlp } from "./mlp";
 import type { LayerWeights, ModelConfig } from "./types";
 
@@ -70,7 +70,7 @@ export function gpt2Unembed(m: WeightsView, resid: tf.Tensor3D, hs: HookState): 
   const w = m.weights;
   const x = layerNorm(resid, w.ln_final_w!, w.ln_final_b!, m.config.lnEps, hs, "ln_final", null);
   const logits = unembedMatmul(x, w, m.config.tiedUnembed);
-  return hs.point("hook_logits", null, tf.add(logits, w.b_U));
+  return hs.point("hook_logits", null, isZeroBias(w.b_U) ? logits : tf.add(logits, w.b_U));
 }
 
 /**

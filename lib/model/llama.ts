@@ -10,7 +10,7 @@ import { attention } from "./attention";
 import { queryRows } from "./gpt2";
 import type { HookState } from "./hooked";
 import { rmsNorm } from "./layernorm";
-import { unembedMatmul } from "./linear";
+import { isZeroBias, unembedMatmul } from "./linear";
 import { mlp } from "./mlp";
 import { rotaryTables } from "./rotary";
 import type { LayerWeights, ModelConfig } from "./types";
@@ -53,7 +53,8 @@ function llamaBlock(m: WeightsView, layer: number, residIn: tf.Tensor3D, ctx: Bl
 function llamaUnembed(m: WeightsView, resid: tf.Tensor3D, hs: HookState): tf.Tensor3D {
   const w = m.weights;
   const x = rmsNorm(resid, w.ln_final_w!, m.config.lnEps, hs, "ln_final", null);
-  return hs.point("hook_logits", null, tf.add(unembedMatmul(x, w, m.config.tiedUnembed), w.b_U));
+  const logits = unembedMatmul(x, w, m.config.tiedUnembed);
+  return hs.point("hook_logits", null, isZeroBias(w.b_U) ? logits : tf.add(logits, w.b_U)); // see isZeroBias
 }
 
 function llamaInit(cfg: ModelConfig, r: InitRandom): InitWeights {
