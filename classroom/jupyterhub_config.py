@@ -27,6 +27,8 @@ set-up. Every choice is made here, once, with the reason:
   memory / CPU     ATTNLAB_CLASSROOM_MEM_LIMIT (default 3G) and _CPU_LIMIT (default 1 core) per
                    student: enforced by cgroups when the machine allows it (limits.py; the hub
                    logs which), otherwise advisory only (MEM_LIMIT/CPU_LIMIT in the environment).
+  kernel sockets   ipc (unix sockets) in the student's private runtime folder, not TCP ports:
+                   no port race between servers starting kernels together.
   slow kernels     the students' JupyterLab waits up to ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT
                    seconds (default 600, jupyter_server's is 60) for a starting kernel.
   idle culling     jupyterhub-idle-culler (PyPI) as a hub service: a server with no activity for
@@ -163,7 +165,21 @@ c.JupyterHub.template_vars = {"classroom_idle_minutes": IDLE_TIMEOUT // 60, "cla
 # kernel as "starting" meanwhile); a kernel that dies is still reported at once (the restarter
 # watches the process, not this timeout). ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT overrides.
 KERNEL_INFO_TIMEOUT = float(env("ATTNLAB_CLASSROOM_KERNEL_INFO_TIMEOUT", "600"))
-c.Spawner.args = [f"--MappingKernelManager.kernel_info_timeout={KERNEL_INFO_TIMEOUT:g}"]
+c.Spawner.args = [f"--MappingKernelManager.kernel_info_timeout={KERNEL_INFO_TIMEOUT:g}",
+                  "--KernelManager.transport=ipc"]
+
+# --- kernel sockets: ipc in a private folder, not TCP ports ------------------------------------
+# Over TCP each student's server picks five free ports per kernel (bind to port 0, close) and the
+# kernel binds them seconds later; with a class starting kernels together another server can take
+# one in between (jupyter/jupyter_client#487). At N = 10 one student's kernel died that way, and
+# jupyter_client 8.10 cannot recover: with its port cache (the tcp default) a restart "with new
+# random ports" writes the same ports again, so every restart failed alike (docs/classroom.md).
+# ipc sockets are files named after the kernel's id (<runtime dir>/kernel-<id>-ipc-1..5): nothing
+# to race for. They live in the student's own runtime folder, <runtime_root>/<uid>, 0700, made by
+# the spawner; short, because a socket path must stay under 108 bytes (a home-based
+# ~/.local/share/jupyter/runtime path was too long). So another local user cannot even reach a
+# student's kernel, which loopback TCP allowed (only the HMAC key stopped them).
+c.ClassroomSpawner.runtime_root = env("ATTNLAB_CLASSROOM_RUNTIME_DIR", "/run/attnlab-classroom")
 
 # --- idle culling ------------------------------------------------------------------------------
 c.JupyterHub.services = [{

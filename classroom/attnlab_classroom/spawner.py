@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import pwd
+import shutil
 import subprocess
 import sys
 
@@ -28,6 +29,30 @@ class ClassroomSpawner(LocalProcessSpawner):
 
     classroom_dir = Unicode(help="Folder holding roster.json and student-notebooks/").tag(config=True)
     teacher_notebooks = Unicode(help="Folder of the teacher versions (NN-*.ipynb)").tag(config=True)
+    runtime_root = Unicode("/run/attnlab-classroom", help="Folder (root's, 0711) of the students' private "
+                           "Jupyter runtime folders <runtime_root>/<uid> (0700): kernel connection files and ipc sockets").tag(config=True)
+
+    def runtime_dir(self):
+        return pathlib.Path(self.runtime_root) / str(pwd.getpwnam(self.user.name).pw_uid)
+
+    def make_runtime_dir(self):
+        """The student's JUPYTER_RUNTIME_DIR, made by root so no one else can place or read anything in it.
+        Short on purpose: an ipc socket path (<dir>/kernel-<uuid>-ipc-N) must stay under 108 bytes."""
+        pw = pwd.getpwnam(self.user.name)
+        root = pathlib.Path(self.runtime_root)
+        root.mkdir(mode=0o711, parents=True, exist_ok=True)
+        os.chmod(root, 0o711)
+        d = self.runtime_dir()
+        if d.is_symlink():
+            d.unlink()
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(d, 0o700)
+
+    def get_env(self):
+        env = super().get_env()
+        env["JUPYTER_RUNTIME_DIR"] = str(self.runtime_dir())
+        return env
 
     def handout(self):
         role = roster.role_of(self.classroom_dir, self.user.name)
@@ -51,6 +76,7 @@ class ClassroomSpawner(LocalProcessSpawner):
 
     async def start(self):
         await asyncio.get_running_loop().run_in_executor(None, self.handout)
+        self.make_runtime_dir()
         self._cgroup_procs = limits.create(self.user.name, self.mem_limit or 0, self.cpu_limit or 0.0)
         return await super().start()
 
@@ -68,3 +94,4 @@ class ClassroomSpawner(LocalProcessSpawner):
         await super().stop(now=now)
         # A kernel that outlived its server would keep running as the student: end it.
         await asyncio.get_running_loop().run_in_executor(None, limits.remove, self.user.name)
+        shutil.rmtree(self.runtime_dir(), ignore_errors=True)

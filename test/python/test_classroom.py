@@ -267,6 +267,16 @@ def test_a_figure_on_every_students_kernel_at_once(cls):
         # The kernel runs as the student, in their home.
         assert (who["uid"], who["user"], who["home"]) == (pw.pw_uid, n, pw.pw_dir)
         cls.who[n] = who
+        # Its sockets are ipc files in the student's own runtime folder (0700), not TCP ports that
+        # another server starting a kernel at the same moment could take (jupyter_client#487).
+        argv = pathlib.Path(f"/proc/{who['pid']}/cmdline").read_bytes().split(b"\0")
+        conn_file = pathlib.Path(next(a for a in argv if a.endswith(b".json")).decode())
+        conn = json.loads(conn_file.read_text())
+        assert conn["transport"] == "ipc" and conn["ip"].startswith(str(conn_file.parent) + "/kernel-"), conn
+        assert conn_file.parent == pathlib.Path("/run/attnlab-classroom") / str(pw.pw_uid)
+        st = conn_file.parent.stat()
+        assert (st.st_uid, st.st_mode & 0o777) == (pw.pw_uid, 0o700)
+        assert all(pathlib.Path(f"{conn['ip']}-{conn[k]}").is_socket() for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"))
         # ... inside the student's memory and CPU groups, with the limits the lecturer set.
         cg = pathlib.Path(f"/proc/{who['pid']}/cgroup").read_text()
         if limits.available()["memory"]:
@@ -293,6 +303,7 @@ def test_a_student_is_refused_everything_that_is_not_theirs(cls):
         "list of homes": ("readdir", str(cls.dir / "home")),
         "roster": ("read", str(cls.dir / "roster.json")),
         "hub database": ("read", str(cls.dir / "jupyterhub.sqlite")),
+        "other kernel's sockets": ("readdir", f"/run/attnlab-classroom/{pwd.getpwnam(s2).pw_uid}"),
         "shared models": ("write", str(ROOT / "models" / "smollm2-135m" / "mine.txt")),
         "shared weights": ("write", str(GGUF.parent / "mine.txt")),
     }
@@ -403,6 +414,7 @@ def test_shutdown_leaves_no_process_and_no_user(cls):
     assert cls.hub.returncode is not None
     for uid in cls.uids:
         assert accounts.processes_of(uid) == [], f"processes of uid {uid} left"
+        assert not (pathlib.Path("/run/attnlab-classroom") / str(uid)).exists()  # the kernels' runtime folder
     for n in [*cls.students, cls.lecturer, cls.waiting]:
         assert not _exists(n)
     assert [p for p in proxy_pids if _alive(p)] == []
