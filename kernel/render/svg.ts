@@ -9,7 +9,8 @@ import { JSDOM } from "jsdom";
 import { pngDataURL } from "./png";
 
 type Render = (el: HTMLElement, data: unknown, options: unknown) => () => void;
-type Views = Record<string, { render: Render }>;
+// The renderers by view, one per entry of the table of views (widgets/src/contract VIEWS).
+type Views = { RENDERERS: Record<string, Render | undefined> };
 
 let views: Views | null = null;
 let dom: JSDOM | null = null;
@@ -21,7 +22,9 @@ function loadViews(): Views {
   const dir = fromSource ? path.join(__dirname, "..", "..", "widgets", "src", "views") : path.join(__dirname, "..", "..", "..", "widgets", "lib", "views");
   try {
     views = require(dir) as Views;
+    if (!views.RENDERERS) throw new Error("no RENDERERS table (an old build)");
   } catch (e) {
+    views = null;
     throw new Error(`static render: cannot load the widget renderers from ${dir} (run scripts/setup.sh to build widgets/lib): ${(e as Error).message}`);
   }
   return views;
@@ -37,8 +40,9 @@ const STYLE =
 
 /** Renders `view` with `data` to one standalone SVG document string. */
 export function renderSVG(view: string, data: unknown, options: unknown = {}): string {
-  const v = loadViews()[view];
-  if (!v) throw new Error(`static render: unknown view ${JSON.stringify(view)}`);
+  const renderers = loadViews().RENDERERS;
+  const render = Object.prototype.hasOwnProperty.call(renderers, view) ? renderers[view] : undefined;
+  if (!render) throw new Error(`static render: unknown view ${JSON.stringify(view)}`);
   dom ??= new JSDOM("<!doctype html><html><body></body></html>");
   const doc = dom.window.document;
   const host = doc.createElement("div");
@@ -48,7 +52,7 @@ export function renderSVG(view: string, data: unknown, options: unknown = {}): s
   const opts = options as { canvasThreshold?: number };
   const threshold = Math.min(opts.canvasThreshold ?? STATIC_THRESHOLD, STATIC_THRESHOLD);
   // preview: 0 drops the thumbnails' hover preview, which has nothing to show on paper.
-  const cleanup = v.render(host as unknown as HTMLElement, data, { ...opts, canvasThreshold: threshold, raster: pngDataURL, preview: 0 });
+  const cleanup = render(host as unknown as HTMLElement, data, { ...opts, canvasThreshold: threshold, raster: pngDataURL, preview: 0 });
   // Presentation size: the drawings scaled as in the live view (views/host.ts), titles larger.
   const big = (options as { presentation?: boolean })?.presentation === true;
   const k = big ? 16 / 13 : 1;

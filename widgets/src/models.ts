@@ -90,8 +90,8 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       // Patterns the kernel keeps (a long heatmap's other heads, the heads behind a score grid):
       // each view asks only for what its data lacks.
       cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
-      // A long heatmap's windows (tiles.ts): the kernel pools them, so one head never crosses whole.
-      if (kind === "heatmap") cb.requestTile = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => this.requestTile(q);
+      // A long context's windows (tiles.ts): the kernel pools them, so one head never crosses whole.
+      cb.requestTile = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => this.requestTile(q);
       return cb;
     }
 
