@@ -11,7 +11,8 @@ import { checkViewData, type Tensor as Tensorish, type FigureView as ViewKind } 
 import { describeFigure } from "./text";
 import { staticSVG } from "./static";
 import { FIGURE_MIME, FIGURE_VIEWS, isFloat32, MODULE_NAME, MODULE_VERSION, VIEW_NAMES, WIDGET_VIEW_MIME } from "../../widgets/src/protocol";
-import { PLOT_SIZE, checkTileRequest, plotSize, poolMax, poolOverview, rowMaxima, tileShape, type Shown, type TileRequest } from "../../widgets/src/tiles";
+import { PLOT_SIZE, type Shown, type TileRequest } from "../../widgets/src/tiles";
+import { KeptHeads, headView, overviewOf } from "./heads";
 
 // The names are the front end's own wire contract (widgets/src/protocol.ts), so the two sides cannot drift.
 export const WIDGETS_MODULE = MODULE_NAME;
@@ -136,11 +137,8 @@ export interface HeatmapFigureOptions {
  * view zooms to (or any head's overview), so a 4,096-token head never crosses whole.
  */
 export class HeatmapFigure extends FigureWidget {
-  private readonly full: Tensorish; // [layer, head, query, key]
-  private readonly layerNames: number[];
+  private readonly heads: KeptHeads; // [layer, head, query, key]
   private readonly maskDefault?: boolean;
-  /** Row maxima of the last heads asked for (a tile in "row" mode and every tile's colour top need them). */
-  private maxima = new Map<string, { rowMax: Float32Array; max: number }>();
 
   constructor(pattern: Tensorish, tokens: string[], opts: HeatmapFigureOptions = {}) {
     const full = asRank4(pattern);
@@ -166,102 +164,33 @@ export class HeatmapFigure extends FigureWidget {
       title: opts.title,
     };
     super("heatmap", data, { maskUpper: opts.maskUpper, normalise: opts.normalise });
-    this.full = full;
-    this.layerNames = layerNames;
+    this.heads = new KeptHeads(full, layerNames);
     this.maskDefault = opts.maskUpper;
-    this.onMsg((content) => this.answer(content));
+    this.onMsg((content) => this.heads.answer(this, content, { wholeHeads: true, who: "headPattern" }));
   }
 
   /** The [query, key] weights of one head, as the view would ask for them. */
   headPattern(layer: number, head: number): Tensorish {
-    const [, , Q, K] = this.full.shape;
-    return { data: headSlice(this.full, this.layerIndex(layer, "headPattern"), this.checkHead(head, "headPattern")), shape: [Q, K] };
+    return this.heads.head(layer, head, "headPattern");
   }
 
   /** Shows another head (e.g. the one clicked in a head-score grid); the view redraws. */
   show(layer: number, head: number): void {
-    const [, , Q, K] = this.full.shape;
-    const li = this.layerIndex(layer, "show");
-    this.checkHead(head, "show");
+    const [, , Q, K] = this.heads.full.shape;
+    const li = this.heads.layerIndex(layer, "show");
+    this.heads.checkHead(head, "show");
     const data = { ...(this.get("data") as { pattern?: Tensorish; layer: number; head: number }) } as Record<string, unknown>;
     // A long head's overview is pooled from the kernel's copy (no 64 MB slice at 4,096 tokens).
-    if (data.overview) Object.assign(data, overviewOf(headView(this.full, li, head), Q, K, this.maskDefault));
+    if (data.overview) Object.assign(data, overviewOf(this.heads.view(li, head), Q, K, this.maskDefault));
     else if ((data.pattern as Tensorish).shape.length === 2) data.pattern = this.headPattern(layer, head);
     data.layer = layer;
     data.head = head;
     this.set("data", data);
   }
 
-  private layerIndex(layer: number, who: string): number {
-    const li = this.layerNames.indexOf(layer);
-    if (li < 0) throw new Error(`${who}: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
-    return li;
-  }
-
-  private checkHead(head: number, who: string): number {
-    const H = this.full.shape[1];
-    if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new Error(`${who}: head must be an integer in [0, ${H}), got ${head}`);
-    return head;
-  }
-
   /** One window of one head, pooled as the view asked (tiles.ts poolMax), with the head's colour top. */
   tile(layer: number, head: number, request: Partial<TileRequest>): { values: Float32Array; max: number; shown: Shown; h: number; w: number } {
-    const [, , Q, K] = this.full.shape;
-    const li = this.layerIndex(layer, "request_tile");
-    this.checkHead(head, "request_tile");
-    const { win, h, w, shown } = checkTileRequest(request, Q, K);
-    const m = headView(this.full, li, head);
-    const key = `${li}/${head}/${shown.mask}`;
-    let mx = this.maxima.get(key);
-    if (!mx) {
-      mx = rowMaxima(m, Q, K, shown.mask);
-      if (this.maxima.size >= 4) this.maxima.delete(this.maxima.keys().next().value as string);
-      this.maxima.set(key, mx);
-    }
-    const values = poolMax(m, K, win, h, w, shown, mx.rowMax);
-    return { values, max: shown.normalise === "row" ? 1 : mx.max, shown, h, w };
-  }
-
-  private answer(content: unknown): void {
-    answerHeadRequest(this, content, (l, h) => this.headPattern(l, h));
-    const m = content as Partial<TileRequest>;
-    if (!m || m.event !== "request_tile") return;
-    try {
-      const t = this.tile(Number(m.layer), Number(m.head), m);
-      const { r0, c0, nr, nc } = m as TileRequest;
-      this.send({ event: "tile", id: m.id ?? 0, layer: m.layer, head: m.head, r0, c0, nr, nc, h: t.h, w: t.w, ...t.shown, max: t.max }, [t.values]);
-    } catch (e) {
-      this.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
-    }
-  }
-}
-
-/**
- * A long head's overview for the data trait: its weights max-pooled to the plot's pixels
- * (tiles.ts, the same pooling the view paints with), masked (key > query) when asked or
- * when the upper triangle is all zero (a causal model), as the view would decide.
- */
-function overviewOf(m: Float32Array, rows: number, cols: number, maskUpper?: boolean): { overview: Tensorish; overviewMask: boolean } {
-  const win = { r0: 0, c0: 0, nr: rows, nc: cols };
-  const plot = plotSize(rows, cols);
-  const [h, w] = tileShape(win, plot.width, plot.height);
-  // No mask asked for: one pass over the head decides it and pools (the head is read once).
-  const o =
-    maskUpper === undefined && rows === cols
-      ? poolOverview(m, rows, h, w)
-      : { values: poolMax(m, cols, win, h, w, { mask: maskUpper === true, normalise: "raw" }), mask: maskUpper === true };
-  return { overview: { data: o.values, shape: [h, w] }, overviewMask: o.mask };
-}
-
-/** Answers a view's {event: "request_head", id, layer, head} with one head's float32 buffer, or an error. */
-function answerHeadRequest(w: Widget<FigureState>, content: unknown, headPattern: (layer: number, head: number) => Tensorish): void {
-  const m = content as { event?: string; id?: number; layer?: number; head?: number };
-  if (!m || m.event !== "request_head") return;
-  try {
-    const t = headPattern(Number(m.layer), Number(m.head));
-    w.send({ event: "head", id: m.id ?? 0, layer: m.layer, head: m.head, shape: t.shape }, [t.data]);
-  } catch (e) {
-    w.send({ event: "error", id: m.id ?? 0, message: (e as Error).message });
+    return this.heads.tile(layer, head, request);
   }
 }
 
@@ -277,15 +206,16 @@ export interface HeadPatterns {
 /**
  * A head-score grid whose click opens that head's heatmap under it. Patterns up to `maxBytes`
  * (16 MB) go with the figure (so a saved notebook opens heads without a kernel); larger ones
- * stay in the kernel, which sends one head per click.
+ * stay in the kernel, which sends one head per click: whole up to PLOT_SIZE tokens
+ * (`request_head`), else as the heatmap gets a long context, its overview then tiles
+ * (`request_tile`; heads.ts).
  */
 export class HeadScoresFigure extends FigureWidget {
-  private readonly full: Tensorish;
-  private readonly layerNames: number[];
+  private readonly heads: KeptHeads;
 
   constructor(data: { scores: Record<string, Tensorish>; title?: string; kind?: string }, patterns: HeadPatterns, opts: { maxBytes?: number } = {}) {
     const full = asRank4(patterns.pattern);
-    const [L, H, , K] = full.shape;
+    const [L, H, Q, K] = full.shape;
     const first = Object.values(data.scores ?? {})[0];
     if (first && (first.shape[0] !== L || first.shape[1] !== H)) {
       throw new Error(`HeadScoresFigure: the patterns have ${L} layers × ${H} heads, the scores grid [${first.shape.join(", ")}]`);
@@ -296,17 +226,10 @@ export class HeadScoresFigure extends FigureWidget {
     const keep = full.data.byteLength <= (opts.maxBytes ?? 16 * 2 ** 20);
     const heads = { tokens: patterns.tokens, queryTokens: patterns.queryTokens, layers: layerNames, ...(keep ? { pattern: full } : {}) };
     super("headscores", { ...data, heads });
-    this.full = full;
-    this.layerNames = layerNames;
-    this.onMsg((content) =>
-      answerHeadRequest(this, content, (layer, head) => {
-        const li = this.layerNames.indexOf(layer);
-        const [, H2, Q, K2] = this.full.shape;
-        if (li < 0) throw new Error(`request_head: layer ${layer} is not among the layers (${this.layerNames.join(", ")})`);
-        if (!(Number.isInteger(head) && head >= 0 && head < H2)) throw new Error(`request_head: head must be an integer in [0, ${H2}), got ${head}`);
-        return { data: headSlice(this.full, li, head), shape: [Q, K2] };
-      }),
-    );
+    this.heads = new KeptHeads(full, layerNames);
+    // A long head never crosses whole: the view opens it as an overview and tiles.
+    const wholeHeads = Math.max(Q, K) <= PLOT_SIZE;
+    this.onMsg((content) => this.heads.answer(this, content, { wholeHeads, who: "request_head" }));
   }
 }
 
@@ -324,13 +247,6 @@ function asRank4(t: Tensorish): Tensorish {
 
 function headSlice(t: Tensorish, layerIndex: number, head: number): Float32Array {
   return headView(t, layerIndex, head).slice();
-}
-
-/** One head's [query, key] weights without a copy. */
-function headView(t: Tensorish, layerIndex: number, head: number): Float32Array {
-  const [, H, Q, K] = t.shape;
-  const off = (layerIndex * H + head) * Q * K;
-  return t.data.subarray(off, off + Q * K);
 }
 
 /**

@@ -4,11 +4,12 @@
 // only and answers request_tile; the heatmap view (widgets/src/views/heatmap.ts) paints the
 // overview, zooms with stand-ins and draws the exact tile the kernel sends back.
 import { registerCommTransport } from "../../lib/widget";
-import { HeatmapFigure } from "../../lib/figures";
+import { HeadScoresFigure, HeatmapFigure } from "../../lib/figures";
 import { decodeData, toFloat32 } from "../../widgets/src/protocol";
-import { poolMax, type Tile } from "../../widgets/src/tiles";
+import { poolMax, type Asked, type Tile } from "../../widgets/src/tiles";
 import { render } from "../../widgets/src/views/heatmap";
-import { causalPatterns, change, frontEndState, mockTransport, mouse, type Sent } from "./fixtures";
+import { render as renderGrid } from "../../widgets/src/views/headscores";
+import { causalPatterns, change, frontEndState, mockTransport, mouse, randomMatrix, type Sent } from "./fixtures";
 
 const N = 700; // more tokens than the plot's 560 px: the kernel keeps the pattern
 const tokens = Array.from({ length: N }, (_, i) => ` w${i}`);
@@ -37,14 +38,14 @@ describe("HeatmapFigure with a long context: overview and tiles", () => {
   });
 
   /** The live view's requestTile: the custom message through the kernel side, its reply as a Tile. */
-  const requester = (w: HeatmapFigure, asked: string[]) => (q: { layer: number; head: number; win: Tile["win"]; h: number; w: number; shown: Tile["shown"] }): Promise<Tile> => {
+  const requester = (w: { id: string }, asked: string[]) => (q: { layer: number; head: number; win: Tile["win"]; h: number; w: number; shown: Asked }): Promise<Tile> => {
     const before = mock.sent.length;
     mock.fromFrontEnd(w.id, { method: "custom", content: { event: "request_tile", id: before, layer: q.layer, head: q.head, ...q.win, h: q.h, w: q.w, ...q.shown } });
     const reply = mock.sent[before];
-    const content = (reply.data as { content: { event: string; max: number; message?: string } }).content;
+    const content = (reply.data as { content: { event: string; max: number; mask: boolean; message?: string } }).content;
     if (content.event !== "tile") return Promise.reject(new Error(content.message));
-    asked.push(`${q.head}:${q.win.r0},${q.win.c0},${q.win.nr},${q.win.nc}:${q.h}x${q.w}`);
-    return Promise.resolve({ ...q, values: toFloat32(reply.buffers[0]), max: content.max });
+    asked.push(`${q.head}:${q.win.r0},${q.win.c0},${q.win.nr},${q.win.nc}:${q.h}x${q.w}${q.shown.mask === "auto" ? ":auto" : ""}`);
+    return Promise.resolve({ ...q, shown: { mask: content.mask, normalise: q.shown.normalise }, values: toFloat32(reply.buffers[0]), max: content.max });
   };
 
   it("HeatmapFigure sends the overview (the head max-pooled to 560 × 560), never the pattern", () => {
@@ -115,6 +116,60 @@ describe("HeatmapFigure with a long context: overview and tiles", () => {
     mouse(hit, "mousemove", 3.5 * cell, 5.5 * cell);
     expect(tip()).toContain(`weight ${head(1)[(r0 + 5) * N + r0 + 3].toFixed(3)}`);
     w.close();
+  });
+
+  it("HeadScoresFigure over long patterns: a click opens that head as its overview (request_tile, mask decided by the kernel), never request_head; the heatmap's menus fetch each head's overview", async () => {
+    const patterns = causalPatterns(2, 2, N, 12); // [2, 2, 700, 700]
+    const headOf = (l: number, h: number) => patterns.data.subarray((l * 2 + h) * N * N, (l * 2 + h + 1) * N * N);
+    const scores = { "previous-token": { data: new Float32Array([0.1, 0.4, 0.3, 0.2]), shape: [2, 2] } };
+    const w = new HeadScoresFigure({ scores }, { pattern: patterns, tokens }, { maxBytes: 1000 });
+    const open = mock.sent[0];
+    // Only the scores cross with the figure.
+    expect((open.data as { buffer_paths: unknown }).buffer_paths).toEqual([["data", "scores", "previous-token", "data"]]);
+    const { data } = viewState(open);
+    expect((data.heads as { pattern?: unknown }).pattern).toBeUndefined();
+    const asked: string[] = [];
+    const wholeHeads: string[] = [];
+    renderGrid(el, data as never, { requestTile: requester(w, asked), requestHead: (l, h) => (wholeHeads.push(`${l}.${h}`), Promise.reject(new Error("whole head"))) });
+    const CELL = 56; // a 2 × 2 grid's cells
+    mouse(el.querySelector(".attnlab-headscores svg rect.hit")!, "click", 0.5 * CELL, 1.5 * CELL); // layer 1, head 0
+    expect(el.querySelector(".attnlab-status")!.textContent).toBe("loading layer 1, head 0…");
+    await settle();
+    const hm = el.querySelector(".attnlab-head-heatmap")!;
+    expect(hm.querySelector(".attnlab-title")!.textContent).toBe("Attention pattern: layer 1, head 0");
+    expect(asked).toEqual(["0:0,0,700,700:560x560:auto"]);
+    expect(wholeHeads).toEqual([]);
+    // The kernel found the head causal: the heatmap masks key > query and shows the head's overview.
+    expect((hm.querySelector('input[type="checkbox"]') as HTMLInputElement).checked).toBe(true);
+    expect((hm.querySelector("canvas.cells-canvas") as HTMLCanvasElement).width).toBe(560);
+    const overview = poolMax(headOf(1, 0), N, { r0: 0, c0: 0, nr: N, nc: N }, 560, 560, { mask: true, normalise: "raw" });
+    mouse(hm.querySelector("rect.hit")!, "mousemove", 200.5, 300.5);
+    expect(hm.querySelector(".attnlab-tooltip")!.textContent).toContain(`: ${overview[300 * 560 + 200].toFixed(3)}\nzoom in for each weight`);
+    // Its Head menu asks for head 1's overview (as shown now: masked), and the grid's outline follows.
+    change(hm.querySelector('select[aria-label="Head"]') as HTMLSelectElement, "1");
+    await settle();
+    await settle();
+    expect(asked[asked.length - 1]).toBe("1:0,0,700,700:560x560");
+    expect(hm.querySelector(".attnlab-title")!.textContent).toBe("Attention pattern: layer 1, head 1");
+    const outline = el.querySelector(".attnlab-headscores svg rect.selected-head")!;
+    expect([outline.getAttribute("x"), outline.getAttribute("y")]).toEqual([String(CELL), String(CELL)]);
+    expect(wholeHeads).toEqual([]);
+    // A whole long head is refused by the kernel: one head never crosses whole.
+    mock.fromFrontEnd(w.id, { method: "custom", content: { event: "request_head", id: 9, layer: 1, head: 0 } });
+    expect((mock.sent[mock.sent.length - 1].data as { content: object }).content).toEqual({ event: "error", id: 9, message: "request_head: this figure's heads are long; ask for them with request_tile" });
+    w.close();
+  });
+
+  it("request_tile with mask \"auto\": the kernel masks a causal head and not one with weights above the diagonal, and says which", () => {
+    const full = randomMatrix(N, N, 4); // every weight non-zero
+    const w = new HeadScoresFigure({ scores: { s: { data: new Float32Array([0.5]), shape: [1, 1] } } }, { pattern: { data: full.data, shape: [1, 1, N, N] }, tokens }, { maxBytes: 1000 });
+    const asked: string[] = [];
+    const whole = { r0: 0, c0: 0, nr: N, nc: N };
+    return requester(w, asked)({ layer: 0, head: 0, win: whole, h: 560, w: 560, shown: { mask: "auto", normalise: "raw" } }).then((t) => {
+      expect(t.shown.mask).toBe(false);
+      expect(Array.from(t.values)).toEqual(Array.from(poolMax(full.data, N, whole, 560, 560, { mask: false, normalise: "raw" })));
+      w.close();
+    });
   });
 
   it("without a kernel (saved notebook): the overview is drawn, zoom enlarges its blocks, and the view says so", () => {

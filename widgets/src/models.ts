@@ -8,7 +8,7 @@ import type { Tensor } from "./contract";
 import { ViewHost, type Renderer } from "./views/host";
 import { HeadReply, MODULE_NAME, MODULE_VERSION, decodeData, encodeData, toFloat32 } from "./protocol";
 import { VIEW_KINDS, VIEW_NAMES, type ViewKind } from "./contract";
-import type { Shown, Tile, Window } from "./tiles";
+import type { Asked, Tile, Window } from "./tiles";
 
 // serialize matters when the widget manager saves state into the notebook (saveState).
 const dataSerializer = {
@@ -42,7 +42,7 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
   return class extends DOMWidgetView {
     private host: ViewHost | null = null;
     /** Replies the view waits for, by request id: the reply's content and its first buffer as float32. */
-    private pending = new Map<number, { resolve: (r: { content: { shape?: number[]; max?: number }; data: Float32Array }) => void; reject: (e: Error) => void }>();
+    private pending = new Map<number, { resolve: (r: { content: { shape?: number[]; max?: number; mask?: boolean }; data: Float32Array }) => void; reject: (e: Error) => void }>();
     private nextId = 1;
     /** The playground's listeners for its kernel replies (views/explore.ts ExploreChannel). */
     private listeners = new Set<(content: unknown, buffers: DataView[]) => void>();
@@ -91,11 +91,11 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       // each view asks only for what its data lacks.
       cb.requestHead = (l: number, h: number) => this.requestHead(l, h);
       // A long context's windows (tiles.ts): the kernel pools them, so one head never crosses whole.
-      cb.requestTile = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => this.requestTile(q);
+      cb.requestTile = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Asked }) => this.requestTile(q);
       return cb;
     }
 
-    private ask(message: Record<string, unknown>): Promise<{ content: { shape?: number[]; max?: number }; data: Float32Array }> {
+    private ask(message: Record<string, unknown>): Promise<{ content: { shape?: number[]; max?: number; mask?: boolean }; data: Float32Array }> {
       const id = this.nextId++;
       return new Promise((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
@@ -107,11 +107,12 @@ function viewClass(kind: ViewKind): typeof DOMWidgetView {
       return this.ask({ event: "request_head", layer, head }).then((r) => ({ data: r.data, shape: r.content.shape ?? [] }));
     }
 
-    private requestTile(q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }): Promise<Tile> {
+    private requestTile(q: { layer: number; head: number; win: Window; h: number; w: number; shown: Asked }): Promise<Tile> {
       const { layer, head, win, h, w, shown } = q;
       return this.ask({ event: "request_tile", layer, head, ...win, h, w, ...shown }).then((r) => {
         if (r.data.length !== h * w) throw new Error(`tile: expected ${h} × ${w} values, got ${r.data.length}`);
-        return { layer, head, win: { ...win }, h, w, shown: { ...shown }, values: r.data, max: Number(r.content.max) };
+        // The reply says how the weights are shown (a mask of "auto" is decided by the kernel).
+        return { layer, head, win: { ...win }, h, w, shown: { mask: r.content.mask === true, normalise: shown.normalise }, values: r.data, max: Number(r.content.max) };
       });
     }
 

@@ -9,6 +9,8 @@
 //
 // Wire messages (view → kernel, kernel → view; see protocol.ts for the rest of the contract):
 //   {event: "request_tile", id, layer, head, r0, c0, nr, nc, h, w, mask, normalise}
+//     (mask "auto": as a view decides by default, key > query hidden when the head's upper
+//     triangle is all zero; what a head-score grid asks when it opens a long head)
 //   {event: "tile", id, layer, head, r0, c0, nr, nc, h, w, mask, normalise, max} + one
 //     float32 buffer [h, w] (poolMax of that window), or {event: "error", id, message}.
 
@@ -29,6 +31,12 @@ export interface Window {
 /** How weights are shown: `mask` hides key > query (NaN); "row" divides each by its row's maximum. */
 export interface Shown {
   mask: boolean;
+  normalise: "raw" | "row";
+}
+
+/** How weights are asked for: a mask of "auto" is decided by the kernel as a view would (Shown says what it chose). */
+export interface Asked {
+  mask: boolean | "auto";
   normalise: "raw" | "row";
 }
 
@@ -210,8 +218,11 @@ export function maxOf(a: Float32Array): number {
   return m;
 }
 
-export interface TileRequest extends Window, Shown {
+export interface TileRequest extends Window {
   event: "request_tile";
+  /** "auto": as a view decides by default (hide key > query when the head's upper triangle is all zero); the reply says which. */
+  mask: boolean | "auto";
+  normalise: "raw" | "row";
   id: number;
   layer: number;
   head: number;
@@ -230,7 +241,7 @@ export interface TileReply extends Window, Shown {
 }
 
 /** Checks a request_tile message against a [rows, cols] head: the window inside it, 1 ≤ h ≤ nr, 1 ≤ w ≤ nc, h·w ≤ MAX_TILE. */
-export function checkTileRequest(m: Partial<TileRequest>, rows: number, cols: number): { win: Window; h: number; w: number; shown: Shown } {
+export function checkTileRequest(m: Partial<TileRequest>, rows: number, cols: number): { win: Window; h: number; w: number; shown: Asked } {
   const int = (name: string, v: unknown, lo: number, hi: number): number => {
     if (!(typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`request_tile: ${name} must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v;
@@ -242,7 +253,7 @@ export function checkTileRequest(m: Partial<TileRequest>, rows: number, cols: nu
   const w = int("w", m.w, 1, win.nc);
   if (h * w > MAX_TILE) throw new Error(`request_tile: ${h} × ${w} pixels is over the limit of ${MAX_TILE}`);
   if (m.normalise !== "raw" && m.normalise !== "row") throw new Error(`request_tile: normalise must be "raw" or "row", got ${JSON.stringify(m.normalise)}`);
-  return { win, h, w, shown: { mask: m.mask === true, normalise: m.normalise } };
+  return { win, h, w, shown: { mask: m.mask === "auto" ? "auto" : m.mask === true, normalise: m.normalise } };
 }
 
 /** A tile's cache key: the head, window, pixels and how weights are shown. */

@@ -4,8 +4,10 @@
 // on a head does in CircuitsVis' attention heads and BertViz' head view.
 import * as d3 from "d3";
 import { Cleanup, Tensor, THEME, addSelect, axisLabel, colorLegend, createFrame, fmt, hitLayer, matrixPlot, range, styleAxis } from "./common";
-import { render as renderHeatmap } from "./heatmap";
-import { checkHeadScores, type HeadScoresData } from "../contract";
+import { render as renderHeatmap, type HeatmapOptions } from "./heatmap";
+import type { TileRequester } from "./tilesource";
+import { PLOT_SIZE, plotSize, tileShape } from "../tiles";
+import { checkHeadScores, type HeadScoresData, type HeatmapData } from "../contract";
 
 /** What each score measures, shown under the title (see docs: head scores). */
 export const SCORE_DESCRIPTIONS: Record<string, string> = {
@@ -30,6 +32,11 @@ export interface HeadScoresOptions {
   onKind?: (kind: string) => void;
   /** Fetches one head's [query, key] pattern by layer number (the live view asks the kernel). */
   requestHead?: (layer: number, head: number) => Promise<Tensor>;
+  /**
+   * Fetches a window of a head pooled to pixels (the live view asks the kernel): a long head
+   * (more tokens than the heatmap has pixels) opens as its overview, then tiles, never whole.
+   */
+  requestTile?: TileRequester;
   /** Passed to the heatmap a click opens (e.g. rawTokens, presentation). */
   heatmap?: Record<string, unknown>;
 }
@@ -39,8 +46,12 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
   const kinds = Object.keys(data.scores);
   const heads = data.heads ?? null;
   const layerNames = heads?.layers ?? range(nLayers);
+  const cols = heads?.tokens.length ?? 0;
+  const rows = heads?.queryTokens?.length ?? cols;
+  // A long head the kernel keeps comes as the heatmap gets a long context: its overview, then tiles.
+  const long = !!heads && !heads.pattern && Math.max(rows, cols) > PLOT_SIZE;
   // A head's heatmap can open when its pattern is in the figure or can be fetched.
-  const canOpen = !!heads && (!!heads.pattern || !!options.requestHead);
+  const canOpen = !!heads && (!!heads.pattern || (long ? !!options.requestTile : !!options.requestHead));
   let kind = data.kind && kinds.includes(data.kind) ? data.kind : kinds[0];
   let selected: [number, number] | null = null;
   const frame = createFrame(el, "headscores", data.title ?? "Head scores", SCORE_DESCRIPTIONS[kind] ?? kind);
@@ -68,23 +79,14 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
   function open(layer: number, head: number): void {
     if (!heads) return;
     const mine = ++opening;
-    const show = (pattern: Tensor, one: boolean) => {
+    const show = (what: Partial<HeatmapData>, how: Partial<HeatmapOptions>) => {
       if (mine !== opening) return;
       closeHeatmap?.();
       below.textContent = "";
-      const hd = {
-        pattern,
-        tokens: heads.tokens,
-        queryTokens: heads.queryTokens,
-        layer: layerNames[layer],
-        head,
-        layers: layerNames,
-        nLayers,
-        nHeads,
-      };
+      const hd = { ...what, tokens: heads.tokens, queryTokens: heads.queryTokens, layer: layerNames[layer], head, layers: layerNames, nLayers, nHeads };
       closeHeatmap = renderHeatmap(below, hd, {
         ...(options.heatmap ?? {}),
-        requestHead: one && options.requestHead ? (l, h) => options.requestHead!(l, h) : undefined,
+        ...how,
         // The heatmap's own menus move the outline in the grid.
         onSelect: (l, h) => {
           selected = [layerNames.indexOf(l), h];
@@ -92,13 +94,24 @@ export function render(el: HTMLElement, data: HeadScoresData, options: HeadScore
         },
       });
     };
-    if (heads.pattern) return show(heads.pattern, false);
+    if (heads.pattern) return show({ pattern: heads.pattern }, {});
     frame.status.textContent = `loading layer ${layerNames[layer]}, head ${head}…`;
-    options.requestHead!(layerNames[layer], head).then(
-      (t) => {
+    let fetched: Promise<[Partial<HeatmapData>, Partial<HeatmapOptions>]>;
+    if (long) {
+      // The whole head pooled to the heatmap's pixels, masked as the kernel finds it (causal or not).
+      const win = { r0: 0, c0: 0, nr: rows, nc: cols };
+      const plot = plotSize(rows, cols, (options.heatmap?.size as number | undefined) ?? PLOT_SIZE);
+      const [h, w] = tileShape(win, plot.width, plot.height);
+      fetched = options.requestTile!({ layer: layerNames[layer], head, win, h, w, shown: { mask: "auto", normalise: "raw" } }).then((t) => [
+        { overview: { data: t.values, shape: [t.h, t.w] }, overviewMask: t.shown.mask },
+        { requestTile: options.requestTile },
+      ]);
+    } else fetched = options.requestHead!(layerNames[layer], head).then((t) => [{ pattern: t }, { requestHead: options.requestHead }]);
+    fetched.then(
+      ([what, how]) => {
         if (mine !== opening) return;
         frame.status.textContent = "";
-        show(t, true);
+        show(what, how);
       },
       (e: Error) => {
         if (mine === opening) frame.status.textContent = `could not load: ${e.message}`;

@@ -7,9 +7,10 @@
 // says so.
 import type { Tensor } from "./common";
 import { fmt } from "./common";
-import { maxOf, poolMax, resample, rowMaxima, tileKey, tileShape, type Shown, type Tile, type Window } from "../tiles";
+import { maxOf, poolMax, resample, rowMaxima, tileKey, tileShape, type Asked, type Shown, type Tile, type Window } from "../tiles";
 
-export type TileRequester = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Shown }) => Promise<Tile>;
+/** Asks the kernel for a window of a head pooled to h × w; the tile's `shown` says how (a mask of "auto" resolved). */
+export type TileRequester = (q: { layer: number; head: number; win: Window; h: number; w: number; shown: Asked }) => Promise<Tile>;
 
 /** What the view shows now, read at each call. */
 export interface TileView {
