@@ -133,6 +133,26 @@ describe.each([
     m.dispose();
   });
 
+  test("runWithCache makes hook_result when it is read: the value a hook sees, logits equal to run(), no tensor left", () => {
+    const m = createModel(spec, { seed: 3, initStd: 0.2 });
+    const ids = [5, 1, 9, 2, 6];
+    const before = tf.memory().numTensors;
+    const { logits, cache } = m.runWithCache(ids);
+    // Without a hook on hook_result the attention output is the fused W_O matmul, as in run().
+    const plain = m.run(ids);
+    expect(maxAbsDiff(logits, plain)).toBe(0);
+    let seen: tf.Tensor | null = null;
+    const hooked = m.runWithHooks(ids, [{ name: actName("result", 1), fn: (a) => void (seen = tf.keep(a.clone())) }]);
+    const result = cache.get(actName("result", 1));
+    expect(result.shape).toEqual(seen!.shape);
+    expect(maxAbsDiff(result, seen!)).toBe(0);
+    expect(cache.get(actName("result", 1))).toBe(result); // made once
+    [logits, plain, hooked.logits, seen!].forEach((t) => t.dispose());
+    cache.dispose(); // frees the made value and the inputs kept for the unread layers
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
   test("embedTokens / runBlocks / unembed reproduce run(), including a restart from a middle layer", () => {
     const m = createModel(spec, { seed: 9, initStd: 0.2 });
     const batch = m.toTokens([[1, 2, 3, 4], [5, 6]]);
