@@ -14,10 +14,11 @@ export type DetectorName = "previous_token" | "duplicate_token" | "induction";
 
 export interface AttentionPatternResult {
   kind: "attention-pattern";
-  data: Float32Array; // [head, query, key] (or [query, key] when one head was asked for)
+  data: Float32Array; // [head, query, key]; [query, key] when one head was asked for; [layer, head, query, key] over `layers`
   shape: number[];
   tokens: string[];
-  settings: { layer: number; head: number | null };
+  /** `layers`: the model layer of each entry of the layer axis, when several were asked for. */
+  settings: { layer: number; head: number | null; layers?: number[] };
 }
 
 /** All heads' patterns of the given layers for one sequence: layer -> [h, q, k]. Reads the cache; never writes it. */
@@ -43,12 +44,31 @@ export function runPatterns(model: TransformerModel, ids: number[], layers: numb
   }
 }
 
+/**
+ * One layer's attention: every head [head, query, key], or one head [query, key] with `head`.
+ * With `layers` (model layer numbers, or "all") instead of `layer`: [layer, head, query, key]
+ * from one forward pass, which figure() shows as a heatmap with Layer and Head menus.
+ */
 export function attentionPattern(
   model: TransformerModel,
   input: string | number[],
-  opts: { layer: number; head?: number },
+  opts: { layer: number; head?: number } | { layers: number[] | "all" },
 ): AttentionPatternResult {
   const fn = "attentionPattern";
+  if (opts && "layers" in opts && opts.layers !== undefined) {
+    if ("layer" in opts || "head" in opts) throw new Error(`${fn}: give opts.layer (and opts.head) or opts.layers, not both`);
+    const layers = opts.layers === "all" ? Array.from({ length: model.config.nLayers }, (_, i) => i) : opts.layers;
+    if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${fn}: opts.layers must be "all" or a non-empty array of layer numbers, got ${JSON.stringify(opts.layers)}`);
+    for (const l of layers) checkLayer(model, l, fn, "layers[]");
+    const { ids, tokens } = prepareSingle(model, input, fn);
+    const per = runPatterns(model, ids, layers, fn); // layer -> [head, query, key]
+    const n = ids.length;
+    const h = model.config.nHeads;
+    const data = new Float32Array(layers.length * h * n * n);
+    per.forEach((p, i) => data.set(p, i * h * n * n));
+    return { kind: "attention-pattern", data, shape: [layers.length, h, n, n], tokens, settings: { layer: layers[0], head: null, layers: [...layers] } };
+  }
+  if (!opts || !("layer" in opts)) throw new Error(`${fn}: expected opts {layer, head?} or {layers}`);
   checkLayer(model, opts.layer, fn);
   if (opts.head !== undefined) checkHead(model, opts.head, fn);
   const { ids, tokens } = prepareSingle(model, input, fn);

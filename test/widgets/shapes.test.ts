@@ -104,6 +104,33 @@ describe("every view handles every shape a method returns", () => {
     }
   });
 
+  it("attentionPattern over layers → heatmap over those layers: Layer menu of the model's layer numbers, each layer's own pattern", () => {
+    const ids = Array.from(model.toTokens(prompt).ids);
+    const n = ids.length;
+    const r = attentionPattern(model, ids, { layers: [1, 2] });
+    const w = figure(r);
+    const el = drawLive("heatmap", overTheWire(w));
+    expect(el.querySelector(".attnlab-error")?.textContent ?? "").toBe("");
+    const layerMenu = el.querySelector('select[aria-label="Layer"]') as HTMLSelectElement;
+    expect(Array.from(layerMenu.options).map((o) => o.value)).toEqual(["1", "2"]);
+    expect(el.querySelector(".attnlab-title")!.textContent).toContain("layer 1, head 0");
+    // Layer 2, head 1 drawn from the figure's data is the model's layer 2, head 1.
+    layerMenu.value = "2";
+    layerMenu.dispatchEvent(new layerMenu.ownerDocument.defaultView!.Event("change", { bubbles: true }));
+    const headMenu = el.querySelector('select[aria-label="Head"]') as HTMLSelectElement;
+    headMenu.value = "1";
+    headMenu.dispatchEvent(new headMenu.ownerDocument.defaultView!.Event("change", { bubbles: true }));
+    expect(el.querySelector(".attnlab-title")!.textContent).toContain("layer 2, head 1");
+    const want = attentionPattern(model, ids, { layer: 2, head: 1 }).data;
+    expect(el.querySelectorAll("rect.cell").length).toBe((n * (n + 1)) / 2);
+    // The hovered cell (query 3, key 1) reads layer 2, head 1's weight.
+    const cell = Number(el.querySelector("rect.cell")!.getAttribute("width"));
+    const win = el.ownerDocument.defaultView!;
+    el.querySelector("rect.hit")!.dispatchEvent(new win.MouseEvent("mousemove", { bubbles: true, clientX: 1.5 * cell, clientY: 3.5 * cell }));
+    expect(el.querySelector(".attnlab-tooltip")!.textContent).toContain(`weight ${want[3 * n + 1].toFixed(3)}`);
+    expect(w.toSVG()).toContain("layer 1, head 0");
+  });
+
   it("one layer's pattern has no Layer menu (nothing to choose)", () => {
     const ids = Array.from(model.toTokens(prompt).ids);
     const el = drawLive("heatmap", overTheWire(figure(attentionPattern(model, ids, { layer: 1 }))));

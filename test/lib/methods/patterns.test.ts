@@ -76,6 +76,20 @@ describe("hand-built induction model", () => {
     expect(() => attentionPattern(model, ids, { layer: 0, head: 5 })).toThrow(/head must be an integer in \[0, 1\]/);
     expect(IND.V).toBe(30);
   });
+
+  test("attentionPattern over layers: [layer, head, query, key], each layer as attentionPattern gives it alone", () => {
+    const n = ids.length;
+    const all = attentionPattern(model, ids, { layers: "all" });
+    expect(all.shape).toEqual([2, 2, n, n]);
+    expect(all.settings).toEqual({ layer: 0, head: null, layers: [0, 1] });
+    for (const l of [0, 1]) expect(Array.from(all.data.subarray(l * 2 * n * n, (l + 1) * 2 * n * n))).toEqual(Array.from(attentionPattern(model, ids, { layer: l }).data));
+    const one = attentionPattern(model, ids, { layers: [1] });
+    expect(one.shape).toEqual([1, 2, n, n]);
+    expect(one.settings.layers).toEqual([1]);
+    expect(() => attentionPattern(model, ids, { layers: [0, 2] })).toThrow(/layers\[\] must be an integer in \[0, 1\]; got 2/);
+    expect(() => attentionPattern(model, ids, { layers: [] })).toThrow(/opts.layers must be "all" or a non-empty array/);
+    expect(() => attentionPattern(model, ids, { layers: [0], layer: 0 } as never)).toThrow(/not both/);
+  });
 });
 
 describe("random model", () => {
