@@ -179,3 +179,30 @@ export function uploadToBackend(t: tf.Tensor): void {
 export function wasmDir(): string {
   return path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
 }
+
+/**
+ * The values of the tensor `make` returns, computed inside a tidy (its intermediates are freed)
+ * and read after the scope closes; the tensor is freed too. Use this rather than returning
+ * `dataSync()` / `arraySync()` from `tf.tidy`: tidy walks whatever its callback returns looking
+ * for tensors, element by element for a typed or JS array (on tfjs-node a 128 × 3,072 matmul read
+ * that way took 509 ms instead of 10.6 ms). `make` may return a tensor it did not create (e.g. one
+ * from a cache): only a clone of it is freed. The array is the caller's own (copied on the cpu
+ * backend, whose dataSync returns the tensor's storage).
+ */
+export function tidyData<T extends Float32Array | Int32Array | Uint8Array = Float32Array>(make: () => tf.Tensor): T {
+  return tidyDataAll(() => [make()])[0] as T;
+}
+
+/** tidyData for several tensors made in one scope: their values, in order. */
+export function tidyDataAll(make: () => tf.Tensor[]): (Float32Array | Int32Array | Uint8Array)[] {
+  const ts = tf.tidy(() => make().map((t) => t.clone()));
+  try {
+    const copy = tf.getBackend() === "cpu";
+    return ts.map((t) => {
+      const d = t.dataSync() as Float32Array | Int32Array | Uint8Array;
+      return copy ? d.slice() : d;
+    });
+  } finally {
+    ts.forEach((t) => t.dispose());
+  }
+}

@@ -15,6 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { tidyData } from "../lib/backend";
 import { headScores } from "../lib/methods/patterns";
 import { causalTrace, type CausalTraceResult } from "../lib/methods/tracing";
 import { summariseTraces, TOKEN_CLASSES } from "../lib/methods/trace_summary";
@@ -50,9 +51,9 @@ export function nextToken(model: TransformerModel, text: string, answer: string)
   const tok = model.tokenizer!;
   const answerId = tok.encode(answer).ids[0];
   const ids = tok.encode(text).ids;
-  const probs = tf.tidy(() => {
+  const probs = tidyData(() => {
     const logits = model.run([ids]);
-    return tf.softmax(logits.slice([0, ids.length - 1, 0], [1, 1, -1]).reshape([-1])).dataSync() as Float32Array;
+    return tf.softmax(logits.slice([0, ids.length - 1, 0], [1, 1, -1]).reshape([-1]));
   });
   let topId = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[topId]) topId = i;

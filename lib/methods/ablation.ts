@@ -12,6 +12,7 @@ import { checkHead, checkLayer, prepareSingle } from "./common";
 import { logitDiff } from "./metrics";
 import { WorkProgress, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
+import { tidyData } from "../backend";
 
 export type AblationTarget = { type: "head"; layer: number; head: number } | { type: "attn"; layer: number } | { type: "mlp"; layer: number };
 export type AblationMethod = "zero" | "mean" | "resample";
@@ -47,16 +48,16 @@ const siteOf = (t: AblationTarget): "z" | "attn_out" | "mlp_out" => (t.type === 
 function measureRows(logits: tf.Tensor3D, ids: number[], opts: AblationOptions, ref: tf.Tensor3D | null): Float32Array {
   const m = opts.measure ?? "loss";
   if (m === "logit_diff") return logitDiff(logits, opts.answer!, opts.wrong!);
-  return tf.tidy(() => {
+  return tidyData(() => {
     const [B, P, V] = logits.shape;
     const lp = tf.logSoftmax(logits);
     if (m === "kl") {
       const lq = tf.logSoftmax(ref!);
-      return tf.exp(lq).mul(lq.sub(lp)).sum(-1).mean(-1).dataSync() as Float32Array;
+      return tf.exp(lq).mul(lq.sub(lp)).sum(-1).mean(-1);
     }
     const tgt = tf.oneHot(tf.tensor1d(ids.slice(1), "int32"), V).expandDims(0); // [1, P − 1, V]
-    return lp.slice([0, 0, 0], [B, P - 1, V]).mul(tgt).sum(-1).neg().mean(-1).dataSync() as Float32Array;
-  }).slice();
+    return lp.slice([0, 0, 0], [B, P - 1, V]).mul(tgt).sum(-1).neg().mean(-1);
+  });
 }
 
 export async function ablate(model: TransformerModel, input: string | number[], targets: AblationTarget[], opts: AblationOptions & { shape?: number[]; dims?: string[] } = {}): Promise<AblationResult> {

@@ -15,6 +15,7 @@ import type { Hook, TransformerModel } from "../model/types";
 import { actName } from "../hooks/names";
 import { checkHead, checkInt, checkLayer, prepareSingle } from "./common";
 import { tvd } from "./metrics";
+import { tidyData } from "../backend";
 
 export interface HeadChoice {
   /** Default: the last layer. */
@@ -57,22 +58,14 @@ export function resolveHead(model: TransformerModel, opts: HeadChoice, fn: strin
  * next-token distributions of 100 permutations (100 × 49,152 values on SmolLM2) that walk took
  * 53 s of a 60 s permutation test on tfjs-node, against 0.2 s for the forward passes.
  */
-export function valuesOf(make: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(make);
-  try {
-    return t.dataSync() as Float32Array;
-  } finally {
-    t.dispose();
-  }
-}
 
 /** Next-token distribution at the last position and the head's last-row attention, for one sequence. */
 export function baseRun(model: TransformerModel, ids: number[], layer: number, head: number): { probs: Float32Array; attention: Float32Array; pred: number } {
   const P = ids.length;
   const { logits, cache } = model.runWithCache([ids], { names: [actName("pattern", layer)] });
   try {
-    const probs = valuesOf(() => tf.softmax(logits.slice([0, P - 1, 0], [1, 1, -1]).reshape([-1])));
-    const attention = tf.tidy(() => cache.get(actName("pattern", layer)).slice([0, head, P - 1, 0], [1, 1, 1, P]).reshape([P]).dataSync() as Float32Array).slice();
+    const probs = tidyData(() => tf.softmax(logits.slice([0, P - 1, 0], [1, 1, -1]).reshape([-1])));
+    const attention = tidyData(() => cache.get(actName("pattern", layer)).slice([0, head, P - 1, 0], [1, 1, 1, P]).reshape([P]));
     let pred = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i] > probs[pred]) pred = i;
     return { probs, attention, pred };
@@ -127,16 +120,16 @@ export function attributions(model: TransformerModel, input: string | number[], 
   let integratedGradients: Float32Array;
   try {
     const detach: Hook[] = names.map((n) => ({ name: n, fn: () => fixed.cache.get(n) }));
-    gradInput = tf.tidy(() => {
+    gradInput = tidyData(() => {
       const g = tf.grad((x: tf.Tensor) => predProb(1, x, detach))(emb);
-      return g.mul(emb).sum(-1).reshape([P]).dataSync() as Float32Array;
-    }).slice();
-    integratedGradients = tf.tidy(() => {
+      return g.mul(emb).sum(-1).reshape([P]);
+    });
+    integratedGradients = tidyData(() => {
       const alphas = tf.linspace(0.5 / steps, 1 - 0.5 / steps, steps).reshape([steps, 1, 1]); // midpoint rule
       const path = alphas.mul(emb); // [steps, P, d], baseline 0
       const g = tf.grad((x: tf.Tensor) => predProb(steps, x, []))(path);
-      return g.mean(0).mul(emb.squeeze([0])).sum(-1).dataSync() as Float32Array;
-    }).slice();
+      return g.mean(0).mul(emb.squeeze([0])).sum(-1);
+    });
   } finally {
     emb.dispose();
     fixed.cache.dispose();
@@ -144,7 +137,7 @@ export function attributions(model: TransformerModel, input: string | number[], 
   // Leave-one-out: all deletions in one batch of P − 1 rows of length P − 1.
   const rows = Array.from({ length: P - 1 }, (_, t) => ids.filter((_, i) => i !== t));
   const leaveOneOut = new Float32Array(P).fill(NaN);
-  const pr = valuesOf(() => tf.softmax(model.run(rows).slice([0, P - 2, 0], [P - 1, 1, -1]).reshape([P - 1, -1])));
+  const pr = tidyData(() => tf.softmax(model.run(rows).slice([0, P - 2, 0], [P - 1, 1, -1]).reshape([P - 1, -1])));
   const V = probs.length;
   for (let t = 0; t < P - 1; t++) leaveOneOut[t] = tvd(pr.subarray(t * V, (t + 1) * V), probs);
   const gi = normalisedAbs(gradInput);

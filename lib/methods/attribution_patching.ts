@@ -39,6 +39,7 @@ import {
 } from "./patching";
 import { WorkProgress, type RunOptions } from "./progress";
 import { resolveToken } from "./logit_attribution";
+import { tidyData } from "../backend";
 
 export type AttributionGridName = "resid" | "attn_out" | "mlp_out" | "heads" | "heads_by_pos";
 export const ATTRIBUTION_GRIDS: readonly AttributionGridName[] = ["resid", "attn_out", "mlp_out", "heads", "heads_by_pos"];
@@ -195,10 +196,10 @@ export async function attributionPatching(
       answers = tokenList(model, m.answer, B, "answer", fn);
       wrongs = tokenList(model, m.wrong, B, "wrong", fn);
     } else {
-      const top = (batch: number[][]) => tf.tidy(() => {
+      const top = (batch: number[][]) => Array.from(tidyData<Int32Array>(() => {
         const lg = model.run(batch);
-        return Array.from(lg.slice([0, pos, 0], [B, 1, -1]).reshape([B, -1]).argMax(1).dataSync());
-      });
+        return lg.slice([0, pos, 0], [B, 1, -1]).reshape([B, -1]).argMax(1);
+      }));
       answers = top(cleanBatch);
       wrongs = top(corrBatch);
       answers.forEach((a, i) => {
@@ -222,7 +223,7 @@ export async function attributionPatching(
   let cleanMetric: Float32Array;
   let corruptedMetric: Float32Array;
   try {
-    cleanMetric = tf.tidy(() => metricFn(cleanLogits).dataSync() as Float32Array).slice();
+    cleanMetric = tidyData(() => metricFn(cleanLogits));
     // Zero perturbations at every hook point; ∂M/∂δ = ∂M/∂act on the corrupted run.
     const deltas = hookNames.map((n) => tf.zeros(cleanCache.get(n).shape));
     let rowMetric: tf.Tensor | null = null;
@@ -266,7 +267,7 @@ export async function attributionPatching(
         s,
         Array.from({ length: L }, (_, l) => {
           const n = actName(s, l);
-          return tf.tidy(() => cleanCache.get(n).sub(corrActs.get(n)!).mul(grads.get(n)!).sum(-1).dataSync() as Float32Array).slice();
+          return tidyData(() => cleanCache.get(n).sub(corrActs.get(n)!).mul(grads.get(n)!).sum(-1));
         }),
       );
     }

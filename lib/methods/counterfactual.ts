@@ -9,10 +9,11 @@ import { architecture } from "../model/architectures";
 import { HookState } from "../model/hooked";
 import { actName } from "../hooks/names";
 import { checkInt, prepareSingle } from "./common";
-import { baseRun, resolveHead, valuesOf, type HeadChoice } from "./attribution";
+import { baseRun, resolveHead, type HeadChoice } from "./attribution";
 import { jsd, tvd } from "./metrics";
 import { WorkProgress, effectiveSignal, rowsInBudget, yieldToEventLoop, type RunOptions } from "./progress";
 import { Rng } from "./rng";
+import { tidyData } from "../backend";
 
 /** Replaces head `head`'s last-query row of the pattern with rows [B, P] (one per batch row). */
 function rowHook(layer: number, head: number, rows: tf.Tensor2D, H: number, P: number) {
@@ -139,7 +140,7 @@ export async function permutationTest(model: TransformerModel, input: string | n
   for (let s = 0; s < n; s += per) {
     if (progress.aborted) break;
     const chunk = perms.slice(s, s + per);
-    const out = valuesOf(() => runner.probsOf(tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])))));
+    const out = tidyData(() => runner.probsOf(tf.tensor2d(chunk.map((p) => p.map((i) => attention[i])))));
     chunk.forEach((_, r) => {
       const q = out.subarray(r * V, (r + 1) * V);
       tv[s + r] = tvd(q, probs);
@@ -230,8 +231,8 @@ export async function adversarialAttention(
       progress.tick();
       await yieldToEventLoop();
     }
-    const cand = tf.tidy(() => tf.softmax(theta).dataSync() as Float32Array).slice();
-    const outs = valuesOf(() => outputOf(tf.tensor2d(cand, [k, P])));
+    const cand = tidyData(() => tf.softmax(theta));
+    const outs = tidyData(() => outputOf(tf.tensor2d(cand, [k, P])));
     const V = probs.length;
     const js = new Float32Array(k);
     const ot = new Float32Array(k);

@@ -11,6 +11,7 @@ import { actName, type HookName } from "../hooks/names";
 import { checkInt, prepareSingle, promptList } from "./common";
 import { tokenLosses } from "./metrics";
 import { Rng } from "./rng";
+import { tidyDataAll } from "../backend";
 
 export interface RepeatedTokensOptions {
   /** Length of the random block that is repeated. */
@@ -148,7 +149,7 @@ function copyScores(
   const keys = queries.map(([b, i]) => b * n + (i - S + 1));
   const qrows = queries.map(([b, i]) => b * n + i);
   const targets = keys.map((k) => ids[Math.floor(k / n)][k % n]);
-  const out = tf.tidy(() => {
+  const out = tidyDataAll(() => {
     const d = normed.shape[2];
     let x = tf.gather(normed.reshape([-1, d]), tf.tensor1d(keys, "int32")).mul(w.ln1_w); // [Q, d]
     if (w.ln1_b) x = x.add(w.ln1_b);
@@ -176,9 +177,9 @@ function copyScores(
     const z = tl.sub(mean).div(std).mean([1, 2]);
     const higher = lg.greater(tl).cast("float32").sum(-1); // [H, Q] tokens strictly above the target
     const top5 = higher.less(5).cast("float32").mean(1);
-    return [z.dataSync() as Float32Array, top5.dataSync() as Float32Array];
-  });
-  return { z: out[0].slice(), top5: out[1].slice() };
+    return [z, top5];
+  }) as Float32Array[];
+  return { z: out[0], top5: out[1] };
 }
 
 export interface IclResult {

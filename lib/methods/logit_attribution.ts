@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TransformerModel } from "../model/types";
 import { actName, type HookName } from "../hooks/names";
 import { checkInt, prepareSingle, resolvePos } from "./common";
+import { tidyData } from "../backend";
 
 export interface LogitAttributionOptions {
   /** Answer token: id, or a string that is exactly one token. */
@@ -129,7 +130,7 @@ function frozenDirection(
   const w = model.weights;
   const d = model.config.dModel;
   // W_U columns and b_U entries, read without materialising the whole [d, vocab] matrix on the JS side.
-  const col = (i: number) => tf.tidy(() => w.W_U.slice([0, i], [d, 1]).reshape([d]).dataSync() as Float32Array);
+  const col = (i: number) => tidyData(() => w.W_U.slice([0, i], [d, 1]).reshape([d]));
   const ua = col(answer);
   const ub = against === null ? null : col(against);
   const u = ub ? ua.map((x, i) => x - ub[i]) : ua;
@@ -178,10 +179,7 @@ export function logitAttribution(model: TransformerModel, input: string | number
   }
   const { logits, cache } = model.runWithCache([ids], { names });
   try {
-    const at = (name: HookName) => tf.tidy(() => {
-      const t = cache.get(name);
-      return t.slice([0, pos], [1, 1]).reshape([-1]).dataSync() as Float32Array;
-    });
+    const at = (name: HookName) => tidyData(() => cache.get(name).slice([0, pos], [1, 1]).reshape([-1]));
     const value = tf.tidy(() => {
       const row = logits.slice([0, pos, 0], [1, 1, -1]).reshape([-1]);
       const a = row.slice([answer], [1]);
@@ -223,9 +221,9 @@ export function logitAttribution(model: TransformerModel, input: string | number
     for (let l = 0; l < L; l++) {
       const w = model.weights.blocks[l];
       // [H, e] @ [H, e, d] -> [H, d]: each head's result at pos (TransformerLens's hook_result).
-      const perHead = tf.tidy(() => {
+      const perHead = tidyData(() => {
         const z = cache.get(actName("z", l)).slice([0, pos], [1, 1]).reshape([H, 1, -1]);
-        return tf.matMul(z, w.W_O).reshape([H * d]).dataSync() as Float32Array;
+        return tf.matMul(z, w.W_O).reshape([H * d]);
       });
       let attn = 0;
       for (let h = 0; h < H; h++) {

@@ -4,6 +4,7 @@
  * distribution; tensor versions return one number per batch row.
  */
 import * as tf from "@tensorflow/tfjs";
+import { tidyData } from "../backend";
 
 export function softmax(logits: ArrayLike<number>): Float32Array {
   let m = -Infinity;
@@ -56,12 +57,12 @@ export function logitDiff(logits: tf.Tensor3D, answer: number, wrong: number, po
   for (const [name, t] of [["answer", answer], ["wrong", wrong]] as const) {
     if (!Number.isInteger(t) || t < 0 || t >= v) throw new Error(`logitDiff: ${name} token must be in [0, ${v - 1}]; got ${t}`);
   }
-  return tf.tidy(() => {
+  return tidyData(() => {
     const last = logits.slice([0, p, 0], [-1, 1, -1]).reshape([-1, v]);
     const a = last.slice([0, answer], [-1, 1]);
     const b = last.slice([0, wrong], [-1, 1]);
-    return a.sub(b).dataSync() as Float32Array;
-  }).slice();
+    return a.sub(b).reshape([-1]);
+  });
 }
 
 /** Softmax probabilities at one position, per row: [batch, vocab]. */
@@ -79,14 +80,14 @@ export function tokenLosses(logits: tf.Tensor3D, ids: Int32Array | number[]): { 
   const [b, n, v] = logits.shape;
   if (ids.length !== b * n) throw new Error(`tokenLosses: ids must hold batch×pos = ${b * n} ids; got ${ids.length}`);
   if (n < 2) throw new Error(`tokenLosses: need at least 2 positions; got ${n}`);
-  const data = tf.tidy(() => {
+  const data = tidyData(() => {
     const lp = tf.logSoftmax(logits.slice([0, 0, 0], [-1, n - 1, -1]));
     const tgt: number[] = [];
     for (let r = 0; r < b; r++) for (let t = 1; t < n; t++) tgt.push(ids[r * n + t]);
     const oh = tf.oneHot(tf.tensor1d(tgt, "int32"), v).reshape([b, n - 1, v]);
-    return lp.mul(oh).sum(-1).neg().dataSync() as Float32Array;
+    return lp.mul(oh).sum(-1).neg();
   });
-  return { data: data.slice(), shape: [b, n - 1] };
+  return { data, shape: [b, n - 1] };
 }
 
 /** Mean next-token loss per row. */
@@ -103,12 +104,12 @@ export function meanLoss(logits: tf.Tensor3D, ids: Int32Array | number[]): Float
 
 /** KL(ref‖other) of the next-token distributions at one position, per row of `other`. ref has 1 row or as many as other. */
 export function klAt(refLogits: tf.Tensor3D, otherLogits: tf.Tensor3D, pos = -1): Float32Array {
-  return tf.tidy(() => {
+  return tidyData(() => {
     const [, n, v] = refLogits.shape;
     const p = resolvePos(pos, n, "klAt");
     const q = resolvePos(pos, otherLogits.shape[1], "klAt");
     const lp = tf.logSoftmax(refLogits.slice([0, p, 0], [-1, 1, -1]).reshape([-1, v]));
     const lq = tf.logSoftmax(otherLogits.slice([0, q, 0], [-1, 1, -1]).reshape([-1, v]));
-    return tf.exp(lp).mul(lp.sub(lq)).sum(-1).dataSync() as Float32Array;
-  }).slice();
+    return tf.exp(lp).mul(lp.sub(lq)).sum(-1);
+  });
 }

@@ -301,12 +301,21 @@ export class PatchEngine {
       const step = lastOnly ? R : Math.max(1, Math.floor(this.callBytes / (8 * this.Pm * this.view.config.dVocab)));
       for (let r0 = 0; r0 < R; r0 += step) {
         const n = Math.min(step, R - r0);
-        vals.set(tf.tidy(() => {
+        // The logits are made in a tidy and the metric (which reads values) runs outside it, so
+        // the tidy never walks a returned array (see tidyData in lib/backend.ts).
+        const lg = tf.tidy(() => {
           const f = fin.slice([r0, 0, 0], [n, -1, -1]) as tf.Tensor3D;
-          if (lastOnly) return metric(this.logits(f.slice([0, f.shape[1] - 1, 0], [n, 1, d]) as tf.Tensor3D));
+          if (lastOnly) return this.logits(f.slice([0, f.shape[1] - 1, 0], [n, 1, d]) as tf.Tensor3D);
           const full = s > 0 ? (tf.concat([repeatRows(this.corrResid[this.L].slice([0, 0, 0], [1, s, d]) as tf.Tensor3D, n), f], 1) as tf.Tensor3D) : f;
-          return metric(this.logits(full));
-        }), r0);
+          return this.logits(full);
+        });
+        try {
+          let m: Float32Array | undefined;
+          tf.tidy(() => void (m = metric(lg))); // frees what the metric makes; returns nothing to walk
+          vals.set(m!, r0);
+        } finally {
+          lg.dispose();
+        }
       }
       const res = new Float32Array(cells.length);
       rowCells.forEach((ci, k) => (res[ci] = vals[k]));

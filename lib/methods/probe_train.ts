@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "./rng";
+import { tidyData } from "../backend";
 
 export interface ProbeTrainOptions {
   probe?: "linear" | "mlp";
@@ -83,7 +84,7 @@ export function trainProbe(
   return {
     epochs: epoch,
     bestEpoch,
-    predict: (X, n) => tf.tidy(() => forward(prep(X, n)).argMax(-1).dataSync() as Int32Array).slice(),
+    predict: (X, n) => tidyData<Int32Array>(() => forward(prep(X, n)).argMax(-1)),
     dispose: () => [...vars, mu, sd].forEach((t) => t.dispose()),
   };
 }

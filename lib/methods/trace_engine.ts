@@ -21,6 +21,7 @@ import { architecture } from "../model/architectures";
 import { HookState } from "../model/hooked";
 import type { Hook, ModelConfig } from "../model/types";
 import type { HookName } from "../hooks/names";
+import { tidyData } from "../backend";
 
 export type TraceKind = "hidden" | "mlp" | "attn";
 export interface TraceCell {
@@ -283,9 +284,9 @@ export class TraceEngine {
         if (qf > 0 || T === 1) qfDone = true;
       }
       const fin: tf.Tensor3D = X!;
-      const pg = tf.tidy(() => {
+      const pg = tidyData(() => {
         const last = fin.slice([0, fin.shape[1] - 1, 0], [-1, 1, -1]).reshape([-1, d]) as tf.Tensor2D;
-        return this.probs(last, b.answer).reshape([groups.length, S]).mean(1).dataSync() as Float32Array;
+        return this.probs(last, b.answer).reshape([groups.length, S]).mean(1);
       });
       const out = new Float32Array(cells.length);
       groups.forEach((g, k) => g.forEach((ci) => (out[ci] = pg[k])));

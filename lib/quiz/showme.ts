@@ -8,6 +8,7 @@ import { actName } from "../hooks/names";
 import { repeatedRandomTokens } from "../methods/induction";
 import { tokenLosses } from "../methods/metrics";
 import type { CheckResult } from "./check";
+import { tidyData } from "../backend";
 
 export interface HeadRef {
   layer: number;
@@ -300,9 +301,11 @@ export function tokenAblation(model: TransformerModel, input: string | number[],
       }),
   };
   const { logits } = model.runWithHooks(rows, [hook]);
-  const probs = tf.tidy(() => tf.softmax(logits.slice([0, P - 1, 0], [-1, 1, -1]).reshape([P + 1, V])).arraySync() as number[][]);
+  // [P + 1, V] row-major: row 0 the unablated run, row t + 1 the run with position t ablated.
+  const probs = tidyData(() => tf.softmax(logits.slice([0, P - 1, 0], [-1, 1, -1]).reshape([P + 1, V])));
   logits.dispose();
-  const answer = opts.answer ?? probs[0].reduce((bi, x, i, a) => (x > a[bi] ? i : bi), 0);
+  let answer = opts.answer ?? 0;
+  if (opts.answer === undefined) for (let i = 1; i < V; i++) if (probs[i] > probs[answer]) answer = i;
   let tokens: string[];
   try {
     tokens = model.toStrTokens(ids);
@@ -317,8 +320,8 @@ export function tokenAblation(model: TransformerModel, input: string | number[],
   }
   return {
     tokens,
-    answer: { id: answer, token: answerToken, prob: probs[0][answer] },
-    ablatedProb: Float32Array.from({ length: P }, (_, t) => probs[t + 1][answer]),
+    answer: { id: answer, token: answerToken, prob: probs[answer] },
+    ablatedProb: Float32Array.from({ length: P }, (_, t) => probs[(t + 1) * V + answer]),
     settings: { mode },
   };
 }

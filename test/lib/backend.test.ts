@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { activeBackend, assertReady, ready, setBackend } from "../../lib/backend";
+import { activeBackend, assertReady, ready, setBackend, tidyData, tidyDataAll } from "../../lib/backend";
 
 describe("backend", () => {
   test("models refuse to run before ready()", () => {
@@ -109,5 +109,32 @@ describe("backend", () => {
     expect(tf.getBackend()).toBe("wasm");
     expect(await setBackend(native)).toBe(native);
     expect(tf.getBackend()).toBe(native);
+  });
+
+  test("tidyData reads a tidy's tensor after the scope and frees it and its intermediates", async () => {
+    await ready();
+    const kept = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numTensors;
+    const v = tidyData(() => tf.mul(tf.add(kept, 1), 2));
+    expect(Array.from(v)).toEqual([4, 6, 8]);
+    expect(tf.memory().numTensors).toBe(before);
+    // A tensor made outside the scope is read, not freed, and the caller's array is its own.
+    const same = tidyData(() => kept);
+    same[0] = 99;
+    expect(kept.isDisposed).toBe(false);
+    expect(Array.from(kept.dataSync())).toEqual([1, 2, 3]);
+    const ints = tidyData<Int32Array>(() => tf.argMax(tf.tensor2d([[0, 5], [7, 1]]), 1));
+    expect(ints.constructor.name).toBe("Int32Array"); // (jest realms differ, so no instanceof)
+    expect(Array.from(ints)).toEqual([1, 0]);
+    const [a, b] = tidyDataAll(() => [tf.sub(kept, 1), tf.neg(kept)]);
+    expect(Array.from(a)).toEqual([0, 1, 2]);
+    expect(Array.from(b)).toEqual([-1, -2, -3]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => tidyData(() => {
+      tf.ones([2]);
+      throw new Error("boom");
+    })).toThrow("boom");
+    expect(tf.memory().numTensors).toBe(before);
+    kept.dispose();
   });
 });
