@@ -90,104 +90,93 @@ export function poolMax(m: Float32Array, cols: number, win: Window, h: number, w
   if (!(h >= 1 && h <= nr && w >= 1 && w <= nc)) throw new Error(`poolMax: expected 1 ≤ h ≤ ${nr} and 1 ≤ w ≤ ${nc}, got ${h} × ${w}`);
   if (shown.normalise === "row" && !rowMax) throw new Error("poolMax: row normalisation needs the row maxima");
   const out = new Float32Array(h * w).fill(NaN);
-  pool(m, cols, win, h, w, shown.mask, shown.normalise === "row" ? rowMax! : null, out, null);
+  pool(m, cols, win, h, w, shown.mask, shown.normalise === "row" ? rowMax! : null, out);
   return out;
 }
 
 /**
  * A whole square head's overview at h × w, masked as a view decides by default: key > query
- * hidden when the upper triangle is all zero (a causal model). One pass over the head
- * decides the mask and pools both triangles (the same pixels as poolMax with that mask).
+ * hidden when the upper triangle is all zero (a causal model); the same pixels as poolMax
+ * with that mask. The check rides along the masked pooling (each row's keys after the query
+ * are tested for zero bits as the row is read); the first non-zero one stops it, and the
+ * head is pooled whole instead.
  */
 export function poolOverview(m: Float32Array, n: number, h: number, w: number): { values: Float32Array; mask: boolean } {
-  const lower = new Float32Array(h * w).fill(NaN);
-  const upper = new Float32Array(h * w).fill(NaN);
-  const nonZero = pool(m, n, { r0: 0, c0: 0, nr: n, nc: n }, h, w, true, null, lower, upper);
-  if (!nonZero && n > 1) return { values: lower, mask: true };
-  // Unmasked: each pixel the larger of its two parts (NaN where a part has no cell).
-  for (let p = 0; p < lower.length; p++) if (!(lower[p] >= upper[p])) lower[p] = upper[p] === upper[p] ? upper[p] : lower[p];
-  return { values: lower, mask: false };
+  const win = { r0: 0, c0: 0, nr: n, nc: n };
+  if (n > 1) {
+    const out = new Float32Array(h * w).fill(NaN);
+    if (pool(m, n, win, h, w, true, null, out, new Int32Array(m.buffer, m.byteOffset, m.length))) return { values: out, mask: true };
+  }
+  return { values: poolMax(m, n, win, h, w, { mask: false, normalise: "raw" }), mask: false };
 }
 
 /**
  * Max pooling in two passes: the rows of one pixel row are folded into a line of the
- * window's width (a tight loop over contiguous weights), then the line is folded into the
- * pixels; NaN and -Infinity weights never win. With `mask`, keys after the query go to
- * `upper` (or are skipped when it is null). Returns whether a skipped-or-upper weight was
- * non-zero (for the overview's mask decision).
+ * window's width (a tight loop over contiguous weights), then the line into the pixels;
+ * NaN and -Infinity weights never win. With `mask`, keys after the query are skipped; with
+ * `zeroAbove` (m's bits, a whole square head) they must be ±0, else pooling stops and
+ * returns false.
  */
-function pool(m: Float32Array, cols: number, win: Window, h: number, w: number, mask: boolean, rowMax: Float32Array | null, out: Float32Array, upper: Float32Array | null): boolean {
+function pool(m: Float32Array, cols: number, win: Window, h: number, w: number, mask: boolean, rowMax: Float32Array | null, out: Float32Array, zeroAbove?: Int32Array): boolean {
   const { r0, c0, nr, nc } = win;
   // Pixel column x holds the window's columns from[x] … from[x + 1] - 1: the j with floor(j·w/nc) = x.
   const from = new Int32Array(w + 1);
   for (let x = 0; x <= w; x++) from[x] = Math.ceil((x * nc) / w);
   const line = new Float64Array(nc).fill(-Infinity);
-  const lineU = upper ? new Float64Array(nc).fill(-Infinity) : null;
-  let lo = nc; // lineU holds values from column lo on
   let used = 0; // line holds values before column `used`
-  let nonZero = false;
-  const flush = (y: number): void => {
-    fold(line, 0, used, from, w, out, y * w);
-    line.fill(-Infinity, 0, used);
-    used = 0;
-    if (lineU && lo < nc) {
-      fold(lineU, lo, nc, from, w, upper!, y * w);
-      lineU.fill(-Infinity, lo, nc);
-      lo = nc;
-    }
-  };
   let y = 0;
   for (let i = 0; i < nr; i++) {
     const py = Math.floor((i * h) / nr);
     if (py !== y) {
-      flush(y);
+      fold(line, used, from, w, out, y * w);
+      used = 0;
       y = py;
     }
     const q = r0 + i;
     const end = mask ? Math.max(0, Math.min(nc, q - c0 + 1)) : nc;
     const o = q * cols + c0;
-    if (rowMax) {
-      // One divisor per row: max(v ÷ d) = max(v) ÷ d, so dividing each weight pools the same.
-      const d = rowMax[q];
-      if (d > 0) {
-        for (let j = 0; j < end; j++) {
-          const v = m[o + j] / d;
-          if (v > line[j]) line[j] = v;
-        }
-      } else for (let j = 0; j < end; j++) if (m[o + j] > -Infinity && 0 > line[j]) line[j] = 0;
-    } else {
-      for (let j = 0; j < end; j++) {
-        const v = m[o + j];
-        if (v > line[j]) line[j] = v;
-      }
-    }
+    if (zeroAbove && !zeroBits(zeroAbove, o + end, o + nc)) return false;
+    if (!rowMax) foldRaw(m, o, end, line);
+    else foldDivided(m, o, end, rowMax[q], line);
     if (end > used) used = end;
-    if (lineU) {
-      for (let j = end; j < nc; j++) {
-        const v = m[o + j];
-        if (v !== 0) nonZero = true;
-        if (v > lineU[j]) lineU[j] = v;
-      }
-      if (end < lo) lo = end;
-    }
   }
-  flush(y);
-  return nonZero;
+  fold(line, used, from, w, out, y * w);
+  return true;
 }
 
-/** Folds line[a … b) into the pixels of one pixel row (out[p …]): each pixel the largest of its columns, untouched when none is finite or above -Infinity. */
-function fold(line: Float64Array, a: number, b: number, from: Int32Array, w: number, out: Float32Array, p: number): void {
-  for (let x = 0; x < w; x++) {
-    const s = Math.max(a, from[x]);
-    const e = Math.min(b, from[x + 1]);
-    if (s >= e) {
-      if (from[x] >= b) break;
-      continue;
+/** Whether bits[a … b) are all ±0 as float32 (NaN is not). */
+function zeroBits(bits: Int32Array, a: number, b: number): boolean {
+  let any = 0;
+  for (let k = a; k < b; k++) any |= bits[k] & 0x7fffffff;
+  return any === 0;
+}
+
+function foldRaw(m: Float32Array, o: number, end: number, line: Float64Array): void {
+  for (let j = 0; j < end; j++) {
+    const v = m[o + j];
+    if (v > line[j]) line[j] = v;
+  }
+}
+
+/** One divisor per row: max(v ÷ d) = max(v) ÷ d, so dividing each weight pools the same; a row whose maximum is 0 shows 0. */
+function foldDivided(m: Float32Array, o: number, end: number, d: number, line: Float64Array): void {
+  if (d > 0) {
+    for (let j = 0; j < end; j++) {
+      const v = m[o + j] / d;
+      if (v > line[j]) line[j] = v;
     }
+  } else for (let j = 0; j < end; j++) if (m[o + j] > -Infinity && 0 > line[j]) line[j] = 0;
+}
+
+/** Folds line[0 … used) into one pixel row (out[p …]), each pixel the largest of its columns (left NaN when none is above -Infinity), and clears it. */
+function fold(line: Float64Array, used: number, from: Int32Array, w: number, out: Float32Array, p: number): void {
+  for (let x = 0; x < w && from[x] < used; x++) {
+    const e = Math.min(used, from[x + 1]);
     let best = -Infinity;
-    for (let j = s; j < e; j++) if (line[j] > best) best = line[j];
+    for (let j = from[x]; j < e; j++) if (line[j] > best) best = line[j];
     if (best !== -Infinity) out[p + x] = best;
   }
+  line.fill(-Infinity, 0, used);
 }
 
 /**
