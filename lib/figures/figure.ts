@@ -14,7 +14,7 @@
  * `view` (heatmap, thumbnails, lines, headscores, probe, restoration, patching,
  * attribution, lens) is taken as that renderer's data, e.g. figure({view: "restoration", ...}).
  */
-import { FIGURE_VIEWS, isFloat32, type FigureView, type Tensor } from "../../widgets/src/contract";
+import { FIGURE_VIEWS, isFloat32, type FigureView, type HeatmapData, type PatchingData, type RestorationData, type Tensor } from "../../widgets/src/contract";
 import { FigureWidget, HeadScoresFigure, HeatmapFigure, type HeadPatterns, type HeatmapFigureOptions } from "./widgets";
 import { ablationData, adversarialData, attributionData, attributionPatchingData, detectionData, lensData, logitAttributionData, probeData } from "./results";
 
@@ -131,7 +131,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
       const pattern = { data: r.data as Float32Array, shape: r.shape as number[] };
       if (r.shape.length === 2) {
         // One head was asked for: show it, labelled with its real layer and head.
-        return new FigureWidget("heatmap", { pattern, tokens: r.tokens, layer, head: r.settings?.head ?? 0, title: opts.title }, opts);
+        return new FigureWidget("heatmap", { pattern, tokens: r.tokens, layer, head: r.settings?.head ?? 0, title: opts.title } satisfies HeatmapData, opts);
       }
       // [head, q, k] for one layer; [layer, head, q, k] for several (settings.layers names them).
       const layers: number[] = r.shape.length === 4 ? (r.settings?.layers ?? Array.from({ length: r.shape[0] }, (_, i) => i)) : [layer];
@@ -163,7 +163,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
         metric: `normalised ${metricLabel(r.settings)} (0 corrupted, 1 clean)`,
         activation: r.site,
         title: opts.title,
-      });
+      } satisfies PatchingData);
     }
     case "causal-trace": {
       const shape = r.shape as number[];
@@ -186,7 +186,7 @@ export function figure(x: unknown, tokensOrOptions?: string[] | FigureOptions, o
           ...(r.partial ? { partial: "yes (cancelled)" } : {}),
         },
         title: opts.title,
-      });
+      } satisfies RestorationData);
     }
     case "probe-results":
       return new FigureWidget("probe", probeData(r, opts.title));

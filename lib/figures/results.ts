@@ -20,7 +20,7 @@
  * output changes), "icl-score" (one number and a loss curve), "k-composition" (a
  * [layer, head, layer, head] tensor).
  */
-import type { Tensor } from "../../widgets/src/contract";
+import type { AttributionData, HeadScoresData, LensData, PatchingData, ProbeData, Tensor } from "../../widgets/src/contract";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Result = Record<string, any>;
@@ -35,12 +35,13 @@ function need(r: Result, kind: string, keys: string[]): void {
 }
 
 /** Probe accuracy by layer, one property per probed site (resid_post, attn_out, …). */
-export function probeData(r: Result, title?: string): object {
+export function probeData(r: Result, title?: string): ProbeData {
   need(r, "probe-results", ["sites", "accuracy", "ciLow", "ciHigh", "controlAccuracy", "shape"]);
   const [S, L] = r.shape as [number, number];
   if (r.sites.length !== S || r.accuracy.length !== S * L) throw new Error(`figure: probe result has ${r.sites.length} sites and ${r.accuracy.length} accuracies for shape [${S}, ${L}]`);
   // JSON has no NaN: a layer a cancelled run never reached is sent as null (a gap in the line).
-  const row = (a: Float32Array, s: number) => Array.from(a.subarray(s * L, (s + 1) * L), (v) => (Number.isFinite(v) ? v : null));
+  // (ProbeProperty's series are number[] with null allowed as a gap, which the view's d3 lines skip.)
+  const row = (a: Float32Array, s: number) => Array.from(a.subarray(s * L, (s + 1) * L), (v) => (Number.isFinite(v) ? v : null)) as number[];
   const properties = (r.sites as string[]).map((site, s) => {
     const control = row(r.controlAccuracy, s);
     return {
@@ -69,7 +70,7 @@ export function probeData(r: Result, title?: string): object {
 }
 
 /** Attention from the last position beside the gradient, IG and leave-one-out importances. */
-export function attributionData(r: Result, title?: string): object {
+export function attributionData(r: Result, title?: string): AttributionData {
   need(r, "attribution", ["tokens", "attention", "gradInput", "integratedGradients", "leaveOneOut", "kendall"]);
   const st = r.settings ?? {};
   const names = { gradInput: "grad × input", integratedGradients: "integrated gradients", leaveOneOut: "leave-one-out (TVD)" } as const;
@@ -91,7 +92,7 @@ export function attributionData(r: Result, title?: string): object {
 }
 
 /** Jain & Wallace's adversarial attention: the original row and each candidate, as token rows. */
-export function adversarialData(r: Result, title?: string): object {
+export function adversarialData(r: Result, title?: string): AttributionData {
   need(r, "adversarial-attention", ["tokens", "attention", "candidates", "shape", "jsd", "outputTvd"]);
   const [k, P] = r.shape as [number, number];
   const st = r.settings ?? {};
@@ -117,7 +118,7 @@ const MEASURES: Record<string, string> = {
 };
 
 /** Ablation effects on the patching grid: [layer, head] as is, [module, layer] turned to [layer, module]. */
-export function ablationData(r: Result, title?: string): object {
+export function ablationData(r: Result, title?: string): PatchingData {
   need(r, "ablation", ["effects", "shape", "dims"]);
   const shape = r.shape as number[];
   const dims = (r.dims as string[]).join(",");
@@ -143,14 +144,14 @@ export function ablationData(r: Result, title?: string): object {
 }
 
 /** One detector's [layer, head] scores on the head-score grid. */
-export function detectionData(r: Result, title?: string): object {
+export function detectionData(r: Result, title?: string): HeadScoresData {
   need(r, "head-detection", ["scores", "shape"]);
   const name = String(r.settings?.detection ?? "detection");
   return { scores: { [name]: { data: r.scores, shape: r.shape } }, title: title ?? `Head detection: ${name}` };
 }
 
 /** Logit lens: top-1 probability per (layer, position), the top tokens for the hover. */
-export function lensData(r: Result, title?: string): object {
+export function lensData(r: Result, title?: string): LensData {
   need(r, "logit-lens", ["tokens", "layers", "topProbs", "topTokens", "shape"]);
   const [n, P, k] = r.shape as [number, number, number];
   const top1 = new Float32Array(n * P);
@@ -168,7 +169,7 @@ export function lensData(r: Result, title?: string): object {
 }
 
 /** Direct logit attribution: heads on the [layer, head] grid, the per-layer decomposition as bars. */
-export function logitAttributionData(r: Result, title?: string): object {
+export function logitAttributionData(r: Result, title?: string): PatchingData {
   need(r, "logit-attribution", ["heads", "headShape", "layers", "bias", "value", "answer"]);
   const labels = [...(r.layers.labels as string[]), "biases (b_O, norm, b_U)"];
   const biasSum = (Array.from(r.bias.values as Float32Array) as number[]).reduce((a, b) => a + b, 0);
@@ -196,7 +197,7 @@ const GRID_TITLE: Record<string, string> = {
 };
 
 /** One attribution-patching grid (rank 2), with the exact map beside it when compared. */
-export function attributionPatchingData(r: Result, title?: string): object {
+export function attributionPatchingData(r: Result, title?: string): PatchingData {
   let g: Result = r;
   if (r.kind === "attribution-patching") {
     need(r, "attribution-patching", ["grids"]);

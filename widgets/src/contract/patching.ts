@@ -19,6 +19,8 @@ export interface PatchingData {
   title?: string;
   /** A second map, same shape, drawn to the right on the same colour scale. */
   exact?: Tensor;
+  /** Pearson r between `values` and `exact` (the figure's text summary states it). */
+  correlation?: number;
   /** Captions under the two maps when `exact` is given. */
   panels?: [string, string];
   /** Bars to the right: one per label, on their own diverging scale. */

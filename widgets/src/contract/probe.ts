@@ -1,6 +1,7 @@
 // The probe accuracy plot's data (views/probe.ts).
 import { checkObject } from "./tensor";
 
+/** A property's series are one value per layer; an entry may be null where a cancelled run never got (JSON has no NaN): a gap in the line. */
 export interface ProbeProperty {
   name: string;
   /** Task accuracy per layer, aligned with `layers`. */

@@ -15,8 +15,8 @@ export interface RestorationData {
   pClean: number;
   pCorrupted: number;
   answer: string;
-  /** Shown under the title: samples, noise level, window, seed… */
-  settings?: Record<string, string | number>;
+  /** Shown under the title: samples, noise level, window, seed… (entries without a value are left out). */
+  settings?: Record<string, string | number | undefined>;
   title?: string;
 }
 
