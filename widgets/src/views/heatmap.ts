@@ -23,9 +23,9 @@ import {
   showToken,
   subMatrix,
   MIN_TEXT,
-  textWidth,
   tokenLabels,
   VIRIDIS,
+  widestText,
 } from "./common";
 import { PLOT_SIZE, plotSize } from "../tiles";
 import { checkHeatmap, checkShape, checkTensor, type HeatmapData } from "../contract";
@@ -176,8 +176,8 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
   const fs = MIN_TEXT;
   const doc = frame.root.ownerDocument;
   const keyLabels = tokenLabels(keys, options.rawTokens);
-  const queryLabels = tokenLabels(queries, options.rawTokens);
-  const widest = d3.max([...new Set([...keyLabels, ...queryLabels])], (t) => textWidth(t, fs, doc)) ?? 10;
+  const queryLabels = queries === keys ? keyLabels : tokenLabels(queries, options.rawTokens);
+  const widest = widestText(new Set(queries === keys ? keyLabels : [...keyLabels, ...queryLabels]), fs, doc) ?? 10;
   const labelW = Math.ceil(Math.min(140, 6 + widest));
   const m = { left: labelW + 22, top: labelW + 22, right: 100, bottom: 12 };
   const canZoom = mode === "canvas" && longest > Math.max(pw, ph) / 8;
