@@ -93,3 +93,25 @@ test("request_tile: the kernel answers a zoomed window with its exact weights, a
   // The kernel lives on.
   expect(await k.value("hm.view")).toBe("'heatmap'");
 });
+
+test("HeadScoresFigure over long patterns: a grid's request_tile with mask \"auto\" gets the head's masked overview; request_head of a long head is refused", async () => {
+  const r = await k.execute(`
+import { HeadScoresFigure } from "attnlab";
+const grid = new HeadScoresFigure({ scores: { s: { data: new Float32Array([0.1, 0.2]), shape: [1, 2] } } }, { pattern: { data: pattern(), shape: [1, H, N, N] }, tokens: Array.from({ length: N }, (_, i) => " w" + i) }, { maxBytes: 2 ** 20 });
+grid`);
+  if (r.reply.content.status !== "ok") throw new Error(`${r.reply.content.ename}: ${r.reply.content.evalue}`);
+  const open = of(r.iopub, "comm_open")[0];
+  expect(open.content.data.state.data.heads.pattern).toBeUndefined();
+  const id = open.content.comm_id;
+  const ask = async (content: Record<string, unknown>) => {
+    const iopub = await k.post("comm_msg", { comm_id: id, data: { method: "custom", content } });
+    return of(iopub, "comm_msg").find((m) => m.content.comm_id === id)!;
+  };
+  const reply = await ask({ event: "request_tile", id: 1, layer: 0, head: 1, r0: 0, c0: 0, nr: N, nc: N, h: 560, w: 560, mask: "auto", normalise: "raw" });
+  expect(reply.content.data.content).toMatchObject({ event: "tile", id: 1, head: 1, h: 560, w: 560, mask: true, normalise: "raw" });
+  const want = poolMax(head(1), N, { r0: 0, c0: 0, nr: N, nc: N }, 560, 560, { mask: true, normalise: "raw" });
+  expect(Array.from(f32(reply.buffers[0]))).toEqual(Array.from(want));
+  const whole = await ask({ event: "request_head", id: 2, layer: 0, head: 0 });
+  expect(whole.content.data.content).toEqual({ event: "error", id: 2, message: "request_head: this figure's heads are long; ask for them with request_tile" });
+  expect(whole.buffers).toHaveLength(0);
+});
