@@ -8,25 +8,13 @@
 import { spawn } from "child_process";
 import { createHmac, randomUUID } from "crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as zmq from "zeromq";
-import { MAIN } from "./harness";
+import { freePort, MAIN } from "./harness";
 
 type Conn = Record<string, string | number>;
 const CHANNELS = { shell: "shell_port", iopub: "iopub_port", stdin: "stdin_port", control: "control_port", heartbeat: "hb_port" } as const;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 async function tcpConn(): Promise<Conn> {
   const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
