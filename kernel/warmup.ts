@@ -19,7 +19,13 @@
  * logged and skipped (the cell that needs it then fails with the real error). A cell that arrives
  * first does the work itself, as before; the steps left then find it done.
  * `ATTNLAB_KERNEL_WARMUP=0` keeps only step 1 (as kernels did before).
+ *
+ * The steps share the JavaScript heap with the user's variables (attnlab's types alone are tens of
+ * MB in the program), so once the heap is more than half full they stop for good: after the heap
+ * watch stopped a cell at 80%, a step run in the idle moment that follows would take the heap over
+ * its limit and the restart would lose every variable the stop had kept.
  */
+import { getHeapStatistics } from "v8";
 import { log } from "./log";
 import type { CellExecutor } from "./execute";
 
@@ -53,6 +59,9 @@ function steps(host: WarmUpHost): Step[] {
   return list;
 }
 
+/** Above this share of the heap limit no step runs (see above). */
+const HEAP_SHARE = 0.5;
+
 /** Runs the steps after `delayMs`, one per timer turn, each only when no cell is running. */
 export function scheduleWarmUp(host: WarmUpHost, delayMs: number): void {
   const todo = steps(host);
@@ -60,6 +69,12 @@ export function scheduleWarmUp(host: WarmUpHost, delayMs: number): void {
   const run = () => {
     if (todo.length === 0) return;
     if (host.busy()) return void next(100);
+    const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
+    if (used > HEAP_SHARE * limit) {
+      log(`warm-up: stopped before "${todo[0][0]}": the heap is at ${Math.round((100 * used) / limit)}% of its limit (left to the first cell that needs it)`);
+      todo.length = 0;
+      return;
+    }
     const [name, fn] = todo.shift()!;
     const t0 = Date.now();
     try {
