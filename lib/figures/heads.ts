@@ -6,7 +6,7 @@
  * 4,096-token head as the heatmap does: its overview, then tiles, never 64 MB.
  */
 import type { Tensor as Tensorish } from "../../widgets/src/contract";
-import { checkTileRequest, plotSize, poolMax, poolOverview, rowMaxima, tileShape, type Shown, type TileRequest } from "../../widgets/src/tiles";
+import { checkTileRequest, plotSize, poolMax, poolOverview, rowMaxima, tileShape, upperIsZero, type Shown, type TileRequest } from "../../widgets/src/tiles";
 
 export class KeptHeads {
   /** Row maxima of the last heads asked for (a tile in "row" mode and every tile's colour top need them). */
@@ -119,9 +119,4 @@ export function overviewOf(m: Float32Array, rows: number, cols: number, maskUppe
       ? poolOverview(m, rows, h, w)
       : { values: poolMax(m, cols, win, h, w, { mask: maskUpper === true, normalise: "raw" }), mask: maskUpper === true };
   return { overview: { data: o.values, shape: [h, w] }, overviewMask: o.mask };
-}
-
-function upperIsZero(m: Float32Array, n: number): boolean {
-  for (let i = 0; i < n; i++) for (let j = i + 1, o = i * n; j < n; j++) if (m[o + j] !== 0) return false;
-  return n > 1;
 }

@@ -153,7 +153,7 @@ export class HeatmapFigure extends FigureWidget {
     const keep = full.data.byteLength <= (opts.maxBytes ?? 16 * 2 ** 20);
     const tiled = !keep && Math.max(Q, K) > PLOT_SIZE;
     const data = {
-      ...(tiled ? overviewOf(headView(full, li, head), Q, K, opts.maskUpper) : { pattern: keep ? full : { data: headSlice(full, li, head), shape: [Q, K] } }),
+      ...(tiled ? overviewOf(headView(full, li, head), Q, K, opts.maskUpper) : { pattern: keep ? full : { data: headView(full, li, head).slice(), shape: [Q, K] } }),
       tokens,
       queryTokens: opts.queryTokens,
       layer,
@@ -243,10 +243,6 @@ function asRank4(t: Tensorish): Tensorish {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== t.data.length) throw new Error(`HeatmapFigure: pattern shape [${s.join(", ")}] needs ${n} values, data has ${t.data.length}`);
   return { data: t.data, shape };
-}
-
-function headSlice(t: Tensorish, layerIndex: number, head: number): Float32Array {
-  return headView(t, layerIndex, head).slice();
 }
 
 /**

@@ -94,6 +94,12 @@ export function poolMax(m: Float32Array, cols: number, win: Window, h: number, w
   return out;
 }
 
+/** Whether a square [n, n] head's upper triangle (key > query) is all zero: a causal head, which both sides mask by default. */
+export function upperIsZero(m: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = i + 1, o = i * n; j < n; j++) if (m[o + j] !== 0) return false;
+  return n > 1;
+}
+
 /**
  * A whole square head's overview at h × w, masked as a view decides by default: key > query
  * hidden when the upper triangle is all zero (a causal model); the same pixels as poolMax

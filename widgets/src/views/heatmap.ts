@@ -27,7 +27,7 @@ import {
   VIRIDIS,
   widestText,
 } from "./common";
-import { PLOT_SIZE, plotSize } from "../tiles";
+import { PLOT_SIZE, plotSize, upperIsZero } from "../tiles";
 import { checkHeatmap, checkShape, checkTensor, type HeatmapData } from "../contract";
 import { tileSource, type Painted, type TileRequester } from "./tilesource";
 import { smallestWindow, windowZoom } from "./zoom";
@@ -340,9 +340,4 @@ export function render(el: HTMLElement, data: HeatmapData, options: HeatmapOptio
     disposed = true;
     frame.dispose();
   };
-}
-
-function upperIsZero(m: Float32Array, n: number): boolean {
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (m[i * n + j] !== 0) return false;
-  return n > 1;
 }
