@@ -41,52 +41,58 @@ export function trainProbe(
   for (let i = 0; i < ntr; i++) for (let j = 0; j < d; j++) mean[j] += Xtr[i * d + j] / ntr;
   for (let i = 0; i < ntr; i++) for (let j = 0; j < d; j++) std[j] += (Xtr[i * d + j] - mean[j]) ** 2 / ntr;
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) + 1e-6;
-  const mu = tf.tensor1d(mean);
-  const sd = tf.tensor1d(std);
-  const prep = (X: Float32Array, n: number) => tf.tidy(() => tf.tensor2d(X, [n, d]).sub(mu).div(sd));
-  const xtr = prep(Xtr, ntr);
-  const xva = prep(Xva, nva);
-  const ytrOh = tf.oneHot(tf.tensor1d(ytr, "int32"), classes);
-  const yvaOh = tf.oneHot(tf.tensor1d(yva, "int32"), classes);
-  const rng = new Rng(opts.seed ?? 0);
-  const init = (r: number, c: number, scale: number) => tf.variable(tf.tensor2d(rng.normalArray(r * c, scale), [r, c]));
-  const vars = mlp
-    ? [init(d, hidden, Math.sqrt(2 / d)), tf.variable(tf.zeros([hidden])), init(hidden, classes, Math.sqrt(1 / hidden)), tf.variable(tf.zeros([classes]))]
-    : [tf.variable(tf.zeros([d, classes])), tf.variable(tf.zeros([classes]))];
-  const forward = (x: tf.Tensor) => (mlp ? x.matMul(vars[0]).add(vars[1]).relu().matMul(vars[2]).add(vars[3]) : x.matMul(vars[0]).add(vars[1]));
-  const ce = (logits: tf.Tensor, oh: tf.Tensor) => tf.logSoftmax(logits).mul(oh).sum(-1).mean().neg();
-  const opt = tf.train.adam(lr);
-  let best = Infinity;
-  let bestEpoch = 0;
-  let bestVals = vars.map((v) => tf.keep(v.clone()));
-  let epoch = 0;
-  for (; epoch < maxEpochs; epoch++) {
-    opt.minimize(() => {
-      let loss = ce(forward(xtr), ytrOh);
-      for (const v of mlp ? [vars[0], vars[2]] : [vars[0]]) loss = loss.add(v.square().sum().mul(l2));
-      return loss as tf.Scalar;
-    }, false, vars);
-    const val = tf.tidy(() => ce(forward(xva), yvaOh).dataSync()[0]);
-    if (val < best - 1e-6) {
-      best = val;
-      bestEpoch = epoch;
-      bestVals.forEach((t) => t.dispose());
-      bestVals = vars.map((v) => tf.keep(v.clone()));
-    } else if (epoch - bestEpoch >= patience) {
-      epoch++;
-      break;
+  // One tidy around the whole training: the data tensors and every step's intermediates belong to
+  // its scope, so a cell interrupted mid-training (the kernel ends open scopes) leaves only the
+  // variables and the kept statistics behind, whatever epoch it stopped in.
+  let result!: TrainedProbe;
+  tf.tidy(() => {
+    const mu = tf.keep(tf.tensor1d(mean));
+    const sd = tf.keep(tf.tensor1d(std));
+    const prep = (X: Float32Array, n: number) => tf.tensor2d(X, [n, d]).sub(mu).div(sd);
+    const xtr = prep(Xtr, ntr);
+    const xva = prep(Xva, nva);
+    const ytrOh = tf.oneHot(tf.tensor1d(ytr, "int32"), classes);
+    const yvaOh = tf.oneHot(tf.tensor1d(yva, "int32"), classes);
+    const rng = new Rng(opts.seed ?? 0);
+    const init = (r: number, c: number, scale: number) => tf.variable(tf.tensor2d(rng.normalArray(r * c, scale), [r, c]));
+    const vars = mlp
+      ? [init(d, hidden, Math.sqrt(2 / d)), tf.variable(tf.zeros([hidden])), init(hidden, classes, Math.sqrt(1 / hidden)), tf.variable(tf.zeros([classes]))]
+      : [tf.variable(tf.zeros([d, classes])), tf.variable(tf.zeros([classes]))];
+    const forward = (x: tf.Tensor) => (mlp ? x.matMul(vars[0]).add(vars[1]).relu().matMul(vars[2]).add(vars[3]) : x.matMul(vars[0]).add(vars[1]));
+    const ce = (logits: tf.Tensor, oh: tf.Tensor) => tf.logSoftmax(logits).mul(oh).sum(-1).mean().neg();
+    const opt = tf.train.adam(lr);
+    let best = Infinity;
+    let bestEpoch = 0;
+    let bestVals = vars.map((v) => tf.keep(v.clone()));
+    let epoch = 0;
+    for (; epoch < maxEpochs; epoch++) {
+      opt.minimize(() => {
+        let loss = ce(forward(xtr), ytrOh);
+        for (const v of mlp ? [vars[0], vars[2]] : [vars[0]]) loss = loss.add(v.square().sum().mul(l2));
+        return loss as tf.Scalar;
+      }, false, vars);
+      const val = tf.tidy(() => ce(forward(xva), yvaOh).dataSync()[0]);
+      if (val < best - 1e-6) {
+        best = val;
+        bestEpoch = epoch;
+        bestVals.forEach((t) => t.dispose());
+        bestVals = vars.map((v) => tf.keep(v.clone()));
+      } else if (epoch - bestEpoch >= patience) {
+        epoch++;
+        break;
+      }
     }
-  }
-  vars.forEach((v, i) => v.assign(bestVals[i]));
-  bestVals.forEach((t) => t.dispose());
-  [xtr, xva, ytrOh, yvaOh].forEach((t) => t.dispose());
-  opt.dispose();
-  return {
-    epochs: epoch,
-    bestEpoch,
-    predict: (X, n) => tidyData<Int32Array>(() => forward(prep(X, n)).argMax(-1)),
-    dispose: () => [...vars, mu, sd].forEach((t) => t.dispose()),
-  };
+    vars.forEach((v, i) => v.assign(bestVals[i]));
+    bestVals.forEach((t) => t.dispose());
+    opt.dispose();
+    result = {
+      epochs: epoch,
+      bestEpoch,
+      predict: (X, n) => tidyData<Int32Array>(() => forward(prep(X, n)).argMax(-1)),
+      dispose: () => [...vars, mu, sd].forEach((t) => t.dispose()),
+    };
+  });
+  return result;
 }
 
 /** Wilson score interval for a binomial proportion (95% by default). */

@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import { createModel } from "../../../lib/model";
 import { probe, type ProbeExample } from "../../../lib/methods/probing";
 import { wilsonInterval } from "../../../lib/methods/probe_train";
@@ -33,6 +34,7 @@ describe("probing", () => {
 
   test("word-type labels are decodable from layer activations; control, selectivity, baseline, CI", async () => {
     let ticks = 0;
+    const tensorsBefore = tf.memory().numTensors;
     // Mean pooling: several of these words share their first sub-word token in the 1000-id vocabulary (" b" in blue/bird).
     const r = await probe(model, sentences(40, 1), { sites: ["resid_post", "attn_out"], subword: "mean", seed: 2, maxEpochs: 150, onProgress: () => ticks++ });
     expect(r.kind).toBe("probe-results");
@@ -50,15 +52,20 @@ describe("probing", () => {
       expect(Number.isFinite(r.controlAccuracy[i])).toBe(true);
     }
     expect(r.settings.ci).toMatch(/Wilson/);
+    // Every probe trained (4 here, with controls) leaves no tensor behind (the label tensors fed to
+    // oneHot once did: 2 per probe).
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const again = await probe(model, sentences(40, 1), { sites: ["resid_post"], subword: "mean", seed: 2, maxEpochs: 150 });
     expect(Array.from(again.accuracy)).toEqual(Array.from(r.accuracy.subarray(0, 2)));
   });
 
   test("first sub-word token and an MLP probe run", async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const r = await probe(model, sentences(20, 4), { sites: ["resid_pre"], subword: "first", probe: "mlp", hidden: 16, control: false, maxEpochs: 50 });
     expect(r.settings.probe).toBe("mlp");
     expect(Number.isNaN(r.controlAccuracy[0])).toBe(true);
     expect(r.accuracy[0]).toBeGreaterThan(0.5);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   test("batched forward passes give the single-sentence features (right padding), layers picks columns", async () => {
