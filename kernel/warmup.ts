@@ -51,8 +51,9 @@ function steps(host: WarmUpHost): Step[] {
   const backend = (process.env.ATTNLAB_BACKEND ?? "").trim().toLowerCase();
   if (backend === "" || backend === "tensorflow" || backend === "node" || backend === "tfjs-node") {
     list.push(["tfjs-node", () => {
-      // As lib/backend.ts does before loading it: TensorFlow's start-up lines are noise.
-      if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
+      // The environment lib/backend.ts gives TensorFlow before loading it (required here, not
+      // imported: the kernel starts without TensorFlow.js).
+      (require("../lib/backend") as typeof import("../lib/backend")).nativeEnvDefaults();
       require("@tensorflow/tfjs-node");
     }]);
   }

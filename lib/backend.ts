@@ -22,12 +22,32 @@ let nodeTried = false;
 let nodeError: string | null = null;
 let wasmPathsSet = false;
 
+/**
+ * TensorFlow reads these when its library loads, so they are set before tfjs-node is required
+ * (here and by the kernel's warm-up); a value the user set is kept.
+ * - TF_CPP_MIN_LOG_LEVEL=2: TensorFlow's C++ start-up lines are noise in a notebook.
+ * - TF_ENABLE_ONEDNN_OPTS=1: TensorFlow turns its oneDNN kernels on by itself only on some Intel
+ *   CPUs; on this project's AMD EPYC machines they were off. With them on, tfjs-node's matmuls with
+ *   a transposed right operand run at the plain matmul's speed (the tied unembedding x · W_Eᵀ:
+ *   ~95 ms instead of ~390 ms for 128 × 768 × 50,257), and the GPT-2-small forward with a full
+ *   cache got faster (docs/benchmarks.md, "oneDNN"). `oneDnnOn()` tells the model code which form
+ *   of the unembedding to use.
+ */
+export function nativeEnvDefaults(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = "2";
+  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = "1";
+}
+
+/** Whether tfjs-node computes with TensorFlow's oneDNN kernels (see nativeEnvDefaults). */
+export function oneDnnOn(): boolean {
+  return tf.getBackend() === "tensorflow" && process.env.TF_ENABLE_ONEDNN_OPTS !== "0";
+}
+
 /** Registers tfjs-node's backend if the package loads; a missing native library is not an error. */
 function tryNode(): boolean {
   if (!nodeTried) {
     nodeTried = true;
-    // TensorFlow's C++ start-up lines (CPU feature guards, oneDNN notes) are noise in a notebook.
-    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
+    nativeEnvDefaults();
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("@tensorflow/tfjs-node");

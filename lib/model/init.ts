@@ -1,6 +1,6 @@
 /** Seeded random initialisation; each architecture draws its own weights (arch.init), e.g. GPT-2: N(0, 0.02), output projections scaled by 1/sqrt(2 n_layers). */
 import * as tf from "@tensorflow/tfjs";
-import { assertReady } from "../backend";
+import { assertReady, uploadToBackend } from "../backend";
 import { resolveConfig, type ModelSpec } from "./config";
 import { HookedTransformer, type WeightsInit } from "./model";
 import type { InitRandom } from "./arch";
@@ -50,7 +50,9 @@ export function createModel(spec: ModelSpec, opts: CreateOptions = {}): HookedTr
       const n = shape.reduce((a, b) => a * b, 1);
       const values = seededNormals(n, s, seed, drawn);
       drawn += 2 * Math.ceil(n / 2);
-      return track(tf.tensor(values, shape));
+      const t = track(tf.tensor(values, shape));
+      uploadToBackend(t); // as the loaders do: TensorFlow takes the values now, the host array can go
+      return t;
     },
     ones: (n) => track(tf.ones([n]) as tf.Tensor1D),
     zeros: (shape) => track(tf.zeros(shape)),

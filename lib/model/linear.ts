@@ -1,5 +1,6 @@
 /** Small tensor helpers shared by the attention, MLP and unembedding code. */
 import * as tf from "@tensorflow/tfjs";
+import { oneDnnOn } from "../backend";
 
 /** x [..., in] @ W [in, out] (+ b [out]) -> [..., out], via a 2-D matmul (wasm's fastest path). */
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: tf.Tensor1D, transposeW = false): tf.Tensor<R> {
@@ -13,15 +14,18 @@ export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: t
 
 /**
  * x [..., d] -> logits [..., vocab] (without bias). How a tied model multiplies by W_E^T depends on
- * the backend (bench/backend_choices.sh measures all three forms):
- * - tfjs-node: W_E [vocab, d] @ x^T -> [vocab, rows], then one transpose. TensorFlow's matmul runs
- *   this shape about 1.5x faster than x @ W_U (a 768 x 50,257 right operand) and 3x faster than
- *   x @ W_E^T, and the W_U = W_E^T copy (154 MB for GPT-2 small) is never built.
+ * the backend (bench/backend_choices.sh measures the forms):
+ * - tfjs-node with oneDNN (attnlab's default, lib/backend.ts): x @ W_E^T as a matmul with a
+ *   transposed right operand, which oneDNN runs at the plain matmul's speed; no copy, no transpose
+ *   of the logits, and the gradient reaches W_E.
+ * - tfjs-node without oneDNN (TF_ENABLE_ONEDNN_OPTS=0): W_E [vocab, d] @ x^T -> [vocab, rows],
+ *   then one transpose. TensorFlow's own (Eigen) matmul runs x @ W_E^T about 3x slower.
  * - wasm: x @ W_U with the cached W_U = W_E^T, because wasm's matmul with a transposed operand is
  *   about 12x slower for the large vocab matrix; while gradients are recorded, x @ W_E^T so the
  *   gradient reaches W_E.
  */
 export function unembedMatmul<R extends tf.Rank>(x: tf.Tensor<R>, w: { W_E: tf.Tensor2D; W_U: tf.Tensor2D }, tied: boolean): tf.Tensor<R> {
+  if (tied && oneDnnOn()) return linear(x, w.W_E, undefined, true);
   if (tied && tf.getBackend() === "tensorflow") {
     const d = x.shape[x.rank - 1];
     const flat = tf.reshape(x, [-1, d]) as tf.Tensor2D;
