@@ -54,8 +54,12 @@ export interface GgufFile {
   version: number;
   metadata: Record<string, GgufValue>;
   tensors: GgufTensorInfo[];
-  /** Dequantized to float32; throws naming the tensor and type when the type cannot be read. */
-  tensor(name: string): GgufTensor;
+  /**
+   * Dequantized to float32; throws naming the tensor and type when the type cannot be read. `into`
+   * (exactly the tensor's size) is written and returned instead of a new array: a loader that
+   * hands each tensor on at once reuses one array rather than paying for fresh memory per tensor.
+   */
+  tensor(name: string, into?: Float32Array): GgufTensor;
 }
 
 
@@ -260,7 +264,7 @@ function parse(src: Source, where: string): GgufFile {
     version,
     metadata,
     tensors,
-    tensor(name: string): GgufTensor {
+    tensor(name: string, into?: Float32Array): GgufTensor {
       const t = byName.get(name);
       if (!t) {
         const names = tensors.map((x) => x.name);
@@ -279,7 +283,8 @@ function parse(src: Source, where: string): GgufFile {
       const rowLen = t.dims[0] ?? 1;
       const rows = rowLen === 0 ? 0 : n / rowLen;
       const rowBytes = (rowLen / TYPE_BY_NAME.get(t.type)!.block) * TYPE_BY_NAME.get(t.type)!.bytes;
-      const data = new Float32Array(n);
+      if (into !== undefined && into.length !== n) throw new Error(`gguf ${where}: tensor "${name}" has ${n} values; the array given for them has ${into.length}`);
+      const data = into ?? new Float32Array(n);
       for (let i = 0; i < rows; i++) decode(view, i * rowBytes, rowLen, data, i * rowLen);
       return { data, shape: [...t.dims].reverse() };
     },

@@ -59,13 +59,17 @@ export interface Bytes {
 
 const f32 = Math.fround;
 let f16Table: Float32Array | null = null;
-/** The f16 at byte `at` (scales sit at unaligned offsets), through a 65536-entry table built once. */
-function half(v: Bytes, at: number): number {
+/** f16 bits -> value, a 65536-entry table built once. */
+function halfTable(): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
     for (let i = 0; i < 65536; i++) f16Table[i] = f16BitsToFloat(i);
   }
-  return f16Table[v.u8[at] | (v.u8[at + 1] << 8)];
+  return f16Table;
+}
+/** The f16 at byte `at` (scales sit at unaligned offsets). */
+function half(v: Bytes, at: number): number {
+  return halfTable()[v.u8[at] | (v.u8[at + 1] << 8)];
 }
 
 export const DECODERS: Record<string, RowDecoder> = {
@@ -79,11 +83,14 @@ export const DECODERS: Record<string, RowDecoder> = {
   I8: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.i8[at + i]; },
   I16: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getInt16(at + 2 * i, true); },
   I32: (v, at, n, out, o) => { for (let i = 0; i < n; i++) out[o + i] = v.view.getInt32(at + 4 * i, true); },
-  // Q8_0: f16 d, 32 x i8; x = d * q.
+  // Q8_0: f16 d, 32 x i8; x = d * q. (The arrays are read into locals in the two decoders
+  // SmolLM2 uses: they then ran ~1.5-2x faster than through `v`.)
   Q8_0: (v, at, n, out, o) => {
+    const u8 = v.u8, i8 = v.i8, t = halfTable();
     for (let b = 0; b < n; b += 32, at += 34) {
-      const d = half(v, at);
-      for (let j = 0; j < 32; j++) out[o + b + j] = d * v.i8[at + 2 + j];
+      const d = t[u8[at] | (u8[at + 1] << 8)];
+      const y = o + b, s = at + 2;
+      for (let j = 0; j < 32; j++) out[y + j] = d * i8[s + j];
     }
   },
   // Q4_0: f16 d, 16 bytes; low nibbles are values 0-15 of the block, high nibbles 16-31; x = d * (q - 8).
@@ -97,19 +104,17 @@ export const DECODERS: Record<string, RowDecoder> = {
       }
     }
   },
-  // Q4_1: f16 d, f16 m, 16 bytes; x = d * q + m.
+  // Q4_1: f16 d, f16 m, 16 bytes; x = d * q + m, d * q rounded to float32 first as numpy's (d * q) + m.
   Q4_1: (v, at, n, out, o) => {
+    const u8 = v.u8, t = halfTable();
     for (let b = 0; b < n; b += 32, at += 20) {
-      const d = half(v, at);
-      const m = half(v, at + 2);
+      const d = t[u8[at] | (u8[at + 1] << 8)];
+      const m = t[u8[at + 2] | (u8[at + 3] << 8)];
+      const y = o + b, s = at + 4;
       for (let j = 0; j < 16; j++) {
-        const q = v.u8[at + 4 + j];
-        // Storing d*q first rounds it to float32, as numpy's (d * q) + m does, without Math.fround.
-        const k = o + b + j;
-        out[k] = d * (q & 15);
-        out[k] += m;
-        out[k + 16] = d * (q >> 4);
-        out[k + 16] += m;
+        const q = u8[s + j];
+        out[y + j] = f32(d * (q & 15)) + m;
+        out[y + j + 16] = f32(d * (q >> 4)) + m;
       }
     }
   },

@@ -15,8 +15,12 @@ import type { LayerWeights, ModelConfig, Tokenizer } from "./types";
 
 type Json = Record<string, unknown>;
 
-/** Looks up an HF-named float tensor of the given shape (throws naming it when missing or mis-shaped). */
-export type LlamaTensorGetter = (hfName: string, shape: number[]) => Float32Array;
+/**
+ * Looks up an HF-named float tensor of the given shape (throws naming it when missing or
+ * mis-shaped). `transient`: the caller is done with the array when its call returns (it was only
+ * read by an op that made a new tensor), so a getter may hand the same memory out again.
+ */
+export type LlamaTensorGetter = (hfName: string, shape: number[], transient?: boolean) => Float32Array;
 
 function num(c: Json, key: string, where: string, fallback?: number): number {
   const v = c[key] ?? fallback;
@@ -65,9 +69,13 @@ export function llamaWeights(cfg: ModelConfig, get: LlamaTensorGetter): WeightsI
     return t;
   };
   const vec = (name: string) => keep(() => tf.tensor1d(get(name, [d])));
+  // A transpose's input is transient, except when only size-1 dimensions move: TensorFlow's
+  // Transpose then returns a tensor on its input's memory (tfjs-node hands TensorFlow the array
+  // itself, no copy), which must not be handed out again.
+  const moves = (a: number, b: number) => a > 1 && b > 1;
   // [heads*e, d] (out, in) -> [heads, e, d] -> [heads, d, e]
-  const qkv = (name: string, heads: number) => keep(() => tf.transpose(tf.tensor3d(get(name, [heads * e, d]), [heads, e, d]), [0, 2, 1]) as tf.Tensor3D);
-  const linT = (name: string, out: number, inp: number) => keep(() => tf.transpose(tf.tensor2d(get(name, [out, inp]), [out, inp])) as tf.Tensor2D);
+  const qkv = (name: string, heads: number) => keep(() => tf.transpose(tf.tensor3d(get(name, [heads * e, d], moves(e, d)), [heads, e, d]), [0, 2, 1]) as tf.Tensor3D);
+  const linT = (name: string, out: number, inp: number) => keep(() => tf.transpose(tf.tensor2d(get(name, [out, inp], moves(out, inp)), [out, inp])) as tf.Tensor2D);
   const zeros = (shape: number[]) => keep(() => tf.zeros(shape));
   try {
     const blocks: LayerWeights[] = [];
@@ -78,7 +86,7 @@ export function llamaWeights(cfg: ModelConfig, get: LlamaTensorGetter): WeightsI
         W_K: qkv(`${p}self_attn.k_proj.weight`, g), b_K: zeros([g, e]) as tf.Tensor2D,
         W_V: qkv(`${p}self_attn.v_proj.weight`, g), b_V: zeros([g, e]) as tf.Tensor2D,
         // [d, h*e] -> [h*e, d] -> [h, e, d]
-        W_O: keep(() => tf.transpose(tf.tensor2d(get(`${p}self_attn.o_proj.weight`, [d, h * e]), [d, h * e])).reshape([h, e, d]) as tf.Tensor3D),
+        W_O: keep(() => tf.transpose(tf.tensor2d(get(`${p}self_attn.o_proj.weight`, [d, h * e], moves(d, h * e)), [d, h * e])).reshape([h, e, d]) as tf.Tensor3D),
         b_O: zeros([d]) as tf.Tensor1D,
         ln1_w: vec(`${p}input_layernorm.weight`),
         ln2_w: vec(`${p}post_attention_layernorm.weight`),
@@ -186,16 +194,29 @@ export function modelFromGguf(file: GgufFile, tokenizer?: Tokenizer, opts: { nam
   const cfg = configFromGguf(file, where);
   if (opts.name) cfg.name = opts.name;
   if (tokenizer && tokenizer.vocabSize > cfg.dVocab) throw new Error(`${where}: tokenizer vocabSize ${tokenizer.vocabSize} exceeds the model's vocabulary ${cfg.dVocab}`);
-  const names = new Set(file.tensors.map((t) => t.name));
-  const get: LlamaTensorGetter = (hf, shape) => {
+  const infos = new Map(file.tensors.map((t) => [t.name, t]));
+  // Transient tensors (see LlamaTensorGetter) are dequantized into one array per size, reused: a
+  // fresh array per tensor cost ~0.3 s more on SmolLM2 (new memory is slow to touch the first time).
+  // Only on tfjs-node, where a transpose makes its own copy at once; other backends keep the array
+  // a tensor was made from and read it later.
+  const reuse = tf.getBackend() === "tensorflow";
+  const pool = new Map<number, Float32Array>();
+  const scratch = (n: number): Float32Array => {
+    let a = pool.get(n);
+    if (!a) pool.set(n, (a = new Float32Array(n)));
+    return a;
+  };
+  const get: LlamaTensorGetter = (hf, shape, transient) => {
     const rule = GGUF_NAMES.find(([re]) => re.test(hf));
     if (!rule) throw new Error(`${where}: no GGUF name for ${hf}`);
     const gname = hf.replace(rule[0], rule[1]);
-    if (!names.has(gname)) throw new Error(`${where}: missing tensor "${gname}" (expected shape [${shape.join(", ")}])`);
-    const t = file.tensor(gname);
-    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw new Error(`${where}: tensor "${gname}" has shape [${t.shape.join(", ")}]; expected [${shape.join(", ")}]`);
+    const info = infos.get(gname);
+    if (!info) throw new Error(`${where}: missing tensor "${gname}" (expected shape [${shape.join(", ")}])`);
+    const has = [...info.dims].reverse();
+    if (has.length !== shape.length || has.some((s, i) => s !== shape[i])) {
+      throw new Error(`${where}: tensor "${gname}" has shape [${has.join(", ")}]; expected [${shape.join(", ")}]`);
     }
+    const t = file.tensor(gname, transient && reuse ? scratch(shape.reduce((a, b) => a * b, 1)) : undefined);
     if (gname.endsWith("attn_q.weight")) return unpermuteRows(t.data, cfg.nHeads, shape[1]);
     if (gname.endsWith("attn_k.weight")) return unpermuteRows(t.data, cfg.nKVHeads ?? cfg.nHeads, shape[1]);
     return t.data;

