@@ -23,6 +23,8 @@ const rows = [
   ["RMSNorm [1,128,576] / [1,128,1]", "norm_mul_recip_ms", "norm_div_ms", "x * (1/scale)", "x / scale"],
   ["GQA 9 query / 3 KV heads, 128 positions", "gqa_grouped_ms", "gqa_gather_ms", "grouped query rows", "gather K/V"],
   ["causal mask [1,1,128,128]", "mask_js_ms", "mask_bandpart_ms", "JavaScript", "bandPart"],
+  // Since oneDNN is on (lib/backend.ts), tfjs-node unembeds with transposeB; without it, (W_E @ x^T)^T.
+  ["unembed 128 x 768 x 50257, tfjs-node with oneDNN", "unembed_transposeB_ms", "unembed_vocab_rows_ms", "transposeB", "(W_E @ x^T)^T"],
 ];
 console.log(`wasm-era choices, medians (load average before: ${process.argv[3]}); ratio = alternative / chosen`);
 for (const [what, a, b, an, bn] of rows) {

@@ -5,6 +5,7 @@ import type { BlockContext } from "./arch";
 import type { HookState } from "./hooked";
 import { linear } from "./linear";
 import { applyRotary } from "./rotary";
+import { DerivedWeights } from "./derived";
 import type { LayerWeights, ModelConfig } from "./types";
 
 /** [h, d, e] -> [d, h*e], so one matmul projects every head at once. */
@@ -14,48 +15,19 @@ function fuseHeads(W: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * Fused [d, (H + 2G)·e] projection W_Q | W_K | W_V of a model's layers, built once when a
- * HookedTransformer is made (prepareFusedQKV) and freed by its dispose (releaseFusedQKV).
- * Why: re-fusing the [h, d, e] matrices on every call costs three weight transposes per layer
- * (on tfjs-node the [9, 576, 64] one of SmolLM2 took up to 26 ms on a loaded machine), and one
- * matmul on the fused matrix replaces three. Used only while no gradient is being recorded (the
- * fused copy would not pass gradients to W_Q/W_K/W_V) and only while W_Q, W_K and W_V still hold
- * the data it was built from (a swapped or reassigned weight falls back to fusing per call).
+ * Fused [d, (H + 2G)·e] projection W_Q | W_K | W_V of a model's layers and b_Q | b_K | b_V
+ * flattened, [(H + 2G)·e] (derived.ts says when they are used). Why: re-fusing the [h, d, e]
+ * matrices on every call costs three weight transposes per layer (on tfjs-node the [9, 576, 64] one
+ * of SmolLM2 took up to 26 ms on a loaded machine), one matmul on the fused matrix replaces three,
+ * and one bias add before the split replaces three after it.
  */
-interface FusedQKV {
-  W: tf.Tensor2D;
-  /** b_Q | b_K | b_V flattened, [(H + 2G)·e]: one bias add before the split instead of three after it. */
-  b: tf.Tensor1D;
-  from: unknown[];
-}
-const fusedQKV = new WeakMap<LayerWeights, FusedQKV>();
-
-export function prepareFusedQKV(blocks: readonly LayerWeights[]): void {
-  for (const w of blocks) {
-    if (fusedQKV.has(w)) continue;
-    const W = tf.keep(tf.tidy(() => tf.concat([fuseHeads(w.W_Q), fuseHeads(w.W_K), fuseHeads(w.W_V)], 1) as tf.Tensor2D));
-    const b = tf.keep(tf.tidy(() => tf.concat([w.b_Q, w.b_K, w.b_V].map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D));
-    fusedQKV.set(w, { W, b, from: [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId, w.b_Q.dataId, w.b_K.dataId, w.b_V.dataId] });
-  }
-}
-
-export function releaseFusedQKV(blocks: readonly LayerWeights[]): void {
-  for (const w of blocks) {
-    const f = fusedQKV.get(w);
-    if (!f) continue;
-    if (!f.W.isDisposed) f.W.dispose();
-    if (!f.b.isDisposed) f.b.dispose();
-    fusedQKV.delete(w);
-  }
-}
-
-function currentFusedQKV(w: LayerWeights): FusedQKV | null {
-  const f = fusedQKV.get(w);
-  if (!f || f.W.isDisposed || f.b.isDisposed || tf.engine().isTapeOn()) return null;
-  const now = [w.W_Q.dataId, w.W_K.dataId, w.W_V.dataId, w.b_Q.dataId, w.b_K.dataId, w.b_V.dataId];
-  if (now.some((id, i) => f.from[i] !== id)) return null;
-  return f;
-}
+export const fusedQKV = new DerivedWeights<LayerWeights>(
+  (w) => [w.W_Q, w.W_K, w.W_V, w.b_Q, w.b_K, w.b_V],
+  (w) => [
+    tf.concat([fuseHeads(w.W_Q), fuseHeads(w.W_K), fuseHeads(w.W_V)], 1),
+    tf.concat([w.b_Q, w.b_K, w.b_V].map((t) => tf.reshape(t, [-1]))),
+  ],
+);
 
 /**
  * Additive mask, [batch, 1, query, key]: 0 where the key is a real token and (when causal) not in
@@ -116,10 +88,10 @@ export function attention(
   const project = (inp: tf.Tensor3D, W: tf.Tensor3D, bias: tf.Tensor2D, n: number, heads: number): tf.Tensor4D =>
     tf.add(tf.reshape(linear(inp, fuseHeads(W)), [b, n, heads, e]), bias); // [batch, pos, heads, e]
 
-  const fused = qf === 0 ? currentFusedQKV(w) : null;
+  const fused = qf === 0 ? fusedQKV.current(w) : null;
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
   if (fused) {
-    const [pq, pk, pv] = tf.split(linear(x, fused.W, fused.b), [H * e, G * e, G * e], 2);
+    const [pq, pk, pv] = tf.split(linear(x, fused[0] as tf.Tensor2D, fused[1] as tf.Tensor1D), [H * e, G * e, G * e], 2);
     q = hs.point(name("hook_q"), layer, tf.reshape(pq, [b, T, H, e]) as tf.Tensor4D);
     k = hs.point(name("hook_k"), layer, tf.reshape(pk, [b, T, G, e]) as tf.Tensor4D);
     v = hs.point(name("hook_v"), layer, tf.reshape(pv, [b, T, G, e]) as tf.Tensor4D);

@@ -2,7 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
 import { architecture } from "./architectures";
-import { prepareFusedQKV, releaseFusedQKV } from "./attention";
+import { fusedQKV } from "./attention";
+import { transposedWin } from "./mlp";
 import { paramCount } from "./config";
 import { forward, hookState, type ForwardModel } from "./forward";
 import { toTokenBatch } from "./tokens";
@@ -70,7 +71,8 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
     }
     this.names = architecture(config).hookNames(config);
     this.hookNameSet = new Set(this.names);
-    prepareFusedQKV(this.weights.blocks);
+    fusedQKV.prepare(this.weights.blocks);
+    transposedWin.prepare(this.weights.blocks);
   }
 
   hookNames(): HookName[] {
@@ -131,7 +133,8 @@ export class HookedTransformer implements TransformerModel, ForwardModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    releaseFusedQKV(this.weights.blocks);
+    fusedQKV.release(this.weights.blocks);
+    transposedWin.release(this.weights.blocks);
     for (const t of allTensors(this.weights, true)) if (!t.isDisposed) t.dispose();
     this.lazyWU?.dispose();
     this.lazyWU = null;
