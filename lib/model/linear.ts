@@ -2,8 +2,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { oneDnnOn } from "../backend";
 
-/** x [..., in] @ W [in, out] (+ b [out]) -> [..., out], via a 2-D matmul (wasm's fastest path). */
+/**
+ * x [..., in] @ W [in, out] (+ b [out]) -> [..., out] (W given as [out, in] with transposeW).
+ * On wasm, and while gradients are recorded, through a 2-D matmul (wasm's fastest path). On
+ * tfjs-node without a tape, x [batch, pos, in] goes to TensorFlow's BatchMatMulV2 as it is (it
+ * broadcasts W over the batch at the 2-D speed): each reshape there is a TensorFlow op of its own,
+ * and the two per call were ~100 of a GPT-2-small forward's ~200.
+ */
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: tf.Tensor1D, transposeW = false): tf.Tensor<R> {
+  if (x.rank === 3 && tf.getBackend() === "tensorflow" && !tf.engine().isTapeOn()) {
+    const y = tf.matMul(x as unknown as tf.Tensor3D, W as unknown as tf.Tensor3D, false, transposeW);
+    return (b ? tf.add(y, b) : y) as unknown as tf.Tensor<R>;
+  }
   const inDim = x.shape[x.rank - 1];
   const outDim = transposeW ? W.shape[0] : W.shape[1];
   const flat = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
