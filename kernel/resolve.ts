@@ -61,6 +61,28 @@ function remap(p: string): string | undefined {
   return path.join(PROJECT_MODULES, ...parts);
 }
 
+const LIB_DECLARATIONS = path.join(PROJECT_ROOT, "dist", "lib") + path.sep;
+
+function isLibDeclaration(file: string): boolean {
+  return file.startsWith(LIB_DECLARATIONS) && file.endsWith(".d.ts");
+}
+
+const TFJS_IMPORT = /(from |import\()"@tensorflow\/tfjs"/g;
+const CHAINED_OPS = 'import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";\n';
+
+/**
+ * attnlab's declarations name only tfjs-core's types (tf.Tensor, tf.Rank, ...) but import them from
+ * "@tensorflow/tfjs", whose typings add tfjs-layers, -converter, -data and two backends: 173 of the
+ * 866 files a first attnlab import read into the notebook's program, parsed at each kernel start
+ * and walked by every cell's new type checker (~0.6 s of attnlab's types, ~0.15 s a cell). The notebook's program reads them from tfjs-core, plus the
+ * chained-op methods (`t.mean()`, ...) that "@tensorflow/tfjs" declares on Tensor. A cell that
+ * imports "@tensorflow/tfjs" itself still gets all of it (same Tensor declaration).
+ */
+export function narrowTfjsTypes(text: string): string {
+  if (!text.includes('"@tensorflow/tfjs"')) return text;
+  return CHAINED_OPS + text.replace(TFJS_IMPORT, '$1"@tensorflow/tfjs-core"');
+}
+
 /** Patches the TypeScript sys object tslab's converter reads through (call before createConverter). */
 export function installTypeScriptResolution(sys: TsSys): void {
   const orig = {
@@ -77,7 +99,11 @@ export function installTypeScriptResolution(sys: TsSys): void {
   };
   sys.fileExists = (p) => orig.fileExists(pick(p, orig.fileExists));
   sys.directoryExists = (p) => orig.directoryExists(pick(p, orig.directoryExists));
-  sys.readFile = (p, enc) => orig.readFile(pick(p, orig.fileExists), enc);
+  sys.readFile = (p, enc) => {
+    const file = pick(p, orig.fileExists);
+    const text = orig.readFile(file, enc);
+    return text !== undefined && isLibDeclaration(file) ? narrowTfjsTypes(text) : text;
+  };
   // TypeScript includes every package of a types root in every program. The project's
   // node_modules/@types holds dozens of DOM/test typings (jest, jquery, jsdom, d3...) that
   // would slow every build and leak globals such as `describe` into notebooks: only
