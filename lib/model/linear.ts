@@ -12,13 +12,13 @@ import { oneDnnOn } from "../backend";
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: tf.Tensor1D, transposeW = false): tf.Tensor<R> {
   if (x.rank === 3 && tf.getBackend() === "tensorflow" && !tf.engine().isTapeOn()) {
     const y = tf.matMul(x as unknown as tf.Tensor3D, W as unknown as tf.Tensor3D, false, transposeW);
-    return (b ? tf.add(y, b) : y) as unknown as tf.Tensor<R>;
+    return (b && !isZeroBias(b) ? tf.add(y, b) : y) as unknown as tf.Tensor<R>;
   }
   const inDim = x.shape[x.rank - 1];
   const outDim = transposeW ? W.shape[0] : W.shape[1];
   const flat = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
   let y: tf.Tensor2D = tf.matMul(flat, W, false, transposeW);
-  if (b) y = tf.add(y, b);
+  if (b && !isZeroBias(b)) y = tf.add(y, b);
   return tf.reshape(y, [...x.shape.slice(0, -1), outDim] as number[]) as unknown as tf.Tensor<R>;
 }
 
@@ -70,9 +70,11 @@ export function activation(name: "gelu_new" | "gelu" | "relu" | "silu", x: tf.Te
 }
 
 /**
- * Whether a bias is all zeros (GPT-2's b_U: its lm_head has no bias), remembered per tensor data so
- * it is read once. Lets the unembedding skip adding [vocab] zeros to every row of the logits (a
- * pass over a [pos, 50,257] tensor). Never skipped while gradients are recorded (the bias must get one).
+ * Whether a bias is all zeros (GPT-2's b_U: its lm_head has no bias; every bias of a Llama, which
+ * has none, and of a freshly initialised model), remembered per tensor data so it is read once.
+ * Lets the unembedding skip adding [vocab] zeros to every row of the logits (a pass over a
+ * [pos, 50,257] tensor) and `linear` its zero biases (SmolLM2: 120 adds of a forward). Never
+ * skipped while gradients are recorded (the bias must get one).
  */
 const zeroBias = new WeakMap<object, boolean>();
 export function isZeroBias(b: tf.Tensor): boolean {
