@@ -7,6 +7,27 @@
 import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/backend";
 import { createModel } from "../lib/model/init";
+import { HookedTransformer, type WeightsInit } from "../lib/model/model";
+import { fusedQKV } from "../lib/model/attention";
+import { transposedWin } from "../lib/model/mlp";
+
+/**
+ * The same model with every block bias 0.01 instead of 0. A fresh model's biases are zeros, which
+ * attnlab skips adding (lib/model/linear.ts, isZeroBias) and a trained GPT-2's never are; PyTorch
+ * adds them whatever their values. b_U stays zero: GPT-2's lm_head has no bias.
+ */
+function withBiases(base: HookedTransformer): HookedTransformer {
+  const w = base.weights as unknown as Record<string, unknown>;
+  const init: Record<string, unknown> = {};
+  for (const k of Object.keys(w)) if (k !== "W_U") init[k] = w[k]; // W_U: tied, built on first use
+  const nz = (t: tf.Tensor | undefined) => (t ? tf.fill(t.shape, 0.01) : t);
+  init.blocks = base.weights.blocks.map((b) => ({ ...b, b_Q: nz(b.b_Q), b_K: nz(b.b_K), b_V: nz(b.b_V), b_O: nz(b.b_O), b_in: nz(b.b_in), b_out: nz(b.b_out) }));
+  // The base model's derived copies (fused QKV, transposed W_in) and zero biases are not used again.
+  fusedQKV.release(base.weights.blocks);
+  transposedWin.release(base.weights.blocks);
+  for (const b of base.weights.blocks) for (const t of [b.b_Q, b.b_K, b.b_V, b.b_O, b.b_in, b.b_out]) t?.dispose();
+  return new HookedTransformer(base.config, init as unknown as WeightsInit);
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,7 +41,7 @@ async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
   const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
   const t0 = performance.now();
-  const model = createModel({ arch: "gpt2", nLayers: 12, dModel: 768, nHeads: 12, dVocab: 50257, nCtx: 1024 }, { seed: 0 });
+  const model = withBiases(createModel({ arch: "gpt2", nLayers: 12, dModel: 768, nHeads: 12, dVocab: 50257, nCtx: 1024 }, { seed: 0 }));
   const initMs = performance.now() - t0;
   sample();
   const ids: number[] = [];
