@@ -13,10 +13,13 @@ import { inspect } from "util";
 import { installTypeScriptResolution, PROJECT_ROOT } from "./resolve";
 import { mergeDecls, stripExportHeader } from "./cellstate";
 import { cellPosition, parseMap, type CellMap } from "./sourcemap";
+import { installLightBuilder } from "./tsbuilder";
 
 // Same module instances as tslab's own requires (its converter patches ts.sys globally).
 const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] }));
+const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] });
+const ts = require(tsPath);
+installLightBuilder(tsPath);
 import type { Converter } from "tslab/dist/converter";
 import type { Executor } from "tslab/dist/executor";
 const { createConverter, isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
