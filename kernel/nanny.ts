@@ -54,6 +54,8 @@ function heapLimitText(): string {
   return `${mb} MB`;
 }
 
+const TF_NOTICE = /^I\d{4} \d\d:\d\d:\d\d|^WARNING: All log messages before absl::InitializeLog\(\) is called/;
+
 /** Why the child died, from its exit and the last lines it wrote to stderr. */
 export function describeDeath(code: number | null, signal: NodeJS.Signals | null, tail: string): string {
   if (/JavaScript heap out of memory|Allocation failed|Ineffective mark-compacts near heap limit/.test(tail))
@@ -61,7 +63,9 @@ export function describeDeath(code: number | null, signal: NodeJS.Signals | null
   if (/std::bad_alloc|Cannot allocate memory|OOM when allocating|failed to allocate/i.test(tail))
     return `the tensor backend could not allocate memory (the native allocator failed${signal ? `, ${signal}` : ""})`;
   if (signal === "SIGKILL") return "it was killed (SIGKILL), most likely by the system running out of memory (the OOM killer)";
-  const last = tail.trim().split("\n").filter((l) => l.trim() && !/^\s*\d+: 0x/.test(l)).slice(-1)[0];
+  // Native stack frames and TensorFlow's start-up notices (absl's "I0000 … oneDNN custom operations
+  // are on", printed whatever TF_CPP_MIN_LOG_LEVEL says) are not a cause.
+  const last = tail.trim().split("\n").filter((l) => l.trim() && !/^\s*\d+: 0x/.test(l) && !TF_NOTICE.test(l)).slice(-1)[0];
   const how = signal ? `it ended on ${signal}` : `it exited with code ${code}`;
   return last ? `${how} (last message: ${last.trim().slice(0, 300)})` : how;
 }

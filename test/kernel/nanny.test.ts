@@ -18,6 +18,13 @@ describe("describeDeath", () => {
     expect(describeDeath(null, "SIGSEGV", "something broke\n 1: 0x12 frame\n")).toBe("it ended on SIGSEGV (last message: something broke)");
     expect(describeDeath(3, null, "")).toBe("it exited with code 3");
   });
+  test("TensorFlow's start-up notices are not taken for the last message", () => {
+    const tail =
+      "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n" +
+      "I0000 00:00:1796190630.066800   16204 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results.\n";
+    expect(describeDeath(null, "SIGSEGV", tail)).toBe("it ended on SIGSEGV");
+    expect(describeDeath(null, "SIGSEGV", "cannot open model.gguf\n" + tail)).toBe("it ended on SIGSEGV (last message: cannot open model.gguf)");
+  });
 });
 
 describe("tensorBudgetBytes", () => {
