@@ -2,12 +2,15 @@
 
 "Every activation" = HF's hidden_states and attentions plus the output of every submodule, caught by
 forward hooks (the closest analogue of attnlab's full cache). Prints one JSON line.
-Usage: .venv/bin/python bench/forward_torch.py [--tokens 128] [--reps 3] [--threads 1]
+Usage: .venv/bin/python bench/forward_torch.py [--tokens 128] [--reps 3] [--threads 1] [--serve]
+  --serve: after the warm-up, prints {"ready": true} and then one result line per line read on stdin
+           (the contract of bench/interleave.ts, which alternates it with attnlab in rounds)
 """
 import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -19,6 +22,7 @@ def main():
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -42,14 +46,22 @@ def main():
         del out
         return ms, n
 
+    def report():
+        runs = [once() for _ in range(a.reps)]
+        times = sorted(r[0] for r in runs)
+        print(json.dumps({
+            "impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "tokens": a.tokens, "reps": a.reps,
+            "init_s": init_s, "forward_ms_median": statistics.median(times), "forward_ms_all": times,
+            "cached_activations": runs[0][1], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }), flush=True)
+
     once()
-    runs = [once() for _ in range(a.reps)]
-    times = sorted(r[0] for r in runs)
-    print(json.dumps({
-        "impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "tokens": a.tokens, "reps": a.reps,
-        "init_s": init_s, "forward_ms_median": statistics.median(times), "forward_ms_all": times,
-        "cached_activations": runs[0][1], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for _ in sys.stdin:
+            report()
+    else:
+        report()
 
 
 if __name__ == "__main__":
