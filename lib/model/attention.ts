@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { HookName } from "../hooks/names";
 import type { BlockContext } from "./arch";
 import type { HookState } from "./hooked";
-import { linear } from "./linear";
+import { linear, reshapeTo } from "./linear";
 import { applyRotary } from "./rotary";
 import { DerivedWeights } from "./derived";
 import type { LayerWeights, ModelConfig } from "./types";
@@ -91,10 +91,13 @@ export function attention(
   const fused = qf === 0 ? fusedQKV.current(w) : null;
   let q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D;
   if (fused) {
-    const [pq, pk, pv] = tf.split(linear(x, fused[0] as tf.Tensor2D, fused[1] as tf.Tensor1D), [H * e, G * e, G * e], 2);
-    q = hs.point(name("hook_q"), layer, tf.reshape(pq, [b, T, H, e]) as tf.Tensor4D);
-    k = hs.point(name("hook_k"), layer, tf.reshape(pk, [b, T, G, e]) as tf.Tensor4D);
-    v = hs.point(name("hook_v"), layer, tf.reshape(pv, [b, T, G, e]) as tf.Tensor4D);
+    // One reshape to [batch, pos, H + 2G, e] and a split over the heads axis: q, k and v come out
+    // in their hook shape (on tfjs-node every reshape is a TensorFlow op of its own).
+    const qkv = tf.reshape(linear(x, fused[0] as tf.Tensor2D, fused[1] as tf.Tensor1D), [b, T, H + 2 * G, e]);
+    const [pq, pk, pv] = tf.split(qkv, [H, G, G], 2) as tf.Tensor4D[];
+    q = hs.point(name("hook_q"), layer, pq);
+    k = hs.point(name("hook_k"), layer, pk);
+    v = hs.point(name("hook_v"), layer, pv);
   } else {
     q = hs.point(name("hook_q"), layer, project(xq, w.W_Q, w.b_Q, Tq, H));
     k = hs.point(name("hook_k"), layer, project(x, w.W_K, w.b_K, T, G));
@@ -125,19 +128,22 @@ export function attention(
   const Tk = K.shape[2];
   const r = grouped ? H / G : 1;
   const Gm = grouped ? G : H;
-  const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [b, Gm, r * Tq, e]);
+  // Scaling by 1/sqrt(e): when that is a power of two (e a power of 4: 64 -> 1/8) the queries are
+  // scaled before the matmul, an exact multiplication on [.., query, e] instead of the scores'
+  // [.., query, key], with bit-identical scores; otherwise the scores are divided.
+  const sqrtE = Math.sqrt(e);
+  const exactScale = Number.isInteger(Math.log2(sqrtE));
+  let qh = reshapeTo(tf.transpose(q, [0, 2, 1, 3]), [b, Gm, r * Tq, e]);
+  if (exactScale) qh = tf.mul(qh, 1 / sqrtE);
 
   // [batch, h, query, e] @ [batch, h, key, e]^T -> [batch, h, query, key] (transposeB measured faster on wasm).
-  // Scaling by 1/sqrt(e) is a multiplication when that is exact (e a power of 4: 64 -> 1/8), else a division.
-  const qk = tf.reshape(tf.matMul(qh, K, false, true), [b, H, Tq, Tk]);
-  const sqrtE = Math.sqrt(e);
-  const raw = Number.isInteger(Math.log2(sqrtE)) ? tf.mul(qk, 1 / sqrtE) : tf.div(qk, sqrtE);
-  let scores = tf.add(raw, ctx.maskAdd) as tf.Tensor4D;
+  const qk = reshapeTo(tf.matMul(qh, K, false, true), [b, H, Tq, Tk]);
+  let scores = tf.add(exactScale ? qk : tf.div(qk, sqrtE), ctx.maskAdd) as tf.Tensor4D;
   scores = hs.point(name("hook_attn_scores"), layer, scores);
   const pattern = hs.point(name("hook_pattern"), layer, tf.softmax(scores) as tf.Tensor4D);
 
   // [batch, h, query, key] @ [batch, h, key, e] -> [batch, h, query, e] -> [batch, query, h, e]
-  const zh = tf.reshape(tf.matMul(tf.reshape(pattern, [b, Gm, r * Tq, Tk]), V), [b, H, Tq, e]);
+  const zh = reshapeTo(tf.matMul(reshapeTo(pattern, [b, Gm, r * Tq, Tk]), V), [b, H, Tq, e]);
   const z = hs.point(name("hook_z"), layer, tf.transpose(zh, [0, 2, 1, 3]) as tf.Tensor4D);
 
   // hook_result is materialised here only when a hook may read or replace it (the attention output

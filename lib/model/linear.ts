@@ -23,6 +23,15 @@ export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: t
 }
 
 /**
+ * x reshaped to `shape`, or x itself when it has that shape already: tf.reshape runs a kernel even
+ * then, and on tfjs-node each is a TensorFlow op (~50 µs in a forward pass).
+ */
+export function reshapeTo<R extends tf.Rank>(x: tf.Tensor, shape: number[]): tf.Tensor<R> {
+  const same = x.shape.length === shape.length && x.shape.every((n, i) => n === shape[i]);
+  return (same ? x : tf.reshape<tf.Rank>(x, shape)) as tf.Tensor<R>;
+}
+
+/**
  * x [..., d] -> logits [..., vocab] (without bias). How a tied model multiplies by W_E^T depends on
  * the backend (bench/backend_choices.sh measures the forms):
  * - tfjs-node with oneDNN (attnlab's default, lib/backend.ts): x @ W_E^T as a matmul with a
