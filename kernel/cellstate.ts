@@ -10,10 +10,7 @@
  * The type declarations (tslab's `declOutput`, a .d.ts text carried from cell to cell) are then
  * trimmed to the names that ran, and names that did not run keep an earlier cell's declaration.
  */
-import * as path from "path";
-
-const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] }));
+import * as ts from "typescript";
 
 const HEADER = /^(?:exports\.[\w$]+ = )+void 0;$/;
 
@@ -39,7 +36,7 @@ function declaredNames(stmt: any): string[] {
     return stmt.declarationList.declarations.filter((d: any) => ts.isIdentifier(d.name)).map((d: any) => d.name.text);
   }
   if (ts.isImportDeclaration(stmt)) {
-    const c = stmt.importClause;
+    const c = stmt.importClause!; // it declares the names found above
     if (!c) return [];
     const out: string[] = [];
     if (c.name) out.push(c.name.text);
@@ -64,7 +61,7 @@ function printKeeping(stmt: any, sf: any, keep: (name: string) => boolean): stri
     return `declare ${kind} ${decls.join(", ")};`;
   }
   if (ts.isImportDeclaration(stmt)) {
-    const c = stmt.importClause;
+    const c = stmt.importClause!; // it declares the names found above
     const from = stmt.moduleSpecifier.getText(sf);
     const parts: string[] = [];
     if (c.name && keep(c.name.text)) parts.push(c.name.text);

@@ -13,13 +13,10 @@ import { inspect } from "util";
 import { installTypeScriptResolution, PROJECT_ROOT } from "./resolve";
 import { mergeDecls, stripExportHeader } from "./cellstate";
 import { cellPosition, parseMap, type CellMap } from "./sourcemap";
-import { installLightBuilder } from "./tsbuilder";
+import { installTypeScriptForTslab, ts } from "./tsadapter";
 
-// Same module instances as tslab's own requires (its converter patches ts.sys globally).
-const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-const tsPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] });
-const ts = require(tsPath);
-installLightBuilder(tsPath);
+// tslab's converter then gets the project's TypeScript (its converter patches ts.sys globally).
+installTypeScriptForTslab();
 import type { Converter } from "tslab/dist/converter";
 import type { Executor } from "tslab/dist/executor";
 const { createConverter, isCompleteCode } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
@@ -124,24 +121,6 @@ function withShorthandFix(conv: Converter): Converter {
   return conv;
 }
 
-/**
- * Source maps for both compile stages. tslab's converter fixes its compiler options (stage 1,
- * TypeScript -> ES module) and its `ts.transpileModule` options (stage 2 -> CommonJS), and the
- * `ts` module's members cannot be replaced, so `inlineSourceMap` is answered by a getter on
- * Object.prototype for exactly those option objects (both set `noImplicitUseStrict`, which
- * nothing else in the kernel uses). The output then ends with both maps, stage 1 first.
- */
-function requestInlineSourceMaps(): void {
-  if (Object.prototype.hasOwnProperty.call(Object.prototype, "inlineSourceMap")) return;
-  Object.defineProperty(Object.prototype, "inlineSourceMap", {
-    configurable: true,
-    enumerable: false,
-    get(this: unknown) {
-      return this !== null && typeof this === "object" && Object.prototype.hasOwnProperty.call(this, "noImplicitUseStrict") ? true : undefined;
-    },
-  });
-}
-
 const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)[ \t]*(?=\n|$)/g;
 
 /** The output without its inline maps, and the maps (stage 1 = to the cell, stage 2 = to stage 1). */
@@ -152,8 +131,8 @@ function takeMaps(output: string): { code: string; toCell?: string; toEsm?: stri
   return { code, toCell: found[found.length - 2], toEsm: found[found.length - 1] };
 }
 
+/** Both compile stages (TypeScript -> ES module -> CommonJS) end their output with an inline source map (tsadapter.ts). */
 function createMappedConverter(): Converter {
-  requestInlineSourceMaps();
   return createConverter({ isJS: false, isBrowser: false });
 }
 

@@ -12,8 +12,8 @@ function version(pkg: string, from?: string): string {
 }
 
 export function kernelInfo(): Record<string, unknown> {
-  const tslabDir = path.dirname(require.resolve("tslab/package.json"));
-  const tsVersion = version("@tslab/typescript-for-tslab", tslabDir);
+  // The TypeScript tslab's converter runs on (kernel/tsadapter.ts), not the fork tslab ships with.
+  const tsVersion = version("typescript");
   return {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,

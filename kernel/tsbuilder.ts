@@ -9,9 +9,8 @@
  * local modules. So the watch host tslab makes gets a plain builder (ts.createAbstractBuilder)
  * whose getAllDependencies follows the imports from the cell and through those sources only.
  *
- * The host is reached through the module tslab's converter requires: the `ts` namespace's members
- * cannot be reassigned, so the converter is handed an object with the same members that makes its
- * watch hosts with this builder. Call before anything requires "tslab/dist/converter".
+ * The converter reaches it through the `ts` object tsadapter.ts hands it (the `ts` namespace's
+ * members cannot be reassigned).
  */
 
 interface SourceFileLike {
@@ -23,6 +22,8 @@ interface SourceFileLike {
 
 interface ProgramLike {
   getSourceFile(name: string): SourceFileLike | undefined;
+  /** TypeScript >= 5.3 keeps the resolutions on the program (before, `resolvedModules` on each file). */
+  forEachResolvedModule?(cb: (r: { resolvedModule?: { resolvedFileName: string } }) => void, file: SourceFileLike): void;
 }
 
 /**
@@ -36,9 +37,11 @@ export function sourceDependencies(program: ProgramLike, file: SourceFileLike, r
   while (todo.length > 0) {
     const f = todo.pop()!;
     const next: string[] = [];
-    f.resolvedModules?.forEach((r) => {
+    const add = (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => {
       if (r?.resolvedModule) next.push(r.resolvedModule.resolvedFileName);
-    });
+    };
+    if (program.forEachResolvedModule) program.forEachResolvedModule(add, f);
+    else f.resolvedModules?.forEach(add);
     const dir = f.fileName.slice(0, f.fileName.lastIndexOf("/") + 1);
     for (const ref of f.referencedFiles) next.push(resolvePath(dir, ref.fileName));
     for (const name of next) {
@@ -52,26 +55,32 @@ export function sourceDependencies(program: ProgramLike, file: SourceFileLike, r
   return out;
 }
 
-/** Makes tslab's converter, when it loads, get `ts` with watch hosts that use the plain builder. */
-export function installLightBuilder(tsModulePath: string): void {
-  const cached = require.cache[tsModulePath];
-  if (!cached) throw new Error(`installLightBuilder: ${tsModulePath} is not loaded`);
+/**
+ * The `createProgram` tslab's watch hosts get: the plain builder, and declaration files for which
+ * `skipJsDoc(fileName)` holds parsed without their JSDoc (the program asks the watch's compiler
+ * host for each file through getSourceFile or getSourceFileByPath, with the parse options in it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function lightBuilder(ts: any, skipJsDoc: (fileName: string) => boolean) {
+  const wrapped = new WeakSet<object>();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const ts = cached.exports as any;
-  if (ts.__attnlabLightBuilder) return;
+  const parseOptions = (fileName: string, o: any) => (skipJsDoc(fileName) && typeof o === "object" ? { ...o, jsDocParsingMode: ts.JSDocParsingMode.ParseNone } : o);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const createProgram = (...args: any[]) => {
-    const b = ts.createAbstractBuilder(...args);
+  return (roots: any, options: any, host: any, ...rest: any[]) => {
+    if (host && !wrapped.has(host)) {
+      wrapped.add(host);
+      const get = host.getSourceFile;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      host.getSourceFile = (name: string, o: any, ...more: any[]) => get.call(host, name, parseOptions(name, o), ...more);
+      const byPath = host.getSourceFileByPath;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      if (byPath) host.getSourceFileByPath = (name: string, p: string, o: any, ...more: any[]) => byPath.call(host, name, p, parseOptions(name, o), ...more);
+    }
+    const b = ts.createAbstractBuilder(roots, options, host, ...rest);
     // The default builder makes the type checker at once, which binds every file; tslab reads
     // the cell's bound names (`locals`) right after an update, so that must still happen here.
     b.getProgram().getTypeChecker();
     b.getAllDependencies = (sf: SourceFileLike) => sourceDependencies(b.getProgram(), sf, (dir, rel) => ts.getNormalizedAbsolutePath(rel, dir));
     return b;
   };
-  const facade: Record<string, unknown> = {};
-  for (const k of Object.keys(ts)) if (k !== "createWatchCompilerHost") Object.defineProperty(facade, k, { enumerable: true, get: () => ts[k] });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  Object.defineProperty(facade, "createWatchCompilerHost", { enumerable: true, value: (roots: any, options: any, sys: any, create: any, ...rest: any[]) => ts.createWatchCompilerHost(roots, options, sys, create ?? createProgram, ...rest) });
-  Object.defineProperty(facade, "__attnlabLightBuilder", { value: true });
-  cached.exports = facade;
 }

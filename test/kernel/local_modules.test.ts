@@ -36,6 +36,18 @@ describe("sourceDependencies", () => {
     expect(deps[0]).toBe("/nb/cell.ts");
     expect([...deps].sort()).toEqual(["/lib/index.d.ts", "/nb/a.ts", "/nb/b.ts", "/nb/cell.ts", "/nb/extra.ts"]);
   });
+
+  test("the same with the resolutions kept on the program (TypeScript >= 5.3)", () => {
+    const onProgram = {
+      getSourceFile: (n: string) => {
+        const f = files.get(n);
+        return f && { ...f, resolvedModules: undefined };
+      },
+      forEachResolvedModule: (cb: (r: { resolvedModule?: { resolvedFileName: string } }) => void, f: File) => files.get(f.fileName)!.resolvedModules!.forEach(cb),
+    };
+    const deps = sourceDependencies(onProgram, onProgram.getSourceFile("/nb/cell.ts")!, (dir, rel) => path.posix.join(dir, rel));
+    expect([...deps].sort()).toEqual(["/lib/index.d.ts", "/nb/a.ts", "/nb/b.ts", "/nb/cell.ts", "/nb/extra.ts"]);
+  });
 });
 
 describe("a cell importing the notebook folder's own modules, in the kernel", () => {

@@ -1,0 +1,220 @@
+/**
+ * tslab 1.0.22's converter is written against its own TypeScript, @tslab/typescript-for-tslab
+ * (TypeScript 5.0.4 plus four additions). The kernel hands it the project's TypeScript (5.9)
+ * instead, for one thing 5.0 cannot do: skip the JSDoc of declaration files nobody reads the
+ * documentation of (`jsDocParsingMode`, TypeScript 5.3), which was about a third of parsing the
+ * program every kernel builds at start (lib.es2022 and @types/node).
+ *
+ * The converter gets, in place of the fork's module, an object with TypeScript 5.9's members plus
+ * what the fork added or 5.9 changed, each rebuilt from 5.9's own functions:
+ *   - `getQuickInfoAtPosition(sourceFile, checker, ...)` (hover): the fork exported the language
+ *     service's function, which 5.9 keeps inside `createLanguageService`; quickInfo below is that
+ *     function (TypeScript 5.9.3, src/services/services.ts, Apache-2.0) on the watch program;
+ *   - `Completions.getCompletionsAtPositionForTslab`: 5.9's `Completions.getCompletionsAtPosition`,
+ *     whose host (tslab passes `{}`) must now answer getCompilationSettings in import braces;
+ *   - `getPreEmitDiagnosticsOfFiles`: `getPreEmitDiagnostics` over several files;
+ *   - the `disableTopLevelAwait` option: with it, the fork's checker reported a top-level `await`
+ *     as error 1308, which tslab takes as "run this cell in an async function" (and reports in a
+ *     local module, where it cannot run). 5.9 accepts top-level await in an ES module, so
+ *     getPreEmitDiagnosticsOfFiles reports the same 1308 for each top-level `await`;
+ *   - `getNullTransformationContext()` (5.9 exports the object itself), `getDefaultTypeRoots(dir,
+ *     host)` (no longer exported);
+ *   - the option `noImplicitUseStrict`, which tslab sets in both compile stages and 5.5 removed:
+ *     it is dropped, and the `"use strict";` line 5.9 then puts at the top of the CommonJS output
+ *     is blanked (cells ran, and still run, in sloppy mode; the line stays so source maps hold);
+ *   - both stages are asked for inline source maps (tracebacks map cell lines through them);
+ *   - watch hosts use the plain builder (tsbuilder.ts).
+ * The kernel's tests for completion, hover, top-level await, local modules and tracebacks cover
+ * these. `installTypeScriptForTslab` must run before anything requires "tslab/dist/converter";
+ * the fork is then never loaded.
+ */
+import Module from "module";
+import * as path from "path";
+import * as ts from "typescript";
+import { lightBuilder } from "./tsbuilder";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const internal = ts as any;
+
+/**
+ * Declaration files whose JSDoc is not parsed: TypeScript's own lib files and @types/node.
+ * Hover over `Math.max` or `fs.readFileSync` then shows the signature without its doc comment;
+ * attnlab's and TensorFlow.js' declarations, which notebooks hover over, keep theirs.
+ */
+export function skipsJsDoc(fileName: string): boolean {
+  if (!fileName.endsWith(".d.ts")) return false;
+  const f = fileName.replace(/\\/g, "/");
+  return f.startsWith(TS_LIB_DIR) || /\/node_modules\/@types\/node\//.test(f);
+}
+const TS_LIB_DIR = path.dirname(require.resolve("typescript/lib/lib.d.ts")).replace(/\\/g, "/") + "/";
+
+/** The fork's `getQuickInfoAtPosition(sourceFile, typeChecker, cancellationToken, position)`. */
+function quickInfo(sourceFile: ts.SourceFile, checker: ts.TypeChecker, token: ts.CancellationToken, position: number): ts.QuickInfo | undefined {
+  const node = internal.getTouchingPropertyName(sourceFile, position);
+  if (node === sourceFile) return undefined;
+  const at = nodeForQuickInfo(node);
+  const symbol = symbolForQuickInfo(at, checker);
+  const container = internal.getContainerNode(at);
+  if (!symbol || (checker as any).isUnknownSymbol(symbol)) {
+    const type = shouldGetType(sourceFile, at, position) ? checker.getTypeAtLocation(at) : undefined;
+    return (
+      type && {
+        kind: ts.ScriptElementKind.unknown,
+        kindModifiers: ts.ScriptElementKindModifier.none,
+        textSpan: internal.createTextSpanFromNode(at, sourceFile),
+        displayParts: (checker as any).runWithCancellationToken(token, (c: ts.TypeChecker) => internal.typeToDisplayParts(c, type, container)),
+        documentation: type.symbol ? type.symbol.getDocumentationComment(checker) : undefined,
+        tags: type.symbol ? type.symbol.getJsDocTags(checker) : undefined,
+      }
+    );
+  }
+  const { symbolKind, displayParts, documentation, tags } = (checker as any).runWithCancellationToken(token, (c: ts.TypeChecker) =>
+    internal.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(c, symbol, sourceFile, container, at, undefined, undefined, internal.defaultHoverMaximumTruncationLength),
+  );
+  return {
+    kind: symbolKind,
+    kindModifiers: internal.SymbolDisplay.getSymbolModifiers(checker, symbol),
+    textSpan: internal.createTextSpanFromNode(at, sourceFile),
+    displayParts,
+    documentation,
+    tags,
+  };
+}
+
+function nodeForQuickInfo(node: any): any {
+  const p = node.parent;
+  if (ts.isNewExpression(p) && node.pos === p.pos) return p.expression;
+  if (ts.isNamedTupleMember(p) && node.pos === p.pos) return p;
+  if (internal.isImportMeta(p) && p.name === node) return p;
+  if (ts.isJsxNamespacedName(p)) return p;
+  return node;
+}
+
+function symbolForQuickInfo(node: ts.Node, checker: ts.TypeChecker): ts.Symbol | undefined {
+  const object = internal.getContainingObjectLiteralElement(node);
+  if (object) {
+    const contextual = checker.getContextualType(object.parent);
+    const props = contextual && internal.getPropertySymbolsFromContextualType(object, checker, contextual, false);
+    if (props && props.length === 1) return props[0];
+  }
+  return checker.getSymbolAtLocation(node);
+}
+
+function shouldGetType(sourceFile: ts.SourceFile, node: any, position: number): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.Identifier:
+      if (
+        node.flags & ts.NodeFlags.JSDoc &&
+        !internal.isInJSFile(node) &&
+        ((node.parent.kind === ts.SyntaxKind.PropertySignature && node.parent.name === node) || ts.findAncestor(node, (n) => n.kind === ts.SyntaxKind.Parameter))
+      ) {
+        return false;
+      }
+      return !internal.isLabelName(node) && !internal.isTagName(node) && !internal.isConstTypeReference(node.parent);
+    case ts.SyntaxKind.PropertyAccessExpression:
+    case ts.SyntaxKind.QualifiedName:
+      return !internal.isInComment(sourceFile, position);
+    case ts.SyntaxKind.ThisKeyword:
+    case ts.SyntaxKind.ThisType:
+    case ts.SyntaxKind.SuperKeyword:
+    case ts.SyntaxKind.NamedTupleMember:
+      return true;
+    case ts.SyntaxKind.MetaProperty:
+      return internal.isImportMeta(node);
+    default:
+      return false;
+  }
+}
+
+/** Where each `await` outside any function, class or namespace starts, as the fork's error 1308. */
+function topLevelAwaits(sf: ts.SourceFile): ts.Diagnostic[] {
+  const out: ts.Diagnostic[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node) || ts.isModuleDeclaration(node)) return;
+    if (ts.isAwaitExpression(node)) {
+      const start = node.getStart(sf);
+      out.push({
+        file: sf,
+        start,
+        length: "await".length,
+        category: ts.DiagnosticCategory.Error,
+        code: 1308,
+        messageText: "'await' expressions are only allowed within async functions and at the top levels of modules.",
+      });
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (!sf.isDeclarationFile) ts.forEachChild(sf, visit);
+  return out;
+}
+
+function preEmitDiagnosticsOfFiles(program: ts.Program, files: readonly ts.SourceFile[], token?: ts.CancellationToken): readonly ts.Diagnostic[] {
+  const out: ts.Diagnostic[] = [...program.getConfigFileParsingDiagnostics(), ...program.getOptionsDiagnostics(token), ...program.getGlobalDiagnostics(token)];
+  const declarations = program.getCompilerOptions().declaration;
+  for (const f of files) {
+    out.push(...program.getSyntacticDiagnostics(f, token), ...program.getSemanticDiagnostics(f, token), ...topLevelAwaits(f));
+    if (declarations) out.push(...program.getDeclarationDiagnostics(f, token));
+  }
+  return ts.sortAndDeduplicateDiagnostics(out);
+}
+
+/** Every node_modules/@types from `dir` up that exists (5.0's getDefaultTypeRoots; 5.9 does not export its own). */
+function defaultTypeRoots(dir: string, host: { directoryExists?(p: string): boolean }): string[] | undefined {
+  if (!host.directoryExists) return [path.posix.join(dir, "node_modules", "@types")];
+  const found: string[] = [];
+  for (let d = internal.normalizePath(dir); ; d = path.posix.dirname(d)) {
+    const types = path.posix.join(d, "node_modules", "@types");
+    if (host.directoryExists(types)) found.push(types);
+    if (path.posix.dirname(d) === d) break;
+  }
+  return found.length > 0 ? found : undefined;
+}
+
+/** tslab's compiler options as 5.9 takes them, with inline source maps. */
+function options<T extends object>(o: T): T {
+  const { noImplicitUseStrict: _u, disableTopLevelAwait: _a, ...rest } = o as Record<string, unknown>;
+  return { ...rest, inlineSourceMap: true } as T;
+}
+
+const USE_STRICT = /^"use strict";(?=\n)/;
+
+/** The `ts` object tslab's converter gets. */
+export function typeScriptForTslab(): typeof ts {
+  const overrides: Record<string, unknown> = {
+    createWatchCompilerHost(roots: string[], o: ts.CompilerOptions, sys: ts.System, _create: unknown, ...rest: any[]) {
+      const host = (ts.createWatchCompilerHost as any)(roots, options(o), sys, lightBuilder(ts, skipsJsDoc), ...rest);
+      return host;
+    },
+    transpileModule(input: string, t: ts.TranspileOptions): ts.TranspileOutput {
+      const r = ts.transpileModule(input, { ...t, compilerOptions: options(t.compilerOptions ?? {}) });
+      return { ...r, outputText: r.outputText.replace(USE_STRICT, "") };
+    },
+    getQuickInfoAtPosition: quickInfo,
+    getPreEmitDiagnosticsOfFiles: preEmitDiagnosticsOfFiles,
+    getNullTransformationContext: () => internal.nullTransformationContext,
+    getDefaultTypeRoots: defaultTypeRoots,
+    Completions: {
+      ...internal.Completions,
+      getCompletionsAtPositionForTslab: (host: any, program: ts.Program, log: unknown, sf: ts.SourceFile, pos: number, prefs: unknown, trigger: unknown, kind: unknown, token: unknown) =>
+        internal.Completions.getCompletionsAtPosition({ getCompilationSettings: () => program.getCompilerOptions(), ...host }, program, log, sf, pos, prefs, trigger, kind, token, undefined),
+    },
+  };
+  const facade: Record<string, unknown> = {};
+  for (const k of Object.keys(ts)) if (!(k in overrides)) Object.defineProperty(facade, k, { enumerable: true, get: () => internal[k] });
+  for (const [k, v] of Object.entries(overrides)) Object.defineProperty(facade, k, { enumerable: true, value: v });
+  return facade as unknown as typeof ts;
+}
+
+/** Makes `require("@tslab/typescript-for-tslab")` from tslab return typeScriptForTslab(). */
+export function installTypeScriptForTslab(): void {
+  const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+  const forkPath = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] });
+  if (require.cache[forkPath]) return;
+  const m = new Module(forkPath, module);
+  m.filename = forkPath;
+  m.loaded = true;
+  m.exports = typeScriptForTslab();
+  require.cache[forkPath] = m;
+}
+
+export { ts };
