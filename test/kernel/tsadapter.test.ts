@@ -99,3 +99,26 @@ describe("getDefaultTypeRoots", () => {
     expect(roots.every((r) => fs.existsSync(r))).toBe(true);
   });
 });
+
+describe("createWatchCompilerHost", () => {
+  test("the host's file system watches node_modules folders one level deep, others as asked", () => {
+    const asked: [string, boolean | undefined][] = [];
+    const sys: ts.System = Object.create(ts.sys);
+    sys.watchDirectory = (d, cb, recursive, o) => {
+      asked.push([d, recursive]);
+      return ts.sys.watchDirectory!(d, cb, recursive, o);
+    };
+    const file = path.join(dir, "root.ts");
+    fs.writeFileSync(file, "export {};\n");
+    const host = adapted.createWatchCompilerHost([file], { types: [] }, sys, undefined, () => undefined, () => undefined);
+    const nm = path.join(dir, "node_modules", "@types");
+    fs.mkdirSync(nm, { recursive: true });
+    for (const [d, r] of [[nm, true], [path.join(dir, "node_modules"), true], [dir, true], [dir, false]] as const) host.watchDirectory(d, () => undefined, r).close();
+    expect(asked).toEqual([
+      [nm, false],
+      [path.join(dir, "node_modules"), false],
+      [dir, true],
+      [dir, false],
+    ]);
+  });
+});
