@@ -23,7 +23,7 @@ interface SourceFileLike {
 interface ProgramLike {
   getSourceFile(name: string): SourceFileLike | undefined;
   /** TypeScript >= 5.3 keeps the resolutions on the program (before, `resolvedModules` on each file). */
-  forEachResolvedModule?(cb: (r: { resolvedModule?: { resolvedFileName: string } }) => void, file: SourceFileLike): void;
+  forEachResolvedModule?(cb: (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => void, file: SourceFileLike): void;
 }
 
 /**

@@ -43,7 +43,7 @@ describe("sourceDependencies", () => {
         const f = files.get(n);
         return f && { ...f, resolvedModules: undefined };
       },
-      forEachResolvedModule: (cb: (r: { resolvedModule?: { resolvedFileName: string } }) => void, f: File) => files.get(f.fileName)!.resolvedModules!.forEach(cb),
+      forEachResolvedModule: (cb: (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => void, f: File) => files.get(f.fileName)!.resolvedModules!.forEach(cb),
     };
     const deps = sourceDependencies(onProgram, onProgram.getSourceFile("/nb/cell.ts")!, (dir, rel) => path.posix.join(dir, rel));
     expect([...deps].sort()).toEqual(["/lib/index.d.ts", "/nb/a.ts", "/nb/b.ts", "/nb/cell.ts", "/nb/extra.ts"]);
