@@ -8,8 +8,8 @@
  * The converter gets, in place of the fork's module, an object with TypeScript 5.9's members plus
  * what the fork added or 5.9 changed, each rebuilt from 5.9's own functions:
  *   - `getQuickInfoAtPosition(sourceFile, checker, ...)` (hover): the fork exported the language
- *     service's function, which 5.9 keeps inside `createLanguageService`; quickInfo below is that
- *     function (TypeScript 5.9.3, src/services/services.ts, Apache-2.0) on the watch program;
+ *     service's function, which 5.9 keeps inside `createLanguageService`; quickInfo below is a
+ *     smaller one of ours on the watch program, built on 5.9's symbol display;
  *   - `Completions.getCompletionsAtPositionForTslab`: 5.9's `Completions.getCompletionsAtPosition`,
  *     whose host (tslab passes `{}`) must now answer getCompilationSettings in import braces;
  *   - `getPreEmitDiagnosticsOfFiles`: `getPreEmitDiagnostics` over several files;
@@ -48,82 +48,46 @@ export function skipsJsDoc(fileName: string): boolean {
 }
 const TS_LIB_DIR = path.dirname(require.resolve("typescript/lib/lib.d.ts")).replace(/\\/g, "/") + "/";
 
-/** The fork's `getQuickInfoAtPosition(sourceFile, typeChecker, cancellationToken, position)`. */
+/**
+ * The fork's `getQuickInfoAtPosition(sourceFile, typeChecker, cancellationToken, position)`: what
+ * the kernel's inspect reply (hover) shows. Written here on 5.9's symbol display, which makes the
+ * text, its kind and the documentation: the name or property under the cursor, its symbol if the
+ * checker has one, otherwise the type of an expression (a call's result, `this`). Simpler than the
+ * language service's own hover, which also special-cases JSX, `import.meta` and object-literal
+ * members typed by context (those show their type here, or nothing).
+ */
 function quickInfo(sourceFile: ts.SourceFile, checker: ts.TypeChecker, token: ts.CancellationToken, position: number): ts.QuickInfo | undefined {
-  const node = internal.getTouchingPropertyName(sourceFile, position);
+  const node: ts.Node = internal.getTouchingPropertyName(sourceFile, position);
   if (node === sourceFile) return undefined;
-  const at = nodeForQuickInfo(node);
-  const symbol = symbolForQuickInfo(at, checker);
-  const container = internal.getContainerNode(at);
-  if (!symbol || (checker as any).isUnknownSymbol(symbol)) {
-    const type = shouldGetType(sourceFile, at, position) ? checker.getTypeAtLocation(at) : undefined;
-    return (
-      type && {
-        kind: ts.ScriptElementKind.unknown,
-        kindModifiers: ts.ScriptElementKindModifier.none,
-        textSpan: internal.createTextSpanFromNode(at, sourceFile),
-        displayParts: (checker as any).runWithCancellationToken(token, (c: ts.TypeChecker) => internal.typeToDisplayParts(c, type, container)),
-        documentation: type.symbol ? type.symbol.getDocumentationComment(checker) : undefined,
-        tags: type.symbol ? type.symbol.getJsDocTags(checker) : undefined,
-      }
+  const span = internal.createTextSpanFromNode(node, sourceFile);
+  const container = internal.getContainerNode(node);
+  const c = checker as any;
+  const symbol = checker.getSymbolAtLocation(node);
+  if (symbol && !c.isUnknownSymbol(symbol)) {
+    const shown = c.runWithCancellationToken(token, (tc: ts.TypeChecker) =>
+      internal.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(tc, symbol, sourceFile, container, node, undefined, undefined, internal.defaultHoverMaximumTruncationLength),
     );
+    return {
+      kind: shown.symbolKind,
+      kindModifiers: internal.SymbolDisplay.getSymbolModifiers(checker, symbol),
+      textSpan: span,
+      displayParts: shown.displayParts,
+      documentation: shown.documentation,
+      tags: shown.tags,
+    };
   }
-  const { symbolKind, displayParts, documentation, tags } = (checker as any).runWithCancellationToken(token, (c: ts.TypeChecker) =>
-    internal.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(c, symbol, sourceFile, container, at, undefined, undefined, internal.defaultHoverMaximumTruncationLength),
-  );
+  // No symbol: only expressions have a type worth showing (not keywords, labels or comments).
+  const expression = ts.isIdentifier(node) || ts.isPropertyAccessExpression(node.parent) || node.kind === ts.SyntaxKind.ThisKeyword || node.kind === ts.SyntaxKind.SuperKeyword;
+  if (!expression || internal.isInComment(sourceFile, position)) return undefined;
+  const type = checker.getTypeAtLocation(node);
   return {
-    kind: symbolKind,
-    kindModifiers: internal.SymbolDisplay.getSymbolModifiers(checker, symbol),
-    textSpan: internal.createTextSpanFromNode(at, sourceFile),
-    displayParts,
-    documentation,
-    tags,
+    kind: ts.ScriptElementKind.unknown,
+    kindModifiers: ts.ScriptElementKindModifier.none,
+    textSpan: span,
+    displayParts: c.runWithCancellationToken(token, (tc: ts.TypeChecker) => internal.typeToDisplayParts(tc, type, container)),
+    documentation: type.symbol ? type.symbol.getDocumentationComment(checker) : undefined,
+    tags: type.symbol ? type.symbol.getJsDocTags(checker) : undefined,
   };
-}
-
-function nodeForQuickInfo(node: any): any {
-  const p = node.parent;
-  if (ts.isNewExpression(p) && node.pos === p.pos) return p.expression;
-  if (ts.isNamedTupleMember(p) && node.pos === p.pos) return p;
-  if (internal.isImportMeta(p) && p.name === node) return p;
-  if (ts.isJsxNamespacedName(p)) return p;
-  return node;
-}
-
-function symbolForQuickInfo(node: ts.Node, checker: ts.TypeChecker): ts.Symbol | undefined {
-  const object = internal.getContainingObjectLiteralElement(node);
-  if (object) {
-    const contextual = checker.getContextualType(object.parent);
-    const props = contextual && internal.getPropertySymbolsFromContextualType(object, checker, contextual, false);
-    if (props && props.length === 1) return props[0];
-  }
-  return checker.getSymbolAtLocation(node);
-}
-
-function shouldGetType(sourceFile: ts.SourceFile, node: any, position: number): boolean {
-  switch (node.kind) {
-    case ts.SyntaxKind.Identifier:
-      if (
-        node.flags & ts.NodeFlags.JSDoc &&
-        !internal.isInJSFile(node) &&
-        ((node.parent.kind === ts.SyntaxKind.PropertySignature && node.parent.name === node) || ts.findAncestor(node, (n) => n.kind === ts.SyntaxKind.Parameter))
-      ) {
-        return false;
-      }
-      return !internal.isLabelName(node) && !internal.isTagName(node) && !internal.isConstTypeReference(node.parent);
-    case ts.SyntaxKind.PropertyAccessExpression:
-    case ts.SyntaxKind.QualifiedName:
-      return !internal.isInComment(sourceFile, position);
-    case ts.SyntaxKind.ThisKeyword:
-    case ts.SyntaxKind.ThisType:
-    case ts.SyntaxKind.SuperKeyword:
-    case ts.SyntaxKind.NamedTupleMember:
-      return true;
-    case ts.SyntaxKind.MetaProperty:
-      return internal.isImportMeta(node);
-    default:
-      return false;
-  }
 }
 
 /** Where each `await` outside any function, class or namespace starts, as the fork's error 1308. */
