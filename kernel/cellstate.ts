@@ -36,7 +36,7 @@ function declaredNames(stmt: any): string[] {
     return stmt.declarationList.declarations.filter((d: any) => ts.isIdentifier(d.name)).map((d: any) => d.name.text);
   }
   if (ts.isImportDeclaration(stmt)) {
-    const c = stmt.importClause!; // it declares the names found above
+    const c = stmt.importClause;
     if (!c) return [];
     const out: string[] = [];
     if (c.name) out.push(c.name.text);
@@ -61,7 +61,7 @@ function printKeeping(stmt: any, sf: any, keep: (name: string) => boolean): stri
     return `declare ${kind} ${decls.join(", ")};`;
   }
   if (ts.isImportDeclaration(stmt)) {
-    const c = stmt.importClause!; // it declares the names found above
+    const c = stmt.importClause!; // only imports that declare names (declaredNames) are printed
     const from = stmt.moduleSpecifier.getText(sf);
     const parts: string[] = [];
     if (c.name && keep(c.name.text)) parts.push(c.name.text);
