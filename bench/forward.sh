@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Forward pass + full activation cache, GPT-2 small (random init, 128 tokens): attnlab on its default
 # backend (tfjs-node) against PyTorch on 1 thread and on all threads (the faster is the peer), in
-# interleaved rounds (bench/interleave.ts); then attnlab on wasm once, beside the last round's figures.
+# interleaved rounds (bench/interleave.ts); then attnlab on wasm once (its own line, no ratio).
 # Usage: bash bench/forward.sh [--rounds N] [--reps N] [--tokens N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
