@@ -4,13 +4,15 @@ import { oneDnnOn } from "../backend";
 
 /**
  * x [..., in] @ W [in, out] (+ b [out]) -> [..., out] (W given as [out, in] with transposeW).
- * On wasm, and while gradients are recorded, through a 2-D matmul (wasm's fastest path). On
- * tfjs-node without a tape, x [batch, pos, in] goes to TensorFlow's BatchMatMulV2 as it is (it
- * broadcasts W over the batch at the 2-D speed): each reshape there is a TensorFlow op of its own,
- * and the two per call were ~100 of a GPT-2-small forward's ~200.
+ * Through a 2-D matmul of every row at once, except on tfjs-node without a tape for x [1, pos, in],
+ * which goes to TensorFlow's BatchMatMulV2 as it is: each reshape there is a TensorFlow op of its
+ * own, and the two per call were ~100 of a GPT-2-small forward's ~200. Only for a batch of one:
+ * with more, BatchMatMulV2 (oneDNN) multiplies each batch entry by the broadcast W separately, so
+ * [R, 1, d] rows read all of W R times (the causal-tracing grid's fast path took twice as long:
+ * 67–73 s against 33–37 s, bench/causal_trace.ts, docs/benchmarks.md).
  */
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: tf.Tensor1D, transposeW = false): tf.Tensor<R> {
-  if (x.rank === 3 && tf.getBackend() === "tensorflow" && !tf.engine().isTapeOn()) {
+  if (x.rank === 3 && x.shape[0] === 1 && tf.getBackend() === "tensorflow" && !tf.engine().isTapeOn()) {
     const y = tf.matMul(x as unknown as tf.Tensor3D, W as unknown as tf.Tensor3D, false, transposeW);
     return (b && !isZeroBias(b) ? tf.add(y, b) : y) as unknown as tf.Tensor<R>;
   }
