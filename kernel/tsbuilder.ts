@@ -17,13 +17,12 @@ interface SourceFileLike {
   fileName: string;
   isDeclarationFile: boolean;
   referencedFiles: readonly { fileName: string }[];
-  resolvedModules?: { forEach(cb: (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => void): void };
 }
 
 interface ProgramLike {
   getSourceFile(name: string): SourceFileLike | undefined;
-  /** TypeScript >= 5.3 keeps the resolutions on the program (before, `resolvedModules` on each file). */
-  forEachResolvedModule?(cb: (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => void, file: SourceFileLike): void;
+  /** The module resolutions of a file (kept on the program since TypeScript 5.3, which the kernel runs: tsadapter.ts). */
+  forEachResolvedModule(cb: (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => void, file: SourceFileLike): void;
 }
 
 /**
@@ -37,11 +36,9 @@ export function sourceDependencies(program: ProgramLike, file: SourceFileLike, r
   while (todo.length > 0) {
     const f = todo.pop()!;
     const next: string[] = [];
-    const add = (r: { resolvedModule?: { resolvedFileName: string } } | undefined) => {
+    program.forEachResolvedModule((r) => {
       if (r?.resolvedModule) next.push(r.resolvedModule.resolvedFileName);
-    };
-    if (program.forEachResolvedModule) program.forEachResolvedModule(add, f);
-    else f.resolvedModules?.forEach(add);
+    }, f);
     const dir = f.fileName.slice(0, f.fileName.lastIndexOf("/") + 1);
     for (const ref of f.referencedFiles) next.push(resolvePath(dir, ref.fileName));
     for (const name of next) {
