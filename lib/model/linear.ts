@@ -29,8 +29,7 @@ export function linear<R extends tf.Rank>(x: tf.Tensor<R>, W: tf.Tensor2D, b?: t
  * then, and on tfjs-node each is a TensorFlow op (~50 µs in a forward pass).
  */
 export function reshapeTo<R extends tf.Rank>(x: tf.Tensor, shape: number[]): tf.Tensor<R> {
-  const same = x.shape.length === shape.length && x.shape.every((n, i) => n === shape[i]);
-  return (same ? x : tf.reshape<tf.Rank>(x, shape)) as tf.Tensor<R>;
+  return (tf.util.arraysEqual(x.shape, shape) ? x : tf.reshape<tf.Rank>(x, shape)) as tf.Tensor<R>;
 }
 
 /**
